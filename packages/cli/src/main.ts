@@ -1,0 +1,63 @@
+import { PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
+import type { CommandSpec, Parsed } from './args.ts';
+import { UsageError, helpText, parseCommand } from './args.ts';
+import { discover, discoverSpec } from './commands/discover.ts';
+import { ping, pingSpec } from './commands/ping.ts';
+import type { Io } from './io.ts';
+import { Exit } from './io.ts';
+
+interface Command {
+  spec: CommandSpec;
+  run(parsed: Parsed, io: Io): Promise<number>;
+}
+
+const COMMANDS: Command[] = [
+  { spec: discoverSpec, run: discover },
+  { spec: pingSpec, run: ping },
+];
+
+function overview(): string {
+  const lines = [
+    `pingback ${VERSION}: Pingback 1.0 from the command line.`,
+    '',
+    'Usage: pingback <command> [arguments] [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(12)} ${c.spec.summary}`),
+    '',
+    'Run `pingback <command> --help` for its arguments and flags.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the command line `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(overview());
+    return name === undefined ? Exit.ERROR : Exit.OK;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return Exit.OK;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) {
+    io.stderr.write(`pingback: unknown command "${name}"\n\n${overview()}`);
+    return Exit.ERROR;
+  }
+  try {
+    const parsed = parseCommand(command.spec, rest);
+    if (parsed.help) {
+      io.stdout.write(helpText(command.spec));
+      return Exit.OK;
+    }
+    return await command.run(parsed, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof PingbackInputError || error instanceof PingbackOptionError) {
+      io.stderr.write(`pingback ${name}: ${error.message}\nRun \`pingback ${name} --help\` for usage.\n`);
+      return Exit.ERROR;
+    }
+    throw error;
+  }
+}

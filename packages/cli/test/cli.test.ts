@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../../../test/support/http.ts';
+import { html, routes, startServer } from '../../../test/support/http.ts';
+import type { PythonPeer } from '../../../test/support/python.ts';
+import { startPythonPeer } from '../../../test/support/python.ts';
+import { discoverSpec } from '../src/commands/discover.ts';
+import { pingSpec } from '../src/commands/ping.ts';
+
+const BIN = fileURLToPath(new URL('../bin/pingback.js', import.meta.url));
+
+function run(args: string[], node = process.execPath): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(node, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let peer: PythonPeer;
+let site: TestServer;
+const SOURCE = 'http://me.example/posts/hello/';
+
+beforeAll(async () => {
+  peer = await startPythonPeer();
+  site = await startServer(
+    routes({
+      '/by-header': html('<p>x</p>', { 'X-Pingback': peer.endpoint }),
+      '/by-link': html(`<html><head><link rel="pingback" href="${peer.endpoint}"></head></html>`),
+      '/relative': html('<link rel="pingback" href="/xmlrpc">'),
+      '/nothing': html('<p>nothing</p>'),
+      '/fault-48': html('', { 'X-Pingback': peer.endpoint }),
+      '/fault-33': html('', { 'X-Pingback': peer.endpoint }),
+    }),
+  );
+});
+afterAll(async () => {
+  await peer.close();
+  await site.close();
+});
+
+describe('pingback discover', () => {
+  it('prints the endpoint found by header as JSON and exits 0', async () => {
+    const out = await run(['discover', `${site.url}/by-header`, '--json']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: peer.endpoint, via: 'header' });
+  });
+
+  it('says what gave the endpoint in plain output', async () => {
+    const out = await run(['discover', `${site.url}/by-link`]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(`${peer.endpoint}\n  via link element\n`);
+  });
+
+  it('exits 1 with a null endpoint when none is advertised', async () => {
+    const out = await run(['discover', `${site.url}/nothing`, '--json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: null, via: null });
+    const plain = await run(['discover', `${site.url}/relative`]);
+    expect(plain.stdout).toMatch(/^no endpoint: link element href is not an absolute http\(s\) URL: "\/xmlrpc"/);
+  });
+
+  it('--lenient accepts a relative href', async () => {
+    const out = await run(['discover', `${site.url}/relative`, '--json', '--lenient']);
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: `${site.url}/xmlrpc`, via: 'link' });
+  });
+
+  it('exits 2 when the page cannot be read', async () => {
+    const out = await run(['discover', 'http://127.0.0.1:9/', '--json', '--timeout', '2000']);
+    expect(out.code).toBe(2);
+    expect(JSON.parse(out.stdout)).toMatchObject({ endpoint: null, via: null, error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(out.stderr).toMatch(/^pingback discover: ECONNREFUSED/);
+  });
+});
+
+describe('pingback ping', () => {
+  it('discovers and registers a ping with the Python peer', async () => {
+    const n = peer.calls.length;
+    const out = await run(['ping', SOURCE, `${site.url}/by-header`, '--json']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ status: 'registered', endpoint: peer.endpoint, message: expect.stringMatching(/registered/) });
+    await peer.waitForCalls(n + 1);
+    expect(peer.calls[n]?.params).toEqual([SOURCE, `${site.url}/by-header`]);
+  });
+
+  it('maps the peer\'s faults: 48 exits 0, 33 exits 1, both with faultCode', async () => {
+    const done = await run(['ping', SOURCE, `${site.url}/fault-48`, '--json']);
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'already-registered', faultCode: 48 });
+    const refused = await run(['ping', SOURCE, `${site.url}/fault-33`, '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 'refused', faultCode: 33, endpoint: peer.endpoint });
+  });
+
+  it('--endpoint skips discovery', async () => {
+    const out = await run(['ping', SOURCE, 'http://target.example/fault-17', '--endpoint', peer.endpoint]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe(`retryable (fault 17): fault 17: fault 17 requested by the test\n  endpoint ${peer.endpoint} (given)\n`);
+  });
+
+  it('reports no-endpoint and exits 1', async () => {
+    const out = await run(['ping', SOURCE, `${site.url}/nothing`, '--json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ status: 'no-endpoint', endpoint: null });
+  });
+});
+
+describe('usage', () => {
+  it.each([
+    [['ping', 'only-one-arg'], /expected <source> <target>, got 1 argument/],
+    [['ping', 'not-a-url', 'http://t.example/'], /source must be an absolute http\(s\) URL/],
+    [['discover', 'http://t.example/', '--timeout', 'soon'], /--timeout must be a whole number/],
+    [['discover', 'http://t.example/', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('%j exits 2 and says what is wrong', async (args, message) => {
+    const out = await run(args);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it.each([discoverSpec, pingSpec])('--help on $name documents every flag', async (spec) => {
+    const out = await run([spec.name, '--help']);
+    expect(out.code).toBe(0);
+    for (const flag of [...Object.keys(spec.flags), 'help']) expect(out.stdout).toContain(`--${flag}`);
+    expect(out.stdout).toMatch(/Exit status:/);
+  });
+
+  it('lists the commands', async () => {
+    const out = await run(['--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/discover .*\n.*ping /);
+  });
+
+  it('refuses politely on a Node too old for it', async () => {
+    const old = ['/usr/bin/node', '/bin/node'].find((p) => existsSync(p));
+    expect(old, 'the system Node 20 of this machine kind').toBeDefined();
+    const out = await run(['--help'], old);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/Node\.js >= 22\.19 is required \(this is v20\./);
+  });
+});

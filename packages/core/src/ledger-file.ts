@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { withFileLock, writeFileAtomic } from './atomic-file.ts';
+import type { Ledger, LedgerEntry } from './ledger.ts';
+import { ledgerKey } from './ledger.ts';
+import { PING_STATUSES } from './outcome.ts';
+
+interface LedgerDocument {
+  version: 1;
+  entries: LedgerEntry[];
+}
+
+function isEntry(value: unknown): value is LedgerEntry {
+  const e = value as LedgerEntry;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.source === 'string' &&
+    typeof e.target === 'string' &&
+    (PING_STATUSES as readonly string[]).includes(e.status) &&
+    typeof e.attempts === 'number' &&
+    typeof e.lastAt === 'string'
+  );
+}
+
+async function load(path: string): Promise<Map<string, LedgerEntry>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw error;
+  }
+  let doc: LedgerDocument;
+  try {
+    doc = JSON.parse(text) as LedgerDocument;
+  } catch (error) {
+    throw new Error(`[@pingback/core] [ledger] ${path} is not valid JSON; fix or delete it (deleting re-sends pings, receivers answer 48 for those they have)`, { cause: error });
+  }
+  const map = new Map<string, LedgerEntry>();
+  for (const entry of Array.isArray(doc?.entries) ? doc.entries : []) {
+    if (isEntry(entry)) map.set(ledgerKey(entry.source, entry.target), entry);
+  }
+  return map;
+}
+
+/**
+ * The sent-ping ledger as one JSON file (`.pingback/ledger.json` by default). Every put is written soon
+ * after (writes coalesce while one is in flight), atomically, and merged with what is on disk by
+ * last-attempt time, so an interrupted run loses at most the write in flight and two runs sharing the
+ * file keep each other's entries.
+ */
+export class FileLedger implements Ledger {
+  readonly path: string;
+  private entries: Map<string, LedgerEntry>;
+  private readonly dirty = new Set<string>();
+  private writing: Promise<void> | null = null;
+  private again = false;
+
+  private constructor(path: string, entries: Map<string, LedgerEntry>) {
+    this.path = path;
+    this.entries = entries;
+  }
+
+  static async open(path: string): Promise<FileLedger> {
+    return new FileLedger(path, await load(path));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  all(): LedgerEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(source: string, target: string): LedgerEntry | undefined {
+    return this.entries.get(ledgerKey(source, target));
+  }
+
+  put(entry: LedgerEntry): void {
+    const key = ledgerKey(entry.source, entry.target);
+    this.entries.set(key, entry);
+    this.dirty.add(key);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.writing) {
+      this.again = true;
+      return;
+    }
+    this.writing = this.write().finally(() => {
+      this.writing = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    });
+    // A failed background write is reported by flush(); don't crash the process here.
+    this.writing.catch(() => {});
+  }
+
+  private async write(): Promise<void> {
+    const mine = new Map(this.entries);
+    const written = new Set(this.dirty);
+    this.dirty.clear();
+    await withFileLock(this.path, async () => {
+      const onDisk = await load(this.path);
+      for (const [key, theirs] of onDisk) {
+        const ours = mine.get(key);
+        if (!ours || (!written.has(key) && theirs.lastAt > ours.lastAt)) mine.set(key, theirs);
+      }
+      const entries = [...mine.values()].sort((a, b) => (a.source === b.source ? (a.target < b.target ? -1 : 1) : a.source < b.source ? -1 : 1));
+      const doc: LedgerDocument = { version: 1, entries };
+      await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
+    });
+    for (const [key, entry] of mine) if (!this.dirty.has(key)) this.entries.set(key, entry);
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.dirty.size > 0) {
+      this.schedule();
+      await this.flush();
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { ElementStack } from './element-stack.ts';
+import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
+import type { SelectorList } from './selector.ts';
+import { parseSelector } from './selector.ts';
+
+/**
+ * Which part of a page is the post. A string is one CSS selector list (its matches are the content); an
+ * array is a priority list: the first entry that matches anything on the page is the content.
+ */
+export type ContentOption = string | readonly string[];
+
+/** `.e-content` (microformats) if the page has it, else the article, else main, else the body. */
+export const DEFAULT_CONTENT: readonly string[] = ['.e-content', 'article', 'main', 'body'];
+
+/** Links in these never count: navigation, and anything the author marks. */
+export const DEFAULT_EXCLUDE = 'nav, .no-pingback, [data-no-pingback]';
+
+export interface PageScanSettings {
+  content: SelectorList[];
+  exclude: SelectorList | null;
+}
+
+/** Parses the content and exclude options once; `option` prefixes the option names in errors. */
+export function pageScanSettings(
+  content: ContentOption = DEFAULT_CONTENT,
+  exclude: string | null = DEFAULT_EXCLUDE,
+  option = '',
+): PageScanSettings {
+  const name = (key: string) => (option ? `${option}.${key}` : key);
+  const alternatives = typeof content === 'string' ? [content] : [...content];
+  if (alternatives.length === 0 || alternatives.length > 16) {
+    throw new RangeError(`${name('content')} must list 1 to 16 selectors`);
+  }
+  return {
+    content: alternatives.map((s, i) => parseSelector(s, typeof content === 'string' ? name('content') : `${name('content')}[${i}]`)),
+    exclude: exclude === null || exclude.trim() === '' ? null : parseSelector(exclude, name('exclude')),
+  };
+}
+
+const DEFAULT_SETTINGS = pageScanSettings();
+
+export interface PageScan {
+  /** Where a `<link rel="pingback">` belongs: just before `</head>`, or the best place a browser would take as head. */
+  insertAt: number;
+  /** Whether `insertAt` is a real `</head>`. */
+  hasHeadEnd: boolean;
+  /** The first `<link>` whose rel includes `pingback`, if any. */
+  pingback: { href: string; relBeforeHref: boolean; start: number; end: number } | null;
+  /** `<meta name="robots">` says noindex (or none). */
+  noindex: boolean;
+  baseHref: string | null;
+  canonical: string | null;
+  /** `href`s (entity-decoded, as written) of the links inside the content, in document order. */
+  links: string[];
+  /** The content selector that matched, or null when none did (then `links` is empty). */
+  contentSelector: string | null;
+}
+
+/**
+ * One pass over a built page: where the head ends, whether it already advertises an endpoint, whether it
+ * is noindex, and which links sit inside its content. Comments, scripts, styles, templates and excluded
+ * regions never contribute a link.
+ */
+export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETTINGS): PageScan {
+  const scanner = new HtmlScanner(html);
+  const lists = settings.exclude ? [...settings.content, settings.exclude] : settings.content;
+  const excludeBit = settings.exclude ? 1 << settings.content.length : 0;
+  const stack = new ElementStack(lists);
+  const found: { href: string; inside: number }[] = [];
+  let headEnd = -1;
+  let bodyStart = -1;
+  let htmlOpenEnd = -1;
+  let headOpenEnd = -1;
+  let pingback: PageScan['pingback'] = null;
+  let noindex = false;
+  let baseHref: string | null = null;
+  let canonical: string | null = null;
+
+  for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
+    const name = scanner.name;
+    if (kind === END_TAG) {
+      if (name === 'head' && headEnd < 0) headEnd = scanner.start;
+      stack.close(name);
+      continue;
+    }
+    switch (name) {
+      case 'html':
+        if (htmlOpenEnd < 0) htmlOpenEnd = scanner.end;
+        break;
+      case 'head':
+        if (headOpenEnd < 0) headOpenEnd = scanner.end;
+        break;
+      case 'body':
+        if (bodyStart < 0) bodyStart = scanner.start;
+        break;
+      case 'link': {
+        const rel = scanner.attr('rel');
+        if (pingback === null && hasToken(rel, 'pingback')) {
+          const relAt = scanner.attrIndex('rel');
+          const hrefAt = scanner.attrIndex('href');
+          pingback = {
+            href: scanner.attr('href') ?? '',
+            relBeforeHref: hrefAt >= 0 && relAt < hrefAt,
+            start: scanner.start,
+            end: scanner.end,
+          };
+        }
+        if (canonical === null && hasToken(rel, 'canonical')) canonical = scanner.attr('href');
+        break;
+      }
+      case 'meta':
+        if (!noindex && scanner.attr('name')?.toLowerCase() === 'robots') {
+          const directives = (scanner.attr('content') ?? '').toLowerCase().split(',').map((d) => d.trim());
+          noindex = directives.includes('noindex') || directives.includes('none');
+        }
+        break;
+      case 'base':
+        if (baseHref === null) baseHref = scanner.attr('href');
+        break;
+    }
+    const entry = stack.open(scanner);
+    if ((name === 'a' || name === 'area') && !entry.inert && (entry.inside & excludeBit) === 0) {
+      const href = scanner.attr('href');
+      if (href !== null) found.push({ href, inside: entry.inside });
+    }
+  }
+
+  let chosen = -1;
+  for (let l = 0; l < settings.content.length; l++) {
+    if (stack.matched & (1 << l)) {
+      chosen = l;
+      break;
+    }
+  }
+  const links = chosen < 0 ? [] : found.filter((f) => f.inside & (1 << chosen)).map((f) => f.href);
+
+  let insertAt: number;
+  if (headEnd >= 0) insertAt = headEnd;
+  else if (bodyStart >= 0) insertAt = bodyStart;
+  else if (headOpenEnd >= 0) insertAt = headOpenEnd;
+  else if (htmlOpenEnd >= 0) insertAt = htmlOpenEnd;
+  else insertAt = Math.max(0, scanner.doctypeEnd);
+
+  return {
+    insertAt,
+    hasHeadEnd: headEnd >= 0,
+    pingback,
+    noindex,
+    baseHref,
+    canonical,
+    links,
+    contentSelector: chosen < 0 ? null : (settings.content[chosen]?.source ?? null),
+  };
+}

@@ -1,0 +1,85 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from './support/http.ts';
+import { html, startServer } from './support/http.ts';
+import { ROOT, installTarballs, packPackages } from './support/pack.ts';
+
+let dir: string;
+let tarballs: Record<string, string>;
+let site: TestServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pingback-packed-'));
+  tarballs = packPackages(['core', 'cli'], join(dir, 'tarballs'));
+  installTarballs(dir, tarballs);
+  site = await startServer(html('<p>x</p>', { 'X-Pingback': 'http://127.0.0.1:9/xmlrpc' }));
+}, 240_000);
+afterAll(async () => {
+  await site?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const files = (tarball: string) => execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+
+describe('packed packages, installed outside the workspace', () => {
+  it('ship built JavaScript and declarations, no sources or tests', () => {
+    for (const tarball of Object.values(tarballs)) {
+      const list = files(tarball);
+      expect(list).toContain('package/dist/index.js');
+      expect(list).toContain('package/dist/index.d.ts');
+      expect(list.filter((f) => /\.test\.|\/src\/|tsbuildinfo/.test(f))).toEqual([]);
+    }
+    expect(files(tarballs['@pingback/cli']!)).toContain('package/bin/pingback.js');
+  });
+
+  it('pin the workspace dependency to a real version', () => {
+    const pkg = JSON.parse(readFileSync(join(dir, 'node_modules/@pingback/cli/package.json'), 'utf8'));
+    const core = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8'));
+    expect(pkg.dependencies['@pingback/core']).toBe(core.version);
+  });
+
+  it('import and work from plain Node (no type stripping inside node_modules)', () => {
+    writeFileSync(
+      join(dir, 'check.mjs'),
+      `import { writeMethodCall, parseMethodCall, FaultCode, sendPingback, discoverEndpoint, VERSION } from '@pingback/core';
+       import { main } from '@pingback/cli';
+       const call = parseMethodCall(writeMethodCall('pingback.ping', ['http://a.example/', 'http://b.example/']));
+       console.log(JSON.stringify({ call, already: FaultCode.ALREADY_REGISTERED, fns: [typeof sendPingback, typeof discoverEndpoint, typeof main], VERSION }));`,
+    );
+    const out = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: dir, encoding: 'utf8' }));
+    expect(out).toEqual({
+      call: { methodName: 'pingback.ping', params: ['http://a.example/', 'http://b.example/'] },
+      already: 48,
+      fns: ['function', 'function', 'function'],
+      VERSION: '0.1.0',
+    });
+  });
+
+  it('type-check in a consumer project', () => {
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      `import { sendPingback, type PingResult, type PingStatus } from '@pingback/core';
+       const status: PingStatus = 'registered';
+       export async function go(): Promise<PingResult> { return sendPingback('http://a.example/', 'http://b.example/', { timeoutMs: 1000 }); }
+       // @ts-expect-error: timeoutMs is a number
+       sendPingback('a', 'b', { timeoutMs: 'soon' });
+       export { status };`,
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['consumer.ts'] }),
+    );
+    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir], { cwd: dir, encoding: 'utf8' });
+  });
+
+  it('run the pingback command through its installed bin', async () => {
+    // Async: the loopback server answering it lives in this process.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
+    const { stdout } = await promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['discover', `${site.url}/`, '--json'], { cwd: dir, env, encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toEqual({ endpoint: 'http://127.0.0.1:9/xmlrpc', via: 'header' });
+  });
+});

@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** pnpm as the caller ran it (`pnpm test` sets npm_execpath), else the README's `npx -y pnpm@10`. */
+export function pnpm(args: string[], cwd: string): string {
+  const execpath = process.env.npm_execpath;
+  if (execpath && /pnpm/.test(execpath)) {
+    return execFileSync(process.execPath, [execpath, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return execFileSync('npx', ['-y', 'pnpm@10', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Packs workspace packages with `pnpm pack` (which builds them and rewrites workspace: ranges). */
+export function packPackages(names: string[], destination: string): Record<string, string> {
+  mkdirSync(destination, { recursive: true });
+  const tarballs: Record<string, string> = {};
+  for (const name of names) {
+    pnpm(['pack', '--pack-destination', destination], join(ROOT, 'packages', name));
+    const file = readdirSync(destination).find((f) => f.startsWith(`pingback-${name}-`) && f.endsWith('.tgz'));
+    if (!file) throw new Error(`pnpm pack produced no tarball for ${name}`);
+    tarballs[`@pingback/${name}`] = join(destination, file);
+  }
+  return tarballs;
+}
+
+/**
+ * A project outside the workspace with the tarballs installed by npm, the way a user installs from the
+ * registry: `overrides` makes every dependent take the local tarball, never a registry copy.
+ */
+export function installTarballs(dir: string, tarballs: Record<string, string>, extra: Record<string, string> = {}): void {
+  const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'outside-the-workspace', private: true, type: 'module', dependencies: { ...deps, ...extra }, overrides: deps }, null, 2),
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+}
