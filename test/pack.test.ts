@@ -14,7 +14,7 @@ let site: TestServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pingback-packed-'));
-  tarballs = packPackages(['core', 'cli'], join(dir, 'tarballs'));
+  tarballs = packPackages(['core', 'netlify', 'cli'], join(dir, 'tarballs'));
   installTarballs(dir, tarballs);
   site = await startServer(html('<p>x</p>', { 'X-Pingback': 'http://127.0.0.1:9/xmlrpc' }));
 }, 240_000);
@@ -36,25 +36,33 @@ describe('packed packages, installed outside the workspace', () => {
     expect(files(tarballs['@pingback/cli']!)).toContain('package/bin/pingback.js');
   });
 
-  it('pin the workspace dependency to a real version', () => {
-    const pkg = JSON.parse(readFileSync(join(dir, 'node_modules/@pingback/cli/package.json'), 'utf8'));
-    const core = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8'));
-    expect(pkg.dependencies['@pingback/core']).toBe(core.version);
+  it('pin the workspace dependencies to real versions', () => {
+    const version = (name: string) => JSON.parse(readFileSync(join(ROOT, 'packages', name, 'package.json'), 'utf8')).version;
+    for (const name of ['cli', 'netlify']) {
+      const pkg = JSON.parse(readFileSync(join(dir, `node_modules/@pingback/${name}/package.json`), 'utf8'));
+      expect(pkg.dependencies['@pingback/core']).toBe(version('core'));
+    }
+    const cli = JSON.parse(readFileSync(join(dir, 'node_modules/@pingback/cli/package.json'), 'utf8'));
+    expect(cli.dependencies['@pingback/netlify']).toBe(version('netlify'));
   });
 
   it('import and work from plain Node (no type stripping inside node_modules)', () => {
     writeFileSync(
       join(dir, 'check.mjs'),
       `import { writeMethodCall, parseMethodCall, FaultCode, sendPingback, discoverEndpoint, VERSION } from '@pingback/core';
+       import { toRequest } from '@pingback/core/node';
        import { main } from '@pingback/cli';
+       import { renderFunction, emitNetlifyFunction } from '@pingback/netlify';
+       import { createPingbackFunction } from '@pingback/netlify/function';
        const call = parseMethodCall(writeMethodCall('pingback.ping', ['http://a.example/', 'http://b.example/']));
-       console.log(JSON.stringify({ call, already: FaultCode.ALREADY_REGISTERED, fns: [typeof sendPingback, typeof discoverEndpoint, typeof main], VERSION }));`,
+       const fns = [sendPingback, discoverEndpoint, main, toRequest, renderFunction, emitNetlifyFunction, createPingbackFunction].map((f) => typeof f);
+       console.log(JSON.stringify({ call, already: FaultCode.ALREADY_REGISTERED, fns, VERSION }));`,
     );
     const out = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: dir, encoding: 'utf8' }));
     expect(out).toEqual({
       call: { methodName: 'pingback.ping', params: ['http://a.example/', 'http://b.example/'] },
       already: 48,
-      fns: ['function', 'function', 'function'],
+      fns: Array(7).fill('function'),
       VERSION: '0.1.0',
     });
   });

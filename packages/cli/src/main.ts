@@ -1,8 +1,10 @@
-import { PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
+import { ManifestError, PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
 import type { CommandSpec, Parsed } from './args.ts';
 import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
+import { approve, approveSpec, block, blockSpec, deleteSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
+import { serve, serveSpec } from './commands/serve.ts';
 import type { Io } from './io.ts';
 import { Exit } from './io.ts';
 
@@ -11,9 +13,15 @@ interface Command {
   run(parsed: Parsed, io: Io): Promise<number>;
 }
 
-const COMMANDS: Command[] = [
+export const COMMANDS: Command[] = [
   { spec: discoverSpec, run: discover },
   { spec: pingSpec, run: ping },
+  { spec: serveSpec, run: serve },
+  { spec: listSpec, run: list },
+  { spec: approveSpec, run: approve },
+  { spec: rejectSpec, run: reject },
+  { spec: deleteSpec, run: remove },
+  { spec: blockSpec, run: block },
 ];
 
 function overview(): string {
@@ -54,7 +62,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return await command.run(parsed, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PingbackInputError || error instanceof PingbackOptionError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof PingbackInputError ||
+      error instanceof PingbackOptionError ||
+      error instanceof ManifestError
+    ) {
       io.stderr.write(`pingback ${name}: ${error.message}\nRun \`pingback ${name} --help\` for usage.\n`);
       return Exit.ERROR;
     }

@@ -6,8 +6,7 @@ import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, startServer } from '../../../test/support/http.ts';
 import type { PythonPeer } from '../../../test/support/python.ts';
 import { startPythonPeer } from '../../../test/support/python.ts';
-import { discoverSpec } from '../src/commands/discover.ts';
-import { pingSpec } from '../src/commands/ping.ts';
+import { COMMANDS } from '../src/main.ts';
 
 const BIN = fileURLToPath(new URL('../bin/pingback.js', import.meta.url));
 
@@ -123,17 +122,22 @@ describe('usage', () => {
     expect(out.stderr).toMatch(message);
   });
 
-  it.each([discoverSpec, pingSpec])('--help on $name documents every flag', async (spec) => {
+  it.each(COMMANDS.map((c) => c.spec))('--help on $name documents every flag and argument', async (spec) => {
     const out = await run([spec.name, '--help']);
     expect(out.code).toBe(0);
     for (const flag of [...Object.keys(spec.flags), 'help']) expect(out.stdout).toContain(`--${flag}`);
-    expect(out.stdout).toMatch(/Exit status:/);
+    for (const arg of spec.positionals) expect(out.stdout).toContain(`<${arg.name}>`);
+    expect(out.stdout).toContain(spec.summary);
+  });
+
+  it('--help on discover and ping states the exit codes', async () => {
+    for (const name of ['discover', 'ping']) expect((await run([name, '--help'])).stdout).toMatch(/Exit status: 0 /);
   });
 
   it('lists the commands', async () => {
     const out = await run(['--help']);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/discover .*\n.*ping /);
+    for (const c of COMMANDS) expect(out.stdout).toContain(`  ${c.spec.name.padEnd(12)} ${c.spec.summary}`);
   });
 
   it('refuses politely on a Node too old for it', async () => {

@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+
+/** Writes `data` to a new file with a unique name in `dir` and flushes it to disk; returns its path. */
+export async function writeTempFile(dir: string, data: string | Uint8Array): Promise<string> {
+  const temp = join(dir, `.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+  const file = await open(temp, 'wx');
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  return temp;
+}
 
 /**
  * Writes a file so that readers see the old content or the new, never a mix: write a temporary file in
@@ -10,14 +23,7 @@ import { dirname } from 'node:path';
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temp, 'w');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
+  const temp = await writeTempFile(dir, data);
   try {
     await rename(temp, path);
   } catch (error) {

@@ -41,3 +41,34 @@ export { siteMatcher } from './site.ts';
 export type { TargetFilter } from './links.ts';
 export { selectTargets } from './links.ts';
 export { decodeText, isTextualType, parseContentType } from './media-type.ts';
+
+export { canonicalKey, canonicalKeyOfPath } from './canonical.ts';
+export type { HostPattern } from './host-pattern.ts';
+export { compileHostPattern, compileHostPatterns } from './host-pattern.ts';
+export type { Manifest, ManifestPost } from './manifest.ts';
+export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, readManifest } from './manifest.ts';
+
+export type { PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
+export { RECORD_STATUSES, compareRecords, isRecord, isVisible, keyHash, parseRecordId, recordId, sourceIdentity, tombstone } from './store/record.ts';
+export type { PingbackStore } from './store/store.ts';
+export { StoreError } from './store/store.ts';
+export { MemoryStore } from './store/memory-store.ts';
+export { FileStore } from './store/file-store.ts';
+
+export type { RequestContext } from './receive/receiver.ts';
+export { MESSAGES, RECEIVER_METHODS, Receiver, createReceiver } from './receive/receiver.ts';
+export type { Moderation, ReceiverOptions, ReceiverSettings } from './receive/receiver-options.ts';
+export { RECEIVER_DEFAULTS, resolveReceiverOptions } from './receive/receiver-options.ts';
+export type { PublicPingback } from './receive/read-endpoint.ts';
+export { READ_LIMIT, publicRecord } from './receive/read-endpoint.ts';
+export type { RateLimiter, RateScope } from './receive/rate-limit.ts';
+export { MemoryRateLimiter, RATE_WINDOW_MS, StoreRateLimiter } from './receive/rate-limit.ts';
+export { BLOCKLIST_META, blockHost, readRuntimeBlocklist } from './receive/blocklist.ts';
+export type { Logger } from './receive/logger.ts';
+export { silentLogger } from './receive/logger.ts';
+export type { Resolver, SourcePolicy } from './receive/source-fetch.ts';
+export { SourceFetcher } from './receive/source-fetch.ts';
+export { ipLiteral, isForbiddenAddress, parseIPv6 } from './receive/ip-address.ts';
+export type { SourceFacts } from './receive/verify.ts';
+export { verifySource } from './receive/verify.ts';
+export { triggerRebuild } from './receive/rebuild.ts';

@@ -81,6 +81,6 @@ describe('siteMatcher', () => {
   });
 
   it('names the option when a host is not a host', () => {
-    expect(() => siteMatcher('https://s.example', ['https://ok.example', 'not a host'])).toThrow(/option `hosts` has an entry that is not a host/);
+    expect(() => siteMatcher('https://s.example', ['https://ok.example', 'not a host'])).toThrow(/option `hosts\[1\]` has an entry that is not a host/);
   });
 });

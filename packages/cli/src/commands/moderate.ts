@@ -1,0 +1,98 @@
+import type { PingbackRecord, RecordStatus } from '@pingback/core';
+import { RECORD_STATUSES, canonicalKey, compareRecords, tombstone, triggerRebuild } from '@pingback/core';
+import type { CommandSpec, Parsed } from '../args.ts';
+import { UsageError } from '../args.ts';
+import type { Io } from '../io.ts';
+import { Exit } from '../io.ts';
+import { STORE_FLAGS, openStore } from '../store-flags.ts';
+
+export const listSpec: CommandSpec = {
+  name: 'list',
+  summary: 'List stored pingbacks, newest last.',
+  positionals: [],
+  flags: {
+    target: { type: 'string', value: 'URL', description: 'Only those of this post (any URL or path of it).' },
+    status: { type: 'string', value: 'S', description: `Only this status: ${RECORD_STATUSES.join(', ')}, or deleted.` },
+    json: { type: 'boolean', description: 'Print the records as a JSON array.' },
+    ...STORE_FLAGS,
+  },
+  notes: ['Deleted pingbacks (tombstones) are listed only with --status deleted.'],
+};
+
+const moderationSpec = (name: string, summary: string): CommandSpec => ({
+  name,
+  summary,
+  positionals: [{ name: 'id', description: 'The pingback id, as `pingback list` shows it.' }],
+  flags: { ...STORE_FLAGS },
+  notes: name === 'approve' ? ['Approving calls PINGBACK_BUILD_HOOK_URL (POST), at most once per 10 minutes, so the site rebuilds.'] : [],
+});
+
+export const approveSpec = moderationSpec('approve', 'Publish a pingback.');
+export const rejectSpec = moderationSpec('reject', 'Hide a pingback (it stays stored; pinging again answers 48).');
+export const deleteSpec = moderationSpec('delete', 'Delete a pingback, leaving a tombstone so the same source pinging again answers 48.');
+
+export const blockSpec: CommandSpec = {
+  name: 'block',
+  summary: 'Refuse pingbacks from a source host from now on (fault 49).',
+  positionals: [{ name: 'host', description: 'A host ("spam.example"), an origin, or a pattern with * ("*.spam.example").' }],
+  flags: { ...STORE_FLAGS },
+};
+
+export async function list(parsed: Parsed, io: Io): Promise<number> {
+  const { store } = await openStore(parsed.flags, io);
+  const status = parsed.flags.status as string | undefined;
+  if (status !== undefined && status !== 'deleted' && !RECORD_STATUSES.includes(status as RecordStatus)) {
+    throw new UsageError(`--status must be one of ${RECORD_STATUSES.join(', ')}, deleted`);
+  }
+  let key: string | undefined;
+  if (typeof parsed.flags.target === 'string') {
+    const url = URL.parse(parsed.flags.target, 'http://site.invalid/');
+    if (!url) throw new UsageError('--target must be a URL or a path');
+    key = canonicalKey(url);
+  }
+  const records = (await store.list(key === undefined ? {} : { key }))
+    .filter((r) => (status === 'deleted' ? r.deletedAt !== undefined : r.deletedAt === undefined && (status === undefined || r.status === status)))
+    .sort(compareRecords);
+  if (parsed.flags.json) {
+    io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    return Exit.OK;
+  }
+  if (records.length === 0) io.stdout.write('no pingbacks\n');
+  for (const r of records) {
+    io.stdout.write(`${r.id}  ${r.deletedAt ? 'deleted' : r.status.padEnd(8)}  ${r.receivedAt}  ${r.key}\n`);
+    io.stdout.write(`    from ${r.source}\n    "${r.title}" by ${r.author.name}${r.author.url ? ` <${r.author.url}>` : ''}\n`);
+    if (r.excerpt) io.stdout.write(`    ${r.excerpt}\n`);
+  }
+  return Exit.OK;
+}
+
+async function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRecord, verb: string): Promise<number> {
+  const { store } = await openStore(parsed.flags, io);
+  const [id] = parsed.positionals as [string];
+  const record = await store.get(id);
+  if (!record || record.deletedAt) {
+    io.stderr.write(`pingback ${verb}: no pingback with id ${id}\n`);
+    return Exit.NEGATIVE;
+  }
+  const next = apply(record);
+  await store.update(next);
+  io.stdout.write(`${verb}d ${id} (${record.source} → ${record.key})\n`);
+  if (verb === 'approve' && io.env.PINGBACK_BUILD_HOOK_URL) {
+    const result = await triggerRebuild(store, io.env.PINGBACK_BUILD_HOOK_URL, 10 * 60_000, Date.now());
+    io.stdout.write(`  ${result.message}\n`);
+  }
+  return Exit.OK;
+}
+
+export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), 'approve');
+export const reject = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'rejected' }), 'reject');
+export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString()), 'delete');
+
+export async function block(parsed: Parsed, io: Io): Promise<number> {
+  const { blockHost } = await import('@pingback/core');
+  const { store, where } = await openStore(parsed.flags, io);
+  const [host] = parsed.positionals as [string];
+  const list = await blockHost(store, host);
+  io.stdout.write(`blocked ${host} in ${where} (${list.length} blocked host pattern${list.length === 1 ? '' : 's'})\n`);
+  return Exit.OK;
+}

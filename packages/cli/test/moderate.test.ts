@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PingbackStore } from '@pingback/core';
+import { FileStore } from '@pingback/core';
+import { BlobsStore } from '@pingback/netlify';
+import type { LocalBlobs } from '../../../test/support/blobs.ts';
+import { startLocalBlobs } from '../../../test/support/blobs.ts';
+import { record } from '../../../test/support/store-contract.ts';
+import { runCli } from './serve-support.ts';
+
+let dir: string;
+let blobs: LocalBlobs;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pingback-moderate-'));
+  blobs = await startLocalBlobs();
+});
+afterAll(async () => {
+  await blobs.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const backends: [string, () => { store: PingbackStore; flags: string[] }][] = [
+  ['the file-system store', () => ({ store: new FileStore(join(dir, 'fs')), flags: ['--store', join(dir, 'fs')] })],
+  [
+    'Netlify Blobs (the local Blobs server)',
+    () => ({
+      store: new BlobsStore({ ...blobs.client }),
+      flags: ['--site-id', blobs.siteID, '--token', blobs.token, '--blobs-url', blobs.url],
+    }),
+  ],
+];
+
+describe.each(backends)('moderation commands on %s', (_name, open) => {
+  it('list filters by post and status; approve, reject and delete change what readers see; block refuses a host', async () => {
+    const { store, flags } = open();
+    const a = record('/posts/a', 'https://one.example/', { status: 'pending', receivedAt: '2026-11-20T00:00:00.000Z' });
+    const b = record('/posts/a', 'https://two.example/', { receivedAt: '2026-11-21T00:00:00.000Z' });
+    const c = record('/posts/b', 'https://three.example/', { receivedAt: '2026-11-22T00:00:00.000Z' });
+    for (const r of [a, b, c]) await store.insert(r);
+    const ids = async (...extra: string[]) => {
+      const out = await runCli(['list', '--json', ...flags, ...extra], dir);
+      expect(out.code, out.stderr).toBe(0);
+      return (JSON.parse(out.stdout) as { id: string }[]).map((r) => r.id);
+    };
+    expect(await ids()).toEqual([a.id, b.id, c.id]);
+    expect(await ids('--target', 'https://blog.example/posts/a/index.html')).toEqual([a.id, b.id]);
+    expect(await ids('--status', 'pending')).toEqual([a.id]);
+
+    expect((await runCli(['approve', a.id, ...flags], dir)).stdout).toMatch(`approved ${a.id} (https://one.example/ → /posts/a)`);
+    expect((await runCli(['reject', b.id, ...flags], dir)).code).toBe(0);
+    expect((await runCli(['delete', c.id, ...flags], dir)).code).toBe(0);
+    expect(await ids('--status', 'approved')).toEqual([a.id]);
+    expect(await ids('--status', 'rejected')).toEqual([b.id]);
+    expect(await ids('--status', 'deleted')).toEqual([c.id]);
+    expect((await store.get(c.id))?.deletedAt).toBeDefined();
+
+    const plain = await runCli(['list', ...flags, '--status', 'approved'], dir);
+    expect(plain.stdout).toContain(`${a.id}  approved  2026-11-20T00:00:00.000Z  /posts/a\n    from https://one.example/\n    "Title of https://one.example/" by Ann Author <https://ann.example/>`);
+
+    expect((await runCli(['block', '*.spam.example', ...flags], dir)).stdout).toMatch(/blocked \*\.spam\.example .*\(1 blocked host pattern\)/);
+    expect(await store.getMeta('blocklist')).toEqual(['*.spam.example']);
+  });
+
+  it('says so when there is no such pingback, or the arguments are wrong', async () => {
+    const { flags } = open();
+    const missing = await runCli(['approve', '0000000000000000-0000000000000000', ...flags], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no pingback with id/);
+    expect((await runCli(['list', ...flags, '--status', 'spam'], dir)).stderr).toMatch(/--status must be one of approved, pending, rejected, deleted/);
+    expect((await runCli(['block', 'not a host', ...flags], dir)).stderr).toMatch(/option `host` has an entry that is not a host/);
+  });
+});
+
+it('asks for both a site ID and a token for Blobs', async () => {
+  const out = await runCli(['list', '--site-id', 'abc'], dir, { NETLIFY_AUTH_TOKEN: '' });
+  expect(out.code).toBe(2);
+  expect(out.stderr).toMatch(/needs both --site-id .* and --token/);
+});

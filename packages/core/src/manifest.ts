@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * What a build tells the rest of the suite, as one versioned JSON document (`.pingback/manifest.json`):
+ * the site and its endpoint, which hosts count as the site, which pages may be pinged, and the outbox of
+ * posts with the external links each one should ping.
+ */
+export interface ManifestPost {
+  /** The post's absolute URL: the pingback source. */
+  source: string;
+  /** Its canonical key. */
+  key: string;
+  /** External links worth pinging, each as written in the post. */
+  targets: string[];
+  /** Hash of the post's content; changes when the post is edited. */
+  hash: string;
+}
+
+export interface Manifest {
+  version: 1;
+  /** The site's absolute URL, e.g. `https://blog.example/`. */
+  site: string;
+  /** The absolute XML-RPC endpoint advertised on pages. */
+  endpoint: string;
+  /** Extra hosts that count as this site. */
+  hosts: string[];
+  /** Canonical keys of the pages that accept pingbacks. */
+  pages: string[];
+  /** The outbox. */
+  posts: ManifestPost[];
+  /** weblogUpdates services to notify when a new post is published. */
+  directories: string[];
+  /** The site's feed, sent to directories; null when there is none. */
+  feed: string | null;
+  /** The site's name, sent to directories. */
+  name?: string;
+  /** Which package and version wrote it. */
+  generator?: string;
+}
+
+export const MANIFEST_VERSION = 1;
+export const DEFAULT_MANIFEST_PATH = '.pingback/manifest.json';
+
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  readonly code = 'ERR_PINGBACK_MANIFEST';
+}
+
+function absolute(value: unknown): boolean {
+  const url = typeof value === 'string' ? URL.parse(value) : null;
+  return !!url && (url.protocol === 'http:' || url.protocol === 'https:');
+}
+
+function strings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Checks a parsed manifest; `where` (a file name) appears in the error. */
+export function parseManifest(value: unknown, where = 'manifest'): Manifest {
+  const fail = (field: string, want: string): never => {
+    throw new ManifestError(`${where}: \`${field}\` must be ${want}. Rebuild the site to write a fresh manifest.`);
+  };
+  const m = value as Record<string, unknown>;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) fail('(root)', 'an object');
+  if (m.version !== MANIFEST_VERSION) fail('version', `${MANIFEST_VERSION} (this is @pingback ${MANIFEST_VERSION}'s format; got ${JSON.stringify(m.version)})`);
+  if (!absolute(m.site)) fail('site', 'an absolute http(s) URL');
+  if (!absolute(m.endpoint)) fail('endpoint', 'an absolute http(s) URL');
+  if (!strings(m.hosts)) fail('hosts', 'an array of strings');
+  if (!strings(m.pages) || !(m.pages as string[]).every((p) => p.startsWith('/'))) fail('pages', 'an array of canonical keys starting with "/"');
+  if (!Array.isArray(m.posts)) fail('posts', 'an array');
+  (m.posts as unknown[]).forEach((post, i) => {
+    const p = post as Record<string, unknown>;
+    if (typeof p !== 'object' || p === null) fail(`posts[${i}]`, 'an object');
+    if (!absolute(p.source)) fail(`posts[${i}].source`, 'an absolute http(s) URL');
+    if (typeof p.key !== 'string' || !p.key.startsWith('/')) fail(`posts[${i}].key`, 'a canonical key starting with "/"');
+    if (!strings(p.targets)) fail(`posts[${i}].targets`, 'an array of strings');
+    if (typeof p.hash !== 'string') fail(`posts[${i}].hash`, 'a string');
+  });
+  if (!strings(m.directories)) fail('directories', 'an array of strings');
+  if (m.feed !== null && !absolute(m.feed)) fail('feed', 'an absolute http(s) URL or null');
+  if (m.name !== undefined && typeof m.name !== 'string') fail('name', 'a string');
+  return m as unknown as Manifest;
+}
+
+export async function readManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ManifestError(
+      missing ? `${path} does not exist. Build the site first (the Astro and Eleventy integrations write it).` : `${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(`${path} is not valid JSON. Rebuild the site to write a fresh manifest.`, { cause: error });
+  }
+  return parseManifest(value, path);
+}

@@ -1,0 +1,36 @@
+import type { HostPattern } from '../host-pattern.ts';
+import { compileHostPattern, compileHostPatterns } from '../host-pattern.ts';
+import type { PingbackStore } from '../store/store.ts';
+
+/** The meta document holding hosts blocked at run time (`pingback block <host>`). */
+export const BLOCKLIST_META = 'blocklist';
+
+export async function readRuntimeBlocklist(store: PingbackStore): Promise<string[]> {
+  const value = await store.getMeta<unknown>(BLOCKLIST_META);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Adds a host pattern to the run-time blocklist; checks it first so a typo can't be stored. */
+export async function blockHost(store: PingbackStore, pattern: string): Promise<string[]> {
+  compileHostPattern(pattern, 'host');
+  const current = await readRuntimeBlocklist(store);
+  if (current.includes(pattern)) return current;
+  const next = [...current, pattern];
+  await store.setMeta(BLOCKLIST_META, next);
+  return next;
+}
+
+/** Whether a source URL's host is blocked by the configured list or the run-time one. */
+export async function isBlocked(url: URL, configured: readonly HostPattern[], store: PingbackStore): Promise<boolean> {
+  if (configured.some((p) => p.matches(url))) return true;
+  const runtime = await readRuntimeBlocklist(store);
+  if (runtime.length === 0) return false;
+  const patterns = runtime.flatMap((entry) => {
+    try {
+      return compileHostPatterns([entry], 'blocklist');
+    } catch {
+      return []; // a hand-edited bad entry blocks nothing rather than everything
+    }
+  });
+  return patterns.some((p) => p.matches(url));
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { canonicalKey } from '../canonical.ts';
+import type { PingbackRecord } from '../store/record.ts';
+import { compareRecords, isVisible } from '../store/record.ts';
+import { StoreError } from '../store/store.ts';
+import type { ReceiverSettings } from './receiver-options.ts';
+
+export const READ_LIMIT = { default: 100, max: 1000 } as const;
+
+/** What the read endpoint publishes of a record: everything but moderation state and tombstones. */
+export type PublicPingback = Omit<PingbackRecord, 'status' | 'deletedAt'>;
+
+export function publicRecord(record: PingbackRecord): PublicPingback {
+  const { status: _status, deletedAt: _deleted, ...rest } = record;
+  return rest;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-cache', ...headers },
+  });
+}
+
+function encodeCursor(record: PingbackRecord): string {
+  return Buffer.from(`${record.receivedAt}|${record.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { receivedAt: string; id: string } | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = text.lastIndexOf('|');
+  if (bar <= 0) return null;
+  return { receivedAt: text.slice(0, bar), id: text.slice(bar + 1) };
+}
+
+/**
+ * `GET /pingbacks.json?target=&cursor=&limit=` → `{ items, next }`: the approved, undeleted pingbacks,
+ * oldest first, of one post (`target`, any URL or path of it) or of the whole site, `limit` at a time
+ * (default 100, at most 1000), `next` the cursor of the following page or null. Answers 304 to a
+ * matching `If-None-Match`.
+ */
+export async function handleRead(request: Request, url: URL, settings: ReceiverSettings): Promise<Response> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return json(405, { error: 'use GET' }, { allow: 'GET, HEAD' });
+  }
+  const params = url.searchParams;
+  let key: string | undefined;
+  const target = params.get('target');
+  if (target !== null && target !== '') {
+    const targetUrl = URL.parse(target, settings.site.href);
+    if (!targetUrl || !settings.siteMatcher.isOwn(targetUrl)) {
+      return json(400, { error: '`target` must be a URL or path of this site' });
+    }
+    key = canonicalKey(targetUrl);
+  }
+  const limitText = params.get('limit');
+  const limit = limitText === null || limitText === '' ? READ_LIMIT.default : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > READ_LIMIT.max) {
+    return json(400, { error: `\`limit\` must be a whole number from 1 to ${READ_LIMIT.max}` });
+  }
+  const cursorText = params.get('cursor');
+  const cursor = cursorText ? decodeCursor(cursorText) : null;
+  if (cursorText && !cursor) return json(400, { error: '`cursor` is not one this endpoint gave out' });
+
+  let records: PingbackRecord[];
+  try {
+    records = (await settings.store.list(key === undefined ? {} : { key })).filter(isVisible).sort(compareRecords);
+  } catch (error) {
+    if (error instanceof StoreError) {
+      settings.logger.error(`[pingback] read endpoint: ${error.message}`);
+      return json(503, { error: 'the store is unavailable; try again later' }, { 'retry-after': '30' });
+    }
+    throw error;
+  }
+  let start = 0;
+  if (cursor) {
+    start = records.findIndex((r) => r.receivedAt > cursor.receivedAt || (r.receivedAt === cursor.receivedAt && r.id > cursor.id));
+    if (start < 0) start = records.length;
+  }
+  const page = records.slice(start, start + limit);
+  const next = start + limit < records.length && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null;
+  const body = JSON.stringify({ items: page.map(publicRecord), next });
+  const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const match = request.headers.get('if-none-match');
+  if (match && match.split(',').some((t) => t.trim() === etag)) {
+    return new Response(null, { status: 304, headers: { etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' } });
+  }
+  return new Response(request.method === 'HEAD' ? null : body, {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' },
+  });
+}

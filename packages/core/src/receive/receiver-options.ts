@@ -1,0 +1,158 @@
+import type { Clock } from '../client-options.ts';
+import { systemClock } from '../client-options.ts';
+import { PingbackOptionError } from '../errors.ts';
+import type { HostPattern } from '../host-pattern.ts';
+import { compileHostPatterns } from '../host-pattern.ts';
+import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
+import type { SiteMatcher } from '../site.ts';
+import { siteMatcher } from '../site.ts';
+import type { PingbackStore } from '../store/store.ts';
+import type { Logger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { MemoryRateLimiter } from './rate-limit.ts';
+import type { Resolver, SourcePolicy } from './source-fetch.ts';
+
+export type Moderation = 'auto' | 'manual';
+
+export interface ReceiverOptions {
+  /** The site's absolute URL. */
+  site: string | URL;
+  store: PingbackStore;
+  /** Canonical keys of the pages that accept pingbacks (the manifest's `pages`), or a predicate. */
+  pages: Iterable<string> | ((key: string) => boolean);
+  /** Whether any page exists at the key: lets the receiver answer 32 only when a target definitely doesn't exist. */
+  pageExists?: (key: string) => boolean | undefined;
+  /** Extra hosts that count as this site. */
+  hosts?: string[];
+  /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
+  endpointPath?: string;
+  /** Path of the JSON read endpoint. Default `/pingbacks.json`. */
+  readPath?: string;
+  /** `auto` (default): accepted pingbacks are published; `manual`: they wait as pending. */
+  moderation?: Moderation;
+  /** Source hosts refused with fault 49. More can be added at run time with `pingback block`. */
+  blocklist?: string[];
+  /** Pings per minute per client address and per source host; 0 turns the limits off. Default 10. */
+  rateLimit?: number;
+  /** Replaces the in-memory limiter (Netlify uses one kept in the store). */
+  rateLimiter?: RateLimiter;
+  /** Let sources live on loopback or private networks and any port: local demos and tests only. */
+  allowPrivateNetwork?: boolean;
+  /** Private addresses trusted anyway, e.g. an intranet blog that pings you. Exact addresses. */
+  allowAddresses?: string[];
+  /** Ports a source may use when private networks are not allowed. Default [80, 443]. */
+  allowedPorts?: number[];
+  /** Bytes of a source read at most. Default 1 MiB. */
+  maxSourceBytes?: number;
+  /** Deadline for fetching a source. Default 10000 ms. */
+  sourceTimeoutMs?: number;
+  /** Redirects followed when fetching a source. Default 3. */
+  maxRedirects?: number;
+  /** Bytes of an XML-RPC request accepted. Default 64 KiB. */
+  maxRequestBytes?: number;
+  /** DNS resolution for sources (tests inject one). */
+  resolve?: Resolver;
+  /** Netlify build hook (or any URL to POST to) that rebuilds the site when a pingback is approved. */
+  rebuildHookUrl?: string;
+  /** At most one rebuild per this many ms. Default 600000 (10 min). */
+  rebuildIntervalMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export const RECEIVER_DEFAULTS = {
+  endpointPath: '/xmlrpc',
+  readPath: '/pingbacks.json',
+  moderation: 'auto' as Moderation,
+  rateLimit: 10,
+  allowedPorts: [80, 443],
+  maxSourceBytes: 1024 * 1024,
+  sourceTimeoutMs: 10_000,
+  maxRedirects: 3,
+  maxRequestBytes: 64 * 1024,
+  rebuildIntervalMs: 10 * 60_000,
+} as const;
+
+export interface ReceiverSettings {
+  site: URL;
+  siteMatcher: SiteMatcher;
+  store: PingbackStore;
+  isPingable: (key: string) => boolean;
+  pageExists: (key: string) => boolean | undefined;
+  endpointPath: string;
+  readPath: string;
+  moderation: Moderation;
+  blocklist: HostPattern[];
+  rateLimiter: RateLimiter;
+  source: SourcePolicy;
+  maxRequestBytes: number;
+  rebuildHookUrl: string | undefined;
+  rebuildIntervalMs: number;
+  logger: Logger;
+  clock: Clock;
+}
+
+const KNOWN = [
+  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit',
+  'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
+  'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'logger', 'clock',
+] as const;
+
+function checkPath(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw new PingbackOptionError(option, `must be a path starting with "/", got ${JSON.stringify(value)}`, 'Write e.g. "/xmlrpc".');
+  }
+  return value;
+}
+
+/** Validates receiver options once and fills in the defaults. */
+export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettings {
+  checkKnownKeys('', options, KNOWN);
+  const site = checkUrl('site', options.site);
+  if (!options.store || typeof options.store.insert !== 'function') {
+    throw new PingbackOptionError('store', 'must be a PingbackStore', 'Pass new FileStore(dir), a Blobs store from @pingback/netlify, or new MemoryStore().');
+  }
+  let isPingable: (key: string) => boolean;
+  if (typeof options.pages === 'function') isPingable = options.pages;
+  else if (options.pages && typeof (options.pages as Iterable<string>)[Symbol.iterator] === 'function') {
+    const pages = new Set(options.pages);
+    isPingable = (key) => pages.has(key);
+  } else {
+    throw new PingbackOptionError('pages', 'must list the pingable pages (canonical keys) or be a function', 'Pass the manifest\'s `pages`.');
+  }
+  const moderation = options.moderation ?? RECEIVER_DEFAULTS.moderation;
+  if (moderation !== 'auto' && moderation !== 'manual') {
+    throw new PingbackOptionError('moderation', `must be "auto" or "manual", got ${JSON.stringify(moderation)}`, 'Use "manual" to hold pingbacks for approval.');
+  }
+  const rateLimit = checkPositiveInt('rateLimit', options.rateLimit ?? RECEIVER_DEFAULTS.rateLimit, { allowZero: true });
+  const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
+  allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
+  const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
+  return {
+    site,
+    siteMatcher: siteMatcher(site, options.hosts ?? [], 'hosts'),
+    store: options.store,
+    isPingable,
+    pageExists: options.pageExists ?? (() => undefined),
+    endpointPath: checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath),
+    readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
+    moderation,
+    blocklist: compileHostPatterns(options.blocklist ?? [], 'blocklist'),
+    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(rateLimit),
+    source: {
+      allowPrivateNetwork: options.allowPrivateNetwork ?? false,
+      allowedPorts,
+      maxBytes: checkPositiveInt('maxSourceBytes', options.maxSourceBytes ?? RECEIVER_DEFAULTS.maxSourceBytes),
+      timeoutMs: checkPositiveInt('sourceTimeoutMs', options.sourceTimeoutMs ?? RECEIVER_DEFAULTS.sourceTimeoutMs),
+      maxRedirects: checkPositiveInt('maxRedirects', options.maxRedirects ?? RECEIVER_DEFAULTS.maxRedirects, { allowZero: true }),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+      ...(options.allowAddresses ? { allowAddresses: options.allowAddresses } : {}),
+    },
+    maxRequestBytes: checkPositiveInt('maxRequestBytes', options.maxRequestBytes ?? RECEIVER_DEFAULTS.maxRequestBytes),
+    rebuildHookUrl,
+    rebuildIntervalMs: checkPositiveInt('rebuildIntervalMs', options.rebuildIntervalMs ?? RECEIVER_DEFAULTS.rebuildIntervalMs),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+  };
+}

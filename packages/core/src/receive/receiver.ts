@@ -1,0 +1,247 @@
+import { canonicalKey } from '../canonical.ts';
+import { TransportError } from '../errors.ts';
+import { FaultCode, PingbackFault } from '../faults.ts';
+import type { HttpResponse } from '../http-request.ts';
+import { firstHeader } from '../http-request.ts';
+import { decodeText, isTextualType, parseContentType } from '../media-type.ts';
+import type { PingbackRecord } from '../store/record.ts';
+import { isVisible, recordId } from '../store/record.ts';
+import { StoreError } from '../store/store.ts';
+import type { MethodTable } from '../xmlrpc/index.ts';
+import { checkSignature, parseMethodCall, writeFault, writeMethodResponse } from '../xmlrpc/index.ts';
+import { isBlocked } from './blocklist.ts';
+import { sniffCharset } from './charset.ts';
+import { handleRead } from './read-endpoint.ts';
+import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
+import { resolveReceiverOptions } from './receiver-options.ts';
+import { triggerRebuild } from './rebuild.ts';
+import { SourceCache } from './source-cache.ts';
+import { SourceFetcher } from './source-fetch.ts';
+import { verifySource } from './verify.ts';
+
+/** What the shell knows about the request beyond the Request itself. */
+export interface RequestContext {
+  /** The caller's IP address (Netlify's `context.ip`, the socket's remote address). */
+  clientAddress?: string;
+  /** Keeps work going after the response (Netlify's `context.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** The methods offered; anything else, `system.multicall` included, is -32601. */
+export const RECEIVER_METHODS: MethodTable = {
+  'pingback.ping': { params: ['string', 'string'] },
+  'pingback.extensions.getPingbacks': { params: ['string'] },
+  'system.listMethods': { params: [] },
+};
+
+/**
+ * Public fault messages. They are short and uniform on purpose: a forbidden address, a closed port, a
+ * DNS failure and a 404 all read "could not be retrieved", so the endpoint tells a prober nothing.
+ */
+export const MESSAGES = {
+  sourceUnavailable: 'The source URL could not be retrieved.',
+  noLink: 'The source does not contain a link to the target.',
+  targetMissing: 'The target does not exist.',
+  targetUnusable: 'The target cannot receive pingbacks.',
+  notOurs: 'The target is not a page of this site.',
+  alreadyRegistered: 'The pingback has already been registered.',
+  denied: 'Access denied.',
+  tooMany: 'Too many pingbacks; try again later.',
+  ownSite: "Pingbacks from this site's own pages are not recorded.",
+  storeDown: 'The pingback could not be stored right now; try again later.',
+  tooLarge: 'parse error: request body too large',
+  internal: 'Internal error.',
+} as const;
+
+const fault = (code: number, message: string) => new PingbackFault(code, message);
+
+function xml(body: string): Response {
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } });
+}
+
+async function readBody(request: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? '');
+  if (declared > max) throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The Pingback server: one framework-free `Request → Response` handler behind the Netlify Function and
+ * `pingback serve`. Work is ordered cheapest and safest first: parse within caps; check the target with no
+ * network; blocklist, rate limits and duplicates from the store; only then fetch the source, through an
+ * address-checked, pinned connection; verify, extract, insert atomically, answer, and ask for a rebuild.
+ */
+export class Receiver {
+  readonly settings: ReceiverSettings;
+  private readonly fetcher: SourceFetcher;
+  private readonly cache = new SourceCache();
+
+  constructor(options: ReceiverOptions) {
+    this.settings = resolveReceiverOptions(options);
+    this.fetcher = new SourceFetcher(this.settings.source, this.settings.site.href);
+  }
+
+  /** The absolute endpoint URL pages advertise. */
+  get endpoint(): string {
+    return new URL(this.settings.endpointPath, this.settings.site).href;
+  }
+
+  async handle(request: Request, context: RequestContext = {}): Promise<Response> {
+    const url = new URL(request.url);
+    const { endpointPath, readPath } = this.settings;
+    if (url.pathname === endpointPath) {
+      if (request.method !== 'POST') {
+        return new Response('Pingback XML-RPC endpoint: POST an XML-RPC request here.\n', {
+          status: 405,
+          headers: { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' },
+        });
+      }
+      return xml(await this.xmlrpc(request, context));
+    }
+    if (url.pathname === readPath) return handleRead(request, url, this.settings);
+    return new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
+
+  /** One XML-RPC request to one XML-RPC response body; never throws. */
+  private async xmlrpc(request: Request, context: RequestContext): Promise<string> {
+    try {
+      const call = parseMethodCall(await readBody(request, this.settings.maxRequestBytes));
+      checkSignature(call, RECEIVER_METHODS);
+      const [a, b] = call.params as string[];
+      switch (call.methodName) {
+        case 'system.listMethods':
+          return writeMethodResponse(Object.keys(RECEIVER_METHODS));
+        case 'pingback.extensions.getPingbacks':
+          return writeMethodResponse(await this.getPingbacks(a!));
+        default:
+          return writeMethodResponse(await this.ping(a!, b!, context));
+      }
+    } catch (error) {
+      if (error instanceof PingbackFault) return writeFault(error.code, error.message);
+      if (error instanceof StoreError) {
+        this.settings.logger.error(`[pingback] store: ${error.message}`);
+        return writeFault(FaultCode.UPSTREAM_ERROR, MESSAGES.storeDown);
+      }
+      this.settings.logger.error(`[pingback] internal error: ${(error as Error)?.stack ?? String(error)}`);
+      return writeFault(FaultCode.GENERIC, MESSAGES.internal);
+    }
+  }
+
+  /** Step 2: the target, with no network at all. Returns its canonical key. */
+  private checkTarget(target: string): string {
+    const url = URL.parse(target);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !this.settings.siteMatcher.isOwn(url)) {
+      throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.notOurs);
+    }
+    const key = canonicalKey(url);
+    if (this.settings.isPingable(key)) return key;
+    if (this.settings.pageExists(key) === false) throw fault(FaultCode.TARGET_NOT_FOUND, MESSAGES.targetMissing);
+    throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.targetUnusable);
+  }
+
+  private async getPingbacks(target: string): Promise<string[]> {
+    const key = this.checkTarget(target);
+    const records = await this.settings.store.list({ key });
+    return records.filter(isVisible).map((r) => r.source);
+  }
+
+  private async ping(source: string, target: string, context: RequestContext): Promise<string> {
+    const s = this.settings;
+    const now = s.clock.now();
+    // 2. The target, no network.
+    const key = this.checkTarget(target);
+
+    // 3. Still no network: who is asking, and have we seen this before?
+    const sourceUrl = URL.parse(source);
+    if (!sourceUrl || (sourceUrl.protocol !== 'http:' && sourceUrl.protocol !== 'https:') || sourceUrl.username || sourceUrl.password) {
+      throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);
+    }
+    if (s.siteMatcher.isOwn(sourceUrl)) throw fault(FaultCode.GENERIC, MESSAGES.ownSite);
+    if (await isBlocked(sourceUrl, s.blocklist, s.store)) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.denied);
+    if (context.clientAddress && !(await s.rateLimiter.allow('client', context.clientAddress, now))) {
+      throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
+    }
+    if (!(await s.rateLimiter.allow('source-host', sourceUrl.hostname, now))) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
+    const id = recordId(key, source);
+    if (await s.store.get(id)) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
+
+    // 4–5. Fetch the source through the guarded fetcher.
+    let response: HttpResponse;
+    try {
+      const identity = sourceUrl.href.replace(/#.*$/, '');
+      response = await this.cache.get(identity, now, () => this.fetcher.fetch(identity, context.clientAddress));
+    } catch (error) {
+      if (error instanceof TransportError) {
+        s.logger.info(`[pingback] source ${sourceUrl.host} unavailable (${error.kind})`);
+        throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);
+      }
+      throw error;
+    }
+    if (response.status < 200 || response.status >= 300) throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);
+    const contentType = firstHeader(response, 'content-type');
+    if (!isTextualType(parseContentType(contentType).type)) throw fault(FaultCode.SOURCE_HAS_NO_LINK, MESSAGES.noLink);
+
+    // 6–7. Verify and extract.
+    const html = decodeText(response.body, sniffCharset(response.body, contentType));
+    const facts = verifySource({
+      html,
+      sourceUrl: response.url,
+      target,
+      key,
+      site: s.siteMatcher,
+      ...(firstHeader(response, 'content-language') ? { contentLanguage: firstHeader(response, 'content-language')! } : {}),
+    });
+    if (!facts) throw fault(FaultCode.SOURCE_HAS_NO_LINK, MESSAGES.noLink);
+
+    // 8. Insert atomically; a twin that got there first makes this one a duplicate.
+    const record: PingbackRecord = {
+      id,
+      source,
+      target,
+      key,
+      status: s.moderation === 'auto' ? 'approved' : 'pending',
+      ...facts,
+      receivedAt: new Date(now).toISOString(),
+    };
+    if (!(await s.store.insert(record))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
+    s.logger.info(`[pingback] ${record.status}: ${source} → ${key}`);
+
+    // 9. Answer; the rebuild runs on after the answer where the platform allows it.
+    if (record.status === 'approved' && s.rebuildHookUrl) {
+      const rebuild = this.requestRebuild().catch((error: unknown) => s.logger.warn(`[pingback] rebuild: ${(error as Error).message}`));
+      if (context.waitUntil) context.waitUntil(rebuild);
+    }
+    return `Pingback from ${source} to ${target} registered. Keep the web talking!`;
+  }
+
+  /** Triggers the rebuild hook (at most once per interval); used after an auto-approved ping and by `approve`. */
+  async requestRebuild(): Promise<string> {
+    const s = this.settings;
+    if (!s.rebuildHookUrl) return 'no rebuild hook configured';
+    const result = await triggerRebuild(s.store, s.rebuildHookUrl, s.rebuildIntervalMs, s.clock.now());
+    s.logger.info(`[pingback] ${result.message}`);
+    return result.message;
+  }
+
+  close(): Promise<void> {
+    return this.fetcher.close();
+  }
+}
+
+export function createReceiver(options: ReceiverOptions): Receiver {
+  return new Receiver(options);
+}

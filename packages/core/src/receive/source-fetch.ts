@@ -1,0 +1,116 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
+import { Agent } from 'undici';
+import { TransportError } from '../errors.ts';
+import type { HttpResponse } from '../http-request.ts';
+import { httpRequest } from '../http-request.ts';
+import { userAgent } from '../user-agent.ts';
+import { ipLiteral, isForbiddenAddress } from './ip-address.ts';
+
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+/** What the receiver may fetch when it verifies a source, and how much of it. */
+export interface SourcePolicy {
+  /** Allow loopback and private addresses and any port: for local demos and tests only. */
+  allowPrivateNetwork: boolean;
+  /** Ports a source URL may use. Default 80 and 443. */
+  allowedPorts: number[];
+  /** Bytes of the source read at most. Default 1 MiB. */
+  maxBytes: number;
+  /** Deadline for the whole fetch, redirects included. Default 10 s. */
+  timeoutMs: number;
+  /** Redirects followed, each hop checked again. Default 3. */
+  maxRedirects: number;
+  /** Private addresses trusted anyway (an intranet source). Exact addresses. */
+  allowAddresses?: readonly string[];
+  /** DNS resolution; the addresses it returns are checked and the connection goes to one of them. */
+  resolve?: Resolver;
+}
+
+const FORBIDDEN = 'ERR_PINGBACK_FORBIDDEN_ADDRESS';
+
+function refuse(url: URL, why: string): TransportError {
+  return new TransportError('forbidden-address', url.href, why);
+}
+
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Fetches sources for verification without letting a stranger aim the server at a private network.
+ * Every hop's URL is checked (scheme, credentials, port, literal address), and every name is resolved
+ * once by our own lookup: if any address it yields is forbidden nothing is connected at all, otherwise
+ * the connection goes to exactly the address that was checked. There is no second resolution to rebind.
+ */
+export class SourceFetcher {
+  readonly policy: SourcePolicy;
+  private readonly agent: Agent;
+  private readonly site: string | undefined;
+  private readonly forbidden: (address: string) => boolean;
+
+  constructor(policy: SourcePolicy, site?: string) {
+    this.policy = policy;
+    this.site = site;
+    const resolve = policy.resolve ?? systemResolver;
+    const allowed = new Set((policy.allowAddresses ?? []).map((a) => a.toLowerCase()));
+    this.forbidden = (address: string) => !allowed.has(address.toLowerCase()) && isForbiddenAddress(address);
+    this.agent = new Agent({
+      connect: {
+        timeout: policy.timeoutMs,
+        lookup: (hostname, options, callback) => {
+          resolve(hostname).then(
+            (found) => {
+              const family = typeof options.family === 'number' && options.family !== 0 ? options.family : undefined;
+              const addresses = found.filter((a) => family === undefined || a.family === family);
+              if (addresses.length === 0) {
+                const error = Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
+                return callback(error, '', 0);
+              }
+              if (!policy.allowPrivateNetwork && addresses.some((a) => this.forbidden(a.address))) {
+                const error = Object.assign(new Error(`${hostname} resolves to a forbidden address`), { code: FORBIDDEN });
+                return callback(error, '', 0);
+              }
+              if (options.all) (callback as (e: null, list: LookupAddress[]) => void)(null, addresses);
+              else callback(null, addresses[0]!.address, addresses[0]!.family);
+            },
+            (error: Error) => callback(error, '', 0),
+          );
+        },
+      },
+    });
+  }
+
+  /** Refuses a hop before any connection: what no policy allows, whatever the DNS says. */
+  checkUrl = (url: URL): void => {
+    if (url.username || url.password) throw refuse(url, 'source URLs with credentials are refused');
+    if (this.policy.allowPrivateNetwork) return;
+    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    if (!this.policy.allowedPorts.includes(port)) throw refuse(url, `port ${port} is not allowed`);
+    const literal = ipLiteral(url.hostname);
+    if (literal !== null && this.forbidden(literal)) throw refuse(url, 'forbidden address');
+  };
+
+  /** Fetches the source; throws `TransportError` (kind `forbidden-address` for policy refusals). */
+  fetch(source: string, clientAddress: string | undefined, signal?: AbortSignal): Promise<HttpResponse> {
+    const who = clientAddress ?? 'unknown';
+    const headers: Record<string, string> = {
+      'user-agent': userAgent(this.site, `verifying pingback from ${who}`),
+      accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8',
+    };
+    if (clientAddress) headers['x-pingback-forwarded-for'] = clientAddress;
+    return httpRequest({
+      url: source,
+      method: 'GET',
+      headers,
+      maxBytes: this.policy.maxBytes,
+      timeoutMs: this.policy.timeoutMs,
+      maxRedirects: this.policy.maxRedirects,
+      dispatcher: this.agent,
+      signal,
+      checkUrl: this.checkUrl,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The fewest Netlify header paths that cover exactly the advertised pages among all built pages, as
+ * canonical keys (`/posts/hello`). Netlify matches `/dir/*` against `/dir` itself and everything below,
+ * `/dir/:slug` against exactly one segment below, and a plain path with or without a trailing slash.
+ */
+interface Node {
+  children: Map<string, Node>;
+  page: boolean;
+  advertised: boolean;
+}
+
+const node = (): Node => ({ children: new Map(), page: false, advertised: false });
+
+function allAdvertised(n: Node): boolean {
+  if (n.page && !n.advertised) return false;
+  for (const child of n.children.values()) if (!allAdvertised(child)) return false;
+  return true;
+}
+
+function anyAdvertised(n: Node): boolean {
+  if (n.advertised) return true;
+  for (const child of n.children.values()) if (anyAdvertised(child)) return true;
+  return false;
+}
+
+function collect(n: Node, path: string, out: string[]): void {
+  if (!anyAdvertised(n)) return;
+  const base = path === '/' ? '' : path;
+  if (allAdvertised(n)) {
+    out.push(n.children.size === 0 ? path : `${base}/*`);
+    return;
+  }
+  const kids = [...n.children.entries()];
+  if (kids.length > 1 && kids.every(([, c]) => c.children.size === 0 && c.page && c.advertised)) {
+    out.push(`${base}/:slug`);
+    if (n.advertised) out.push(path);
+    return;
+  }
+  if (n.advertised) out.push(path);
+  for (const [name, child] of kids.sort(([a], [b]) => (a < b ? -1 : 1))) collect(child, `${base}/${name}`, out);
+}
+
+export function headerPaths(advertised: readonly string[], built: readonly string[]): string[] {
+  const root = node();
+  const at = (key: string): Node => {
+    let n = root;
+    for (const part of key.split('/').filter(Boolean)) {
+      let next = n.children.get(part);
+      if (!next) n.children.set(part, (next = node()));
+      n = next;
+    }
+    return n;
+  };
+  for (const key of built) at(key).page = true;
+  for (const key of advertised) {
+    const n = at(key);
+    n.page = true;
+    n.advertised = true;
+  }
+  const out: string[] = [];
+  collect(root, '/', out);
+  return out;
+}
+
+export interface HeaderRule {
+  for: string;
+  values: Record<string, string>;
+}
+
+export function xPingbackRules(paths: readonly string[], endpoint: string): HeaderRule[] {
+  return paths.map((path) => ({ for: path, values: { 'X-Pingback': endpoint } }));
+}
+
+/** Whether a header rule is one of ours, so a rebuild replaces only those. */
+export function isOurRule(rule: unknown): boolean {
+  const values = (rule as HeaderRule)?.values;
+  return typeof values === 'object' && values !== null && Object.keys(values).some((k) => k.toLowerCase() === 'x-pingback');
+}

@@ -1,0 +1,12 @@
+export type { BlobsStoreOptions } from './blobs-store.ts';
+export { BlobsStore, DEFAULT_BLOBS_STORE, blobsStore } from './blobs-store.ts';
+export type { EmitOptions, EmitResult } from './emit.ts';
+export { emitNetlifyFunction } from './emit.ts';
+export type { NetlifyContext, PingbackFunction } from './function.ts';
+export { createPingbackFunction } from './function.ts';
+export type { HeaderRule } from './header-rules.ts';
+export { headerPaths, isOurRule, xPingbackRules } from './header-rules.ts';
+export type { FunctionSettings } from './settings.ts';
+export { normalizeSettings } from './settings.ts';
+export { FUNCTION_NAME, GENERATOR, backstopLimit, renderFunction } from './template.ts';
+export { VERSION } from './version.ts';

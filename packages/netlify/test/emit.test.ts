@@ -1,0 +1,91 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emitNetlifyFunction } from '../src/emit.ts';
+import { headerPaths } from '../src/header-rules.ts';
+import { GENERATOR, renderFunction } from '../src/template.ts';
+import { VERSION } from '../src/version.ts';
+import { EXAMPLE_FUNCTION } from './example-function.ts';
+
+describe('headerPaths: the fewest rules that cover exactly the advertised pages', () => {
+  it('uses /dir/* when everything under a folder is advertised, the folder page included', () => {
+    expect(headerPaths(['/posts', '/posts/a', '/posts/b'], ['/', '/about', '/posts', '/posts/a', '/posts/b'])).toEqual(['/posts/*']);
+  });
+
+  it('uses /dir/:slug when the folder page is a list page', () => {
+    expect(headerPaths(['/posts/a', '/posts/b', '/posts/c'], ['/', '/posts', '/posts/a', '/posts/b', '/posts/c'])).toEqual(['/posts/:slug']);
+  });
+
+  it('lists pages one by one where a pattern would cover too much', () => {
+    expect(headerPaths(['/posts/a', '/notes/x'], ['/', '/posts', '/posts/a', '/posts/draft', '/notes', '/notes/x', '/notes/y/z'])).toEqual(['/notes/x', '/posts/a']);
+  });
+
+  it('recurses into nested folders and covers the whole site with /* when every page is advertised', () => {
+    expect(headerPaths(['/2026/11/a', '/2026/11/b', '/2026/10/c'], ['/', '/2026/11/a', '/2026/11/b', '/2026/10/c'])).toEqual(['/2026/*']);
+    expect(headerPaths(['/', '/a', '/b/c'], ['/', '/a', '/b/c'])).toEqual(['/*']);
+    expect(headerPaths([], ['/', '/a'])).toEqual([]);
+  });
+});
+
+describe('emitNetlifyFunction', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pingback-emit-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const emit = (headerPaths: string[]) =>
+    emitNetlifyFunction({
+      projectRoot: dir,
+      settings: { site: 'https://blog.example/', moderation: 'manual', blocklist: ['spam.example'] },
+      manifestPath: join(dir, '.pingback', 'manifest.json'),
+      headerPaths,
+      endpoint: 'https://blog.example/xmlrpc',
+    });
+
+  it('writes the Function with literal settings and config, importing the manifest relatively', async () => {
+    const result = await emit(['/posts/*']);
+    const source = await readFile(result.functionFile, 'utf8');
+    expect(result.functionFile).toBe(join(dir, '.netlify/v1/functions/pingback.mjs'));
+    expect(source).toContain(`import manifest from "../../../.pingback/manifest.json" with { type: 'json' };`);
+    expect(source).toContain('"moderation": "manual"');
+    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/pingbacks\.json"\n {2}\],/);
+    expect(source).toContain(`"generator": "${GENERATOR}"`);
+    expect(source).toContain('"windowLimit": 60');
+    expect(GENERATOR).toBe(`@pingback/netlify@${VERSION}`);
+  });
+
+  it('merges its header rules into config.json, keeping what the adapter wrote, replacing only its own on a rebuild', async () => {
+    const configFile = join(dir, '.netlify/v1/config.json');
+    const adapter = { images: { remote_images: ['https://cdn.example/.*'] }, headers: [{ for: '/_astro/*', values: { 'Cache-Control': 'public, max-age=31536000, immutable' } }] };
+    await mkdir(join(dir, '.netlify/v1'), { recursive: true });
+    await writeFile(configFile, JSON.stringify(adapter));
+    await emit(['/posts/*']);
+    await emit(['/posts/:slug', '/notes/x']);
+    const config = JSON.parse(await readFile(configFile, 'utf8'));
+    expect(config.images).toEqual(adapter.images);
+    expect(config.headers).toEqual([
+      adapter.headers[0],
+      { for: '/posts/:slug', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+      { for: '/notes/x', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+    ]);
+  });
+
+  it('leaves an unreadable config.json alone and says so', async () => {
+    await writeFile(join(dir, '.netlify/v1/config.json'), '{ not json');
+    await expect(emit([])).rejects.toThrow(/config\.json is not valid JSON; it was left untouched/);
+    expect(await readFile(join(dir, '.netlify/v1/config.json'), 'utf8')).toBe('{ not json');
+  });
+
+  it('refuses settings the Function does not take', () => {
+    expect(() => renderFunction({ site: 'https://b.example/', allowPrivateNetwork: true } as never, './m.json')).toThrow(/option `allowPrivateNetwork` is not a setting the Netlify Function takes/);
+  });
+});
+
+describe('netlify/functions/pingback.mts in this repository', () => {
+  it('is exactly the template\'s output for the examples\' deployment', async () => {
+    const committed = await readFile(new URL('../../../netlify/functions/pingback.mts', import.meta.url), 'utf8');
+    expect(committed).toBe(renderFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
+  });
+});
