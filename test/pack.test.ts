@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ let site: TestServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pingback-packed-'));
-  tarballs = packPackages(['core', 'netlify', 'cli'], join(dir, 'tarballs'));
+  tarballs = packPackages(['core', 'netlify', 'cli', 'astro'], join(dir, 'tarballs'));
   installTarballs(dir, tarballs);
   site = await startServer(html('<p>x</p>', { 'X-Pingback': 'http://127.0.0.1:9/xmlrpc' }));
 }, 240_000);
@@ -27,6 +27,7 @@ const files = (tarball: string) => execFileSync('tar', ['-tzf', tarball], { enco
 
 describe('packed packages, installed outside the workspace', () => {
   it('ship built JavaScript and declarations, no sources or tests', () => {
+    expect(files(tarballs['@pingback/astro']!)).toEqual(expect.arrayContaining(['package/components/Pingbacks.astro', 'package/components/index.js', 'package/dist/loader.js']));
     for (const tarball of Object.values(tarballs)) {
       const list = files(tarball);
       expect(list).toContain('package/dist/index.js');
@@ -90,4 +91,21 @@ describe('packed packages, installed outside the workspace', () => {
     const { stdout } = await promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['discover', `${site.url}/`, '--json'], { cwd: dir, env, encoding: 'utf8' });
     expect(JSON.parse(stdout)).toEqual({ endpoint: 'http://127.0.0.1:9/xmlrpc', via: 'header' });
   });
+});
+
+describe('examples/astro-blog, outside the workspace, on the packed packages', () => {
+  it('installs from the tarballs and builds', async () => {
+    const example = join(dir, 'astro-blog');
+    cpSync(join(ROOT, 'examples/astro-blog'), example, {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|dist|\.pingback|\.astro)$/.test(src),
+    });
+    const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
+    const astroRange = pkg.dependencies.astro;
+    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange });
+    const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
+    const { stdout } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
+    expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
+    expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc">');
+  }, 300_000);
 });

@@ -6,9 +6,12 @@ import manifest from "../../examples/astro-blog/.pingback/manifest.json" with { 
 const pingback = createPingbackFunction(
   {
     "site": "https://pingback-astro-blog.netlify.app/",
-    "hosts": [
-      "*--pingback-astro-blog.netlify.app"
-    ]
+    "hosts": [],
+    "endpointPath": "/xmlrpc",
+    "readPath": "/pingbacks.json",
+    "moderation": "auto",
+    "blocklist": [],
+    "rateLimit": 10
   },
   manifest,
 );

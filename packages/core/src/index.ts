@@ -72,3 +72,24 @@ export { ipLiteral, isForbiddenAddress, parseIPv6 } from './receive/ip-address.t
 export type { SourceFacts } from './receive/verify.ts';
 export { verifySource } from './receive/verify.ts';
 export { triggerRebuild } from './receive/rebuild.ts';
+
+export type { PageInfo } from './build/post-match.ts';
+export { isRoutePattern, matchesAny, pathGlob } from './build/post-match.ts';
+export type { Advertise, IntegrationOptions, OnReadError, ReadFrom, ResolveContext, ResolvedIntegrationOptions, SendMode } from './build/options.ts';
+export { INTEGRATION_DEFAULTS, resolveIntegrationOptions } from './build/options.ts';
+export type { Exclusion, PageResult, PassSettings } from './build/page-pass.ts';
+export { pageInfo, passSettings, pingbackLinkTag, processPage } from './build/page-pass.ts';
+export type { ManifestInput } from './build/manifest-builder.ts';
+export { buildManifest } from './build/manifest-builder.ts';
+export type { PostEntry } from './ledger.ts';
+export type { Liveness } from './send/liveness.ts';
+export { liveTargets, pageLinks } from './send/liveness.ts';
+export type { OutboxOptions, OutboxReport } from './send/outbox.ts';
+export { sendOutbox } from './send/outbox.ts';
+export type { ReadOptions, ReadResult, ReadSource } from './read/read-pingbacks.ts';
+export { readPingbacks } from './read/read-pingbacks.ts';
+export type { RenderOptions } from './render/pingbacks-html.ts';
+export { escapeHtml, formatDate, groupByKey, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml, safeHref } from './render/pingbacks-html.ts';
+export type { EmitStep, FinishInput, FinishResult } from './build/finish.ts';
+export { finishBuild } from './build/finish.ts';
+export { summary } from './build/summary.ts';

@@ -1,12 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { withFileLock, writeFileAtomic } from './atomic-file.ts';
-import type { Ledger, LedgerEntry } from './ledger.ts';
+import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
 import { ledgerKey } from './ledger.ts';
 import { PING_STATUSES } from './outcome.ts';
 
 interface LedgerDocument {
   version: 1;
   entries: LedgerEntry[];
+  posts?: PostEntry[];
+}
+
+interface Loaded {
+  entries: Map<string, LedgerEntry>;
+  posts: Map<string, PostEntry>;
+}
+
+function isPost(value: unknown): value is PostEntry {
+  const p = value as PostEntry;
+  return typeof p === 'object' && p !== null && typeof p.source === 'string' && typeof p.hash === 'string' && typeof p.lastSeenAt === 'string';
 }
 
 function isEntry(value: unknown): value is LedgerEntry {
@@ -22,12 +33,12 @@ function isEntry(value: unknown): value is LedgerEntry {
   );
 }
 
-async function load(path: string): Promise<Map<string, LedgerEntry>> {
+async function load(path: string): Promise<Loaded> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), posts: new Map() };
     throw error;
   }
   let doc: LedgerDocument;
@@ -36,11 +47,13 @@ async function load(path: string): Promise<Map<string, LedgerEntry>> {
   } catch (error) {
     throw new Error(`[@pingback/core] [ledger] ${path} is not valid JSON; fix or delete it (deleting re-sends pings, receivers answer 48 for those they have)`, { cause: error });
   }
-  const map = new Map<string, LedgerEntry>();
+  const entries = new Map<string, LedgerEntry>();
   for (const entry of Array.isArray(doc?.entries) ? doc.entries : []) {
-    if (isEntry(entry)) map.set(ledgerKey(entry.source, entry.target), entry);
+    if (isEntry(entry)) entries.set(ledgerKey(entry.source, entry.target), entry);
   }
-  return map;
+  const posts = new Map<string, PostEntry>();
+  for (const post of Array.isArray(doc?.posts) ? doc.posts : []) if (isPost(post)) posts.set(post.source, post);
+  return { entries, posts };
 }
 
 /**
@@ -52,17 +65,30 @@ async function load(path: string): Promise<Map<string, LedgerEntry>> {
 export class FileLedger implements Ledger {
   readonly path: string;
   private entries: Map<string, LedgerEntry>;
+  private posts: Map<string, PostEntry>;
   private readonly dirty = new Set<string>();
+  private readonly dirtyPosts = new Set<string>();
   private writing: Promise<void> | null = null;
   private again = false;
 
-  private constructor(path: string, entries: Map<string, LedgerEntry>) {
+  private constructor(path: string, loaded: Loaded) {
     this.path = path;
-    this.entries = entries;
+    this.entries = loaded.entries;
+    this.posts = loaded.posts;
   }
 
   static async open(path: string): Promise<FileLedger> {
     return new FileLedger(path, await load(path));
+  }
+
+  getPost(source: string): PostEntry | undefined {
+    return this.posts.get(source);
+  }
+
+  putPost(entry: PostEntry): void {
+    this.posts.set(entry.source, entry);
+    this.dirtyPosts.add(entry.source);
+    this.schedule();
   }
 
   get size(): number {
@@ -102,24 +128,33 @@ export class FileLedger implements Ledger {
 
   private async write(): Promise<void> {
     const mine = new Map(this.entries);
+    const minePosts = new Map(this.posts);
     const written = new Set(this.dirty);
+    const writtenPosts = new Set(this.dirtyPosts);
     this.dirty.clear();
+    this.dirtyPosts.clear();
     await withFileLock(this.path, async () => {
       const onDisk = await load(this.path);
-      for (const [key, theirs] of onDisk) {
+      for (const [key, theirs] of onDisk.entries) {
         const ours = mine.get(key);
         if (!ours || (!written.has(key) && theirs.lastAt > ours.lastAt)) mine.set(key, theirs);
       }
+      for (const [key, theirs] of onDisk.posts) {
+        const ours = minePosts.get(key);
+        if (!ours || (!writtenPosts.has(key) && theirs.lastSeenAt > ours.lastSeenAt)) minePosts.set(key, theirs);
+      }
       const entries = [...mine.values()].sort((a, b) => (a.source === b.source ? (a.target < b.target ? -1 : 1) : a.source < b.source ? -1 : 1));
-      const doc: LedgerDocument = { version: 1, entries };
+      const posts = [...minePosts.values()].sort((a, b) => (a.source < b.source ? -1 : 1));
+      const doc: LedgerDocument = { version: 1, entries, posts };
       await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
     });
     for (const [key, entry] of mine) if (!this.dirty.has(key)) this.entries.set(key, entry);
+    for (const [key, post] of minePosts) if (!this.dirtyPosts.has(key)) this.posts.set(key, post);
   }
 
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
-    if (this.dirty.size > 0) {
+    if (this.dirty.size > 0 || this.dirtyPosts.size > 0) {
       this.schedule();
       await this.flush();
     }

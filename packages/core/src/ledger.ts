@@ -22,10 +22,21 @@ export interface LedgerEntry {
   message: string;
 }
 
-/** Where entries live: a JSON file, a Blobs store, memory. Reads and writes are per pair. */
+/** A post the sender has seen live, so directories hear about new posts once and edits not at all. */
+export interface PostEntry {
+  source: string;
+  /** The post's hash when last seen. */
+  hash: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/** Where entries live: a JSON file, a Blobs store, memory. Reads and writes are per pair (and per post). */
 export interface Ledger {
   get(source: string, target: string): LedgerEntry | undefined | Promise<LedgerEntry | undefined>;
   put(entry: LedgerEntry): void | Promise<void>;
+  getPost(source: string): PostEntry | undefined | Promise<PostEntry | undefined>;
+  putPost(entry: PostEntry): void | Promise<void>;
   /** Makes every put durable. */
   flush?(): Promise<void>;
 }
@@ -105,6 +116,15 @@ export function ledgerKey(source: string, target: string): string {
 /** A ledger in memory: for tests, and for one-off runs that need no history. */
 export class MemoryLedger implements Ledger {
   readonly entries = new Map<string, LedgerEntry>();
+  readonly posts = new Map<string, PostEntry>();
+
+  getPost(source: string): PostEntry | undefined {
+    return this.posts.get(source);
+  }
+
+  putPost(entry: PostEntry): void {
+    this.posts.set(entry.source, entry);
+  }
 
   get(source: string, target: string): LedgerEntry | undefined {
     return this.entries.get(ledgerKey(source, target));

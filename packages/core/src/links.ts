@@ -1,3 +1,4 @@
+import type { HostPattern } from './host-pattern.ts';
 import type { SiteMatcher } from './site.ts';
 
 function trimUrl(href: string): string {
@@ -12,6 +13,8 @@ export interface TargetFilter {
   baseHref?: string | null;
   /** Links to these origins are internal and never pinged. */
   site?: SiteMatcher;
+  /** Hosts never pinged (social networks, say). */
+  skip?: readonly HostPattern[];
 }
 
 /**
@@ -32,6 +35,7 @@ export function selectTargets(hrefs: readonly string[], filter: TargetFilter): s
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) continue;
     if (url.username || url.password) continue;
     if (url.host === page.host || filter.site?.isOwn(url)) continue;
+    if (filter.skip?.some((p) => p.matches(url))) continue;
     if (url.pathname === '/' && url.search === '') continue;
     const key = url.href.replace(/#.*$/, '');
     if (seen.has(key)) continue;

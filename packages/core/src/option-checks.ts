@@ -41,11 +41,27 @@ export function checkFunction<T>(option: string, value: unknown): T {
   return value as T;
 }
 
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
+}
+
 /** Rejects keys the caller did not mean: a typo would otherwise be silently ignored. */
 export function checkKnownKeys(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      const close = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      const lower = key.toLowerCase();
+      const close = known.find((k) => k.toLowerCase() === lower) ?? known.find((k) => distance(k.toLowerCase(), lower) <= Math.max(1, Math.floor(k.length / 4)));
       throw new PingbackOptionError(
         where ? `${where}.${key}` : key,
         'is not a known option',

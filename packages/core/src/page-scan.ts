@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { ElementStack } from './element-stack.ts';
 import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
 import type { SelectorList } from './selector.ts';
@@ -54,6 +55,17 @@ export interface PageScan {
   links: string[];
   /** The content selector that matched, or null when none did (then `links` is empty). */
   contentSelector: string | null;
+  /** The page opts out of pingbacks: `<meta name="pingback" content="off">` or `data-pingback="off"` on any element. */
+  optOut: boolean;
+  /** The text of the first `<title>`, entity-decoded. */
+  title: string | null;
+  /** The href of the first `<link rel="alternate">` with an RSS or Atom type. */
+  feed: string | null;
+}
+
+function isOff(value: string | null): boolean {
+  const v = value?.trim().toLowerCase();
+  return v === 'off' || v === 'false' || v === 'no';
 }
 
 /**
@@ -75,6 +87,9 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   let noindex = false;
   let baseHref: string | null = null;
   let canonical: string | null = null;
+  let optOut = false;
+  let title: string | null = null;
+  let feed: string | null = null;
 
   for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
     const name = scanner.name;
@@ -106,18 +121,31 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
           };
         }
         if (canonical === null && hasToken(rel, 'canonical')) canonical = scanner.attr('href');
+        if (feed === null && hasToken(rel, 'alternate') && /^application\/(rss|atom)\+xml$/i.test(scanner.attr('type')?.trim() ?? '')) {
+          feed = scanner.attr('href');
+        }
         break;
       }
-      case 'meta':
-        if (!noindex && scanner.attr('name')?.toLowerCase() === 'robots') {
+      case 'title':
+        if (title === null) {
+          const end = html.indexOf('</', scanner.end);
+          title = decodeHTML(html.slice(scanner.end, end < 0 ? html.length : end)).replace(/\s+/g, ' ').trim();
+        }
+        break;
+      case 'meta': {
+        const metaName = scanner.attr('name')?.toLowerCase();
+        if (!noindex && metaName === 'robots') {
           const directives = (scanner.attr('content') ?? '').toLowerCase().split(',').map((d) => d.trim());
           noindex = directives.includes('noindex') || directives.includes('none');
         }
+        if (metaName === 'pingback' && isOff(scanner.attr('content'))) optOut = true;
         break;
+      }
       case 'base':
         if (baseHref === null) baseHref = scanner.attr('href');
         break;
     }
+    if (!optOut && isOff(scanner.attr('data-pingback'))) optOut = true;
     const entry = stack.open(scanner);
     if ((name === 'a' || name === 'area') && !entry.inert && (entry.inside & excludeBit) === 0) {
       const href = scanner.attr('href');
@@ -150,5 +178,8 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     canonical,
     links,
     contentSelector: chosen < 0 ? null : (settings.content[chosen]?.source ?? null),
+    optOut,
+    title,
+    feed,
   };
 }

@@ -32,15 +32,23 @@ function wrap(what: string, error: unknown): StoreError {
  * guarantee can only be tested against the real service; see the README.)
  */
 export class BlobsStore implements PingbackStore {
-  private readonly blobs: Store;
+  private readonly options: BlobsStoreOptions;
+  private opened: Store | undefined;
 
   constructor(options: BlobsStoreOptions = {}) {
-    const { name = DEFAULT_BLOBS_STORE, ...rest } = options;
+    this.options = options;
+  }
+
+  /** Opened on first use, so a missing Blobs environment is a StoreError the receiver answers, not a crash. */
+  private get blobs(): Store {
+    if (this.opened) return this.opened;
+    const { name = DEFAULT_BLOBS_STORE, ...rest } = this.options;
     try {
-      this.blobs = getStore({ name, consistency: 'strong', ...rest } as Parameters<typeof getStore>[0] & object);
+      this.opened = getStore({ name, consistency: 'strong', ...rest } as Parameters<typeof getStore>[0] & object);
     } catch (error) {
       throw wrap('cannot open the store (inside a Netlify Function the environment provides access; elsewhere pass siteID and token)', error);
     }
+    return this.opened;
   }
 
   private static recordKey(id: string): string | null {

@@ -1,0 +1,126 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { posix, relative, sep } from 'node:path';
+import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
+import type { EmitStep, IntegrationOptions, PageResult, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
+import { PingbackOptionError, finishBuild, pageInfo, passSettings, processPage, resolveIntegrationOptions, summary } from '@pingback/core';
+import { pingbackDataPlugin } from './data-plugin.ts';
+import { readForBuild } from './reader.ts';
+import { setRegistry } from './registry.ts';
+import { VERSION } from './version.ts';
+
+export type { PingbackData } from './data-plugin.ts';
+
+/** Options of `pingback()`: the shared integration options; `posts` takes path globs and Astro route patterns. */
+export type PingbackAstroOptions = IntegrationOptions;
+
+const NAME = '@pingback/astro';
+const PAGE_CONCURRENCY = 16;
+
+function isTestRun(env: NodeJS.ProcessEnv): boolean {
+  return env.VITEST !== undefined || env.NODE_ENV === 'test';
+}
+
+/** `posts/hello/index.html` under the output folder → `/posts/hello/` under the site's base. */
+function pagePath(dir: string, file: string, base: string): string {
+  const rel = relative(dir, file).split(sep).join('/');
+  const path = rel.endsWith('index.html') ? rel.slice(0, -'index.html'.length) : rel;
+  return posix.join(base.endsWith('/') ? base : `${base}/`, path);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The Astro integration. Add it to `astro.config.mjs`; `site` must be set. At build it advertises the
+ * endpoint on posts, writes the manifest, ships the receiving Function when building for Netlify, and
+ * sends pings when the send mode says so; `<Pingbacks />` renders what was received.
+ */
+export default function pingback(options: PingbackAstroOptions = {}): AstroIntegration {
+  let resolved: ResolvedIntegrationOptions;
+  let root: string;
+  let base = '/';
+  let reading: Promise<ReadResult> | undefined;
+  let log: AstroIntegrationLogger | undefined;
+
+  const read = (): Promise<ReadResult> => {
+    reading ??= (async () => {
+      const started = Date.now();
+      const result = await readForBuild(resolved, root, process.env);
+      if (result.warning) log?.warn(result.warning);
+      log?.info(summary.read(result, Date.now() - started));
+      return result;
+    })();
+    return reading;
+  };
+
+  return {
+    name: NAME,
+    hooks: {
+      'astro:config:setup': ({ config, command, updateConfig, logger }) => {
+        log = logger;
+        try {
+          resolved = resolveIntegrationOptions(options, {
+            site: config.site,
+            siteHint: 'Set `site` in astro.config.mjs, e.g. site: "https://example.com".',
+            dryRunByDefault: command === 'dev' || isTestRun(process.env),
+            onNetlify: process.env.NETLIFY === 'true',
+          });
+        } catch (error) {
+          if (error instanceof PingbackOptionError) error.message = `[${NAME}] ${error.message}`;
+          throw error;
+        }
+        root = fileURLToPath(config.root);
+        base = config.base;
+        setRegistry({ read });
+        updateConfig({ vite: { plugins: [pingbackDataPlugin(() => resolved.site.href, async () => (await read()).items)] } });
+      },
+
+      'astro:build:done': async ({ dir, assets, logger }) => {
+        const started = Date.now();
+        const outDir = fileURLToPath(dir);
+        const files = [...assets.entries()].flatMap(([route, urls]) =>
+          urls.map((u) => fileURLToPath(u)).filter((f) => f.endsWith('.html')).map((file) => ({ route, file })),
+        );
+        const settings = passSettings(resolved);
+        const pages: PageResult[] = await mapLimit(files, PAGE_CONCURRENCY, async ({ route, file }) => {
+          const html = await readFile(file, 'utf8');
+          const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
+          if (result.changed) await writeFile(file, result.html);
+          // The page text is not needed any more: keep memory flat on big sites.
+          return { ...result, html: '' };
+        });
+        logger.info(summary.pass(pages, Date.now() - started));
+
+        let emit: EmitStep | undefined;
+        if (resolved.netlify) {
+          try {
+            const netlify = await import('@pingback/netlify');
+            emit = netlify.emitForBuild(resolved, root);
+          } catch {
+            logger.warn('building for Netlify, but @pingback/netlify is not installed: add it (npm i @pingback/netlify) to ship the receiving Function');
+          }
+        }
+        await finishBuild({
+          pages,
+          options: resolved,
+          root,
+          logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+          generator: `${NAME}@${VERSION}`,
+          ...(emit ? { emit } : {}),
+        });
+      },
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Manifest } from '@pingback/core';
+import { FileStore, parseMethodResponse, writeMethodCall } from '@pingback/core';
+import { astroBuild } from '../../../test/support/astro-build.ts';
+import type { LocalBlobs } from '../../../test/support/blobs.ts';
+import { startLocalBlobs } from '../../../test/support/blobs.ts';
+import { record } from '../../../test/support/store-contract.ts';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/blog/', import.meta.url));
+const out = (name: string) => join(FIXTURE, name);
+const page = (dist: string, path: string) => readFile(join(out(dist), path, 'index.html'), 'utf8');
+
+async function treeHashes(dir: string): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  const walk = async (d: string) => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else hashes[full.slice(dir.length)] = createHash('sha256').update(await readFile(full)).digest('hex');
+    }
+  };
+  await walk(dir);
+  return hashes;
+}
+
+async function seed(): Promise<void> {
+  await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
+  const store = new FileStore(join(FIXTURE, '.pingback/store'));
+  // Three forms of one post's URL, one pending and one deleted: the page must show exactly two.
+  await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
+  await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z', author: { name: 'Bob', url: 'javascript:alert(1)' } }));
+  await store.insert(record('/posts/hello', 'https://three.example/reply', { target: 'https://blog.example/posts/hello/index.html', status: 'pending' }));
+  await store.insert(record('/posts/hello', 'https://four.example/reply', { deletedAt: '2026-11-21T00:00:00.000Z', title: '' }));
+}
+
+const built: string[] = [];
+afterAll(async () => {
+  for (const dir of built) await rm(out(dir), { recursive: true, force: true });
+  await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
+});
+
+describe('a real astro build of a blog with the integration', () => {
+  let lines: string[];
+  beforeAll(async () => {
+    await seed();
+    built.push('dist-main');
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-main' });
+    expect(result.code, result.stderr).toBe(0);
+    lines = result.lines;
+  }, 120_000);
+
+  it('adds the link element once, in the head, rel before href, on posts only', async () => {
+    const tag = '<link rel="pingback" href="https://blog.example/xmlrpc">';
+    for (const path of ['posts/hello', 'posts/older']) {
+      const html = await page('dist-main', path);
+      expect(html.split(tag).length - 1, path).toBe(1);
+      expect(html.indexOf(tag), path).toBeLessThan(html.indexOf('</head>'));
+    }
+    // C22: drafts, opted-out and noindex posts, and pages that are not posts, carry none.
+    for (const path of ['', 'about', 'tags/news', 'posts/draft', 'posts/quiet', 'posts/secret']) {
+      expect(await page('dist-main', path), path || '/').not.toContain('rel="pingback"');
+    }
+  });
+
+  it('writes the manifest: pingable pages, the outbox of external links, feed and name (C20)', async () => {
+    const manifest = JSON.parse(await readFile(join(FIXTURE, '.pingback/manifest.json'), 'utf8')) as Manifest;
+    expect(manifest).toEqual({
+      version: 1,
+      site: 'https://blog.example/',
+      endpoint: 'https://blog.example/xmlrpc',
+      hosts: ['www.blog.example'],
+      pages: ['/posts/hello', '/posts/older'],
+      posts: [
+        { source: 'https://blog.example/posts/hello/', key: '/posts/hello', targets: ['https://other.example/their-post/', 'https://other.example/another/#part-2'], hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        { source: 'https://blog.example/posts/older/', key: '/posts/older', targets: ['https://papers.example/p/1?ref=blog&lang=en'], hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      ],
+      directories: [],
+      feed: 'https://blog.example/rss.xml',
+      name: 'Fixture Blog',
+      generator: '@pingback/astro@0.1.0',
+    });
+  });
+
+  it('renders the approved pingbacks of the post, matched by canonical key, escaped, with the count equal to the list (R38)', async () => {
+    const html = await page('dist-main', 'posts/hello');
+    const items = html.match(/<li class="pingback h-cite"/g) ?? [];
+    expect(items).toHaveLength(2);
+    expect(html).toContain('<span class="pingback-count" data-count="2">2</span>');
+    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc">One &lt;em&gt;reply&lt;/em&gt;</a>');
+    expect(html).toContain('<span class="p-name">Bob</span>');
+    expect(html).not.toContain('javascript:');
+    expect(html).not.toContain('three.example');
+    expect(html).not.toContain('four.example');
+    const older = await page('dist-main', 'posts/older');
+    expect(older).toContain('<p class="pingbacks__empty">No pingbacks yet.</p>');
+    expect(older).toContain('data-count="0"');
+  });
+
+  it('exposes the same pingbacks as a content collection', async () => {
+    expect(await page('dist-main', '')).toContain('id="loader-count">2 pingbacks in the collection');
+  });
+
+  it('logs one summary line per stage', () => {
+    expect(lines).toContain('read 2 pingbacks, 1 pending moderation from .pingback/store in ' + lines.find((l) => l.startsWith('read '))!.split(' in ')[1]);
+    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 2 pages, 5 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 3 links to other sites, in \d+ ms$/);
+    expect(lines).toContain('manifest written to .pingback/manifest.json (2 pingable pages, 2 posts)');
+    expect(lines).toContain('dry run: 3 links would be checked and pinged; nothing was sent');
+  });
+
+  it('a second build of unchanged input changes no output file', async () => {
+    built.push('dist-again');
+    const again = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-again' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.lines).toContain('manifest unchanged at .pingback/manifest.json (2 pingable pages, 2 posts)');
+    expect(await treeHashes(out('dist-again'))).toEqual(await treeHashes(out('dist-main')));
+  }, 120_000);
+});
+
+describe('incremental builds', () => {
+  it('restored pages keep one link element; a new pingback re-renders the pages that show pingbacks', async () => {
+    await seed();
+    built.push('dist-incremental');
+    const env = { PINGBACK_FIXTURE_OUT: 'dist-incremental', PINGBACK_FIXTURE_INCREMENTAL: '1' };
+    expect((await astroBuild(FIXTURE, env)).code).toBe(0);
+    const second = await astroBuild(FIXTURE, env);
+    expect(second.code, second.stderr).toBe(0);
+    const hello = await page('dist-incremental', 'posts/hello');
+    expect(hello.split('rel="pingback"').length - 1).toBe(1);
+    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+
+    await new FileStore(join(FIXTURE, '.pingback/store')).insert(record('/posts/hello', 'https://five.example/reply', { receivedAt: '2026-11-22T10:00:00.000Z' }));
+    const third = await astroBuild(FIXTURE, env);
+    expect(third.code, third.stderr).toBe(0);
+    const updated = await page('dist-incremental', 'posts/hello');
+    expect(updated.match(/<li class="pingback h-cite"/g)).toHaveLength(3);
+    expect(updated).toContain('data-count="3"');
+    expect(updated.split('rel="pingback"').length - 1).toBe(1);
+  }, 180_000);
+});
+
+describe('building for Netlify', () => {
+  it('emits a Function that answers a Request, and keeps the adapter\'s config across rebuilds', async () => {
+    await seed();
+    built.push('dist-netlify');
+    const env = { PINGBACK_FIXTURE_OUT: 'dist-netlify', PINGBACK_FIXTURE_NETLIFY: '1', NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ readFrom: 'store' }) };
+    for (let i = 0; i < 2; i++) {
+      const result = await astroBuild(FIXTURE, env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback on 2 header rules');
+      expect(result.lines).toContain('3 links queued: the Function sends them when the deploy is live');
+    }
+    const config = JSON.parse(await readFile(join(FIXTURE, '.netlify/v1/config.json'), 'utf8'));
+    expect(config.headers).toEqual([
+      { for: '/_astro/*', values: { 'Cache-Control': 'public, max-age=31536000, immutable' } },
+      { for: '/posts/hello', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+      { for: '/posts/older', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+    ]);
+
+    // What Netlify gives the Function: access to the site's Blobs (here Netlify's local Blobs server).
+    const blobs: LocalBlobs = await startLocalBlobs();
+    process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
+    onTestFinished(async () => {
+      delete process.env.NETLIFY_BLOBS_CONTEXT;
+      await blobs.stop();
+    });
+    const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as { default: { fetch(r: Request, c?: object): Promise<Response> }; config: { path: string[] } };
+    expect(fn.config.path).toEqual(['/xmlrpc', '/pingbacks.json']);
+    const get = await fn.default.fetch(new Request('https://blog.example/xmlrpc'));
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    const call = (body: string) => fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body }), { ip: '192.0.2.1' });
+    const methods = parseMethodResponse(new Uint8Array(await (await call(writeMethodCall('system.listMethods', []))).arrayBuffer()));
+    expect(methods).toEqual({ kind: 'result', value: ['pingback.ping', 'pingback.extensions.getPingbacks', 'system.listMethods'] });
+    const refused = parseMethodResponse(new Uint8Array(await (await call(writeMethodCall('pingback.ping', ['https://other.example/x', 'https://blog.example/about/']))).arrayBuffer()));
+    expect(refused).toMatchObject({ kind: 'fault', faultCode: 33 });
+  }, 180_000);
+});
+
+describe('options', () => {
+  it.each([
+    [{ send: 'sometimes' }, /\[@pingback\/astro\] option `send` must be one of "after-deploy", "build", "off", got "sometimes"/],
+    [{ advertize: 'all' }, /\[@pingback\/astro\] option `advertize` is not a known option\. Did you mean `advertise`\?/],
+    [{ content: 'article >' }, /\[@pingback\/astro\] option `content` is not a selector this suite can match/],
+    [{ hosts: ['ok.example', 'not a host'] }, /option `hosts\[1\]` has an entry that is not a host/],
+  ])('%j fails the config with a message naming the option', async (options, message) => {
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(message);
+  }, 60_000);
+
+  it('asks for `site` when it is missing', async () => {
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_NO_SITE: '1' });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/option `site` is not set: pingbacks need the absolute URL of the site\. Set `site` in astro\.config\.mjs/);
+  }, 60_000);
+});

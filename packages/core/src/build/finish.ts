@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.ts';
+import { FileLedger } from '../ledger-file.ts';
+import type { Manifest } from '../manifest.ts';
+import type { Logger } from '../receive/logger.ts';
+import { sendOutbox } from '../send/outbox.ts';
+import type { OutboxReport } from '../send/outbox.ts';
+import type { ManifestInput } from './manifest-builder.ts';
+import { buildManifest } from './manifest-builder.ts';
+import type { ResolvedIntegrationOptions } from './options.ts';
+import type { PageResult } from './page-pass.ts';
+import { summary } from './summary.ts';
+
+/** The Netlify step, given by `@pingback/netlify`'s `emitForBuild`; returns the line to log. */
+export type EmitStep = (manifest: Manifest, manifestPath: string, pages: readonly PageResult[]) => Promise<string>;
+
+export interface FinishInput {
+  pages: readonly PageResult[];
+  options: ResolvedIntegrationOptions;
+  /** The project root: `.pingback/` lives here. */
+  root: string;
+  logger: Logger;
+  generator: string;
+  /** Present when the Function must be emitted (building for Netlify). */
+  emit?: EmitStep;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface FinishResult {
+  manifest: Manifest;
+  manifestPath: string;
+  report?: OutboxReport;
+}
+
+/**
+ * Everything after the page pass, the same for Astro and Eleventy: write the manifest (only when it
+ * changed), emit the Netlify Function, and send according to the send mode. Nothing here fails a build:
+ * a failed step is one warning line, and a later run picks up what was left.
+ */
+export async function finishBuild(input: FinishInput): Promise<FinishResult> {
+  const { options, root, logger, pages } = input;
+  const manifestInput: ManifestInput = {
+    site: options.site,
+    endpoint: options.endpoint,
+    hosts: options.hosts,
+    directories: options.directories,
+    feed: options.feed,
+    name: options.name,
+    generator: input.generator,
+  };
+  const manifest = buildManifest(pages, manifestInput);
+  const manifestPath = resolve(root, options.manifest);
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  const previous = await readFile(manifestPath, 'utf8').catch(() => null);
+  if (previous !== text) await writeFileAtomic(manifestPath, text);
+  logger.info(summary.manifest(relative(root, manifestPath) || manifestPath, manifest.pages.length, manifest.posts.length, previous !== text));
+
+  for (const page of pages) {
+    if (page.foreignLink && page.advertised) logger.warn(`${page.key} already advertises ${page.foreignLink}, not ${options.endpoint}; left as it is`);
+    if (page.isPost && page.excluded === null && page.scan.contentSelector === null) logger.warn(`${page.key}: none of the content selectors matched, so no links were taken from it`);
+  }
+
+  if (input.emit) {
+    try {
+      logger.info(await input.emit(manifest, manifestPath, pages));
+    } catch (error) {
+      logger.error(`could not emit the Netlify Function: ${(error as Error).message}`);
+    }
+  }
+
+  const pending = manifest.posts.reduce((n, p) => n + p.targets.length, 0);
+  if (options.send === 'off') return { manifest, manifestPath };
+  if (options.send === 'after-deploy') {
+    if (pending > 0 && !options.netlify) logger.info(`${pending} links queued: run \`pingback send\` after deploy`);
+    else if (pending > 0) logger.info(`${pending} links queued: the Function sends them when the deploy is live`);
+    return { manifest, manifestPath };
+  }
+  if (options.dryRun) {
+    logger.info(`dry run: ${pending} links would be checked and pinged; nothing was sent`);
+    return { manifest, manifestPath };
+  }
+  try {
+    const ledger = await FileLedger.open(resolve(root, options.ledger));
+    const report = await sendOutbox(manifest, { ledger, notifyEdits: options.notifyEdits, site: options.site.href });
+    logger.info(summary.sent(report, 'build'));
+    logger.info(summary.directories(report));
+    if (options.verbose) for (const row of report.rows) logger.info(`  ${row.status} ${row.source} → ${row.target}: ${row.message}`);
+    return { manifest, manifestPath, report };
+  } catch (error) {
+    logger.warn(`pings not sent: ${(error as Error).message}; the next build or \`pingback send\` will try again`);
+    return { manifest, manifestPath };
+  }
+}

@@ -1,0 +1,239 @@
+import { PingbackOptionError } from '../errors.ts';
+import { compileHostPatterns } from '../host-pattern.ts';
+import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
+import type { ContentOption, PageScanSettings } from '../page-scan.ts';
+import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../page-scan.ts';
+import type { Moderation } from '../receive/receiver-options.ts';
+import type { PageInfo } from './post-match.ts';
+import { matchesAny } from './post-match.ts';
+
+export type SendMode = 'after-deploy' | 'build' | 'off';
+export type ReadFrom = 'auto' | 'store' | 'endpoint' | 'blobs';
+export type OnReadError = 'stale' | 'empty' | 'fail';
+export type Advertise = 'posts' | 'all';
+
+/**
+ * Options both integrations take, in the same words. Each adapter adds how it names posts (Astro: route
+ * patterns; Eleventy: globs and tags) on top; both end as `isPost(page)`.
+ */
+export interface IntegrationOptions {
+  /** Which pages are posts: path globs, Astro route patterns, or a predicate. Default `['/posts/**', '/blog/**']`. */
+  posts?: string | string[] | ((page: PageInfo) => boolean);
+  /** Which part of a post is its content: a selector list, or an array tried in order. */
+  content?: ContentOption;
+  /** Links inside these never count. */
+  exclude?: string | null;
+  /** Where the `<link rel="pingback">` goes: posts (default) or every page. */
+  advertise?: Advertise;
+  /** Extra hosts that count as this site. */
+  hosts?: string[];
+  /** Hosts never pinged, e.g. `["*.wikipedia.org", "github.com"]`. */
+  skipHosts?: string[];
+  /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
+  endpointPath?: string;
+  /** Path of the read endpoint. Default `/pingbacks.json`. */
+  readPath?: string;
+  /** weblogUpdates services told about new posts. Default `['http://rpc.pingomatic.com/']`, as WordPress. */
+  directories?: string[];
+  /** The feed sent to directories. Default: the RSS/Atom link the pages carry. */
+  feed?: string | null;
+  /** The site's name for directories. Default: the home page's title. */
+  name?: string;
+  /** When pings leave: `after-deploy` (default on Netlify), `build` (default elsewhere) or `off`. */
+  send?: SendMode;
+  /** Directories hear about edited posts too, not just new ones. Default false. */
+  notifyEdits?: boolean;
+  moderation?: Moderation;
+  blocklist?: string[];
+  rateLimit?: number;
+  /** No outbound network at all: no pings, no directories, no liveness checks. Default on in dev servers and tests. */
+  dryRun?: boolean;
+  /** The sent-ping ledger. Default `.pingback/ledger.json`. */
+  ledger?: string;
+  /** The file-system store read at build time. Default `.pingback/store`. */
+  store?: string;
+  /** Where builds read pingbacks from. Default `auto`. */
+  readFrom?: ReadFrom;
+  /** When the read fails: the last good read (`stale`, default), nothing (`empty`), or fail the build. */
+  onReadError?: OnReadError;
+  /** Where the last good read is kept. Default `node_modules/.cache/pingback`. */
+  cacheDir?: string;
+  /** Emit the Netlify Function. Default: when building on Netlify. */
+  netlify?: boolean;
+  /** Log details, not just the summary lines. */
+  verbose?: boolean;
+}
+
+export const INTEGRATION_DEFAULTS = {
+  posts: ['/posts/**', '/blog/**'] as readonly string[],
+  advertise: 'posts' as Advertise,
+  endpointPath: '/xmlrpc',
+  readPath: '/pingbacks.json',
+  directories: ['http://rpc.pingomatic.com/'] as readonly string[],
+  moderation: 'auto' as Moderation,
+  rateLimit: 10,
+  ledger: '.pingback/ledger.json',
+  store: '.pingback/store',
+  manifest: '.pingback/manifest.json',
+  readFrom: 'auto' as ReadFrom,
+  onReadError: 'stale' as OnReadError,
+  cacheDir: 'node_modules/.cache/pingback',
+} as const;
+
+const KNOWN = [
+  'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
+  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
+  'netlify', 'verbose',
+] as const;
+
+export interface ResolvedIntegrationOptions {
+  site: URL;
+  isPost: (page: PageInfo) => boolean;
+  scan: PageScanSettings;
+  advertise: Advertise;
+  hosts: string[];
+  skipHosts: string[];
+  endpointPath: string;
+  readPath: string;
+  endpoint: string;
+  directories: string[];
+  feed: string | null | undefined;
+  name: string | undefined;
+  send: SendMode;
+  notifyEdits: boolean;
+  moderation: Moderation;
+  blocklist: string[];
+  rateLimit: number;
+  dryRun: boolean;
+  ledger: string;
+  store: string;
+  manifest: string;
+  readFrom: ReadFrom;
+  onReadError: OnReadError;
+  cacheDir: string;
+  netlify: boolean;
+  verbose: boolean;
+}
+
+export interface ResolveContext {
+  /** The site URL from the host (Astro's `site`), or from the options (Eleventy). */
+  site: string | URL | undefined;
+  /** Where the site URL is configured, for the error when it is missing. */
+  siteHint: string;
+  /** Dev server, watch mode or a test run: dry run unless the options say otherwise. */
+  dryRunByDefault: boolean;
+  /** Building on Netlify (`NETLIFY=true`). */
+  onNetlify: boolean;
+  /** The adapter's own extra option names, accepted and ignored here. */
+  adapterKeys?: readonly string[];
+}
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new PingbackOptionError(option, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`, `Use ${allowed.map((a) => `"${a}"`).join(' or ')}.`);
+  }
+  return value as T;
+}
+
+function stringList(option: string, value: unknown, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new PingbackOptionError(option, `must be an array of strings, got ${JSON.stringify(value)}`, 'Write e.g. ["…"], or [] for none.');
+  }
+  return value;
+}
+
+function path(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw new PingbackOptionError(option, `must be a path starting with "/", got ${JSON.stringify(value)}`, `Write e.g. "${fallback}".`);
+  }
+  return value;
+}
+
+function file(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new PingbackOptionError(option, `must be a file or folder path, got ${JSON.stringify(value)}`, `Write e.g. "${fallback}".`);
+  }
+  return value;
+}
+
+function bool(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new PingbackOptionError(option, `must be true or false, got ${JSON.stringify(value)}`, 'Use a boolean.');
+  return value;
+}
+
+/** Validates the shared options once, at config time; every error names the option and the fix. */
+export function resolveIntegrationOptions(options: IntegrationOptions, context: ResolveContext): ResolvedIntegrationOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PingbackOptionError('(options)', 'must be an object', 'Pass an object, e.g. { posts: "/posts/**" }, or nothing.');
+  }
+  checkKnownKeys('', options, [...KNOWN, ...(context.adapterKeys ?? [])]);
+  if (context.site === undefined || context.site === '') {
+    throw new PingbackOptionError('site', 'is not set: pingbacks need the absolute URL of the site', context.siteHint);
+  }
+  const site = checkUrl('site', context.site);
+
+  let isPost: (page: PageInfo) => boolean;
+  const posts = options.posts ?? INTEGRATION_DEFAULTS.posts;
+  if (typeof posts === 'function') isPost = posts;
+  else {
+    const patterns = stringList('posts', typeof posts === 'string' ? [posts] : posts, []);
+    for (const p of patterns) {
+      if (!p.startsWith('/')) throw new PingbackOptionError('posts', `has a pattern that does not start with "/": ${JSON.stringify(p)}`, 'Write path globs like "/posts/**" or routes like "/posts/[slug]".');
+    }
+    isPost = (page) => matchesAny(page, patterns);
+  }
+
+  const endpointPath = path('endpointPath', options.endpointPath, INTEGRATION_DEFAULTS.endpointPath);
+  const hosts = stringList('hosts', options.hosts, []);
+  compileHostPatterns(hosts, 'hosts');
+  const skipHosts = stringList('skipHosts', options.skipHosts, []);
+  compileHostPatterns(skipHosts, 'skipHosts');
+  const blocklist = stringList('blocklist', options.blocklist, []);
+  compileHostPatterns(blocklist, 'blocklist');
+  const directories = stringList('directories', options.directories, INTEGRATION_DEFAULTS.directories);
+  directories.forEach((d, i) => checkUrl(`directories[${i}]`, d));
+  let feed: string | null | undefined;
+  if (options.feed === null) feed = null;
+  else if (options.feed !== undefined) feed = new URL(String(options.feed), site).href;
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
+    throw new PingbackOptionError('name', 'must be a non-empty string', 'Write the site\'s name, e.g. "My Blog".');
+  }
+  if (options.moderation !== undefined && options.moderation !== 'auto' && options.moderation !== 'manual') {
+    throw new PingbackOptionError('moderation', `must be "auto" or "manual", got ${JSON.stringify(options.moderation)}`, 'Use "manual" to hold pingbacks for approval.');
+  }
+  const scan = pageScanSettings(options.content ?? DEFAULT_CONTENT, options.exclude === undefined ? DEFAULT_EXCLUDE : options.exclude);
+
+  return {
+    site,
+    isPost,
+    scan,
+    advertise: oneOf('advertise', options.advertise, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise),
+    hosts,
+    skipHosts,
+    endpointPath,
+    readPath: path('readPath', options.readPath, INTEGRATION_DEFAULTS.readPath),
+    endpoint: new URL(endpointPath, site).href,
+    directories,
+    feed,
+    name: options.name,
+    send: oneOf('send', options.send, ['after-deploy', 'build', 'off'] as const, context.onNetlify ? 'after-deploy' : 'build'),
+    notifyEdits: bool('notifyEdits', options.notifyEdits, false),
+    moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
+    blocklist,
+    rateLimit: checkPositiveInt('rateLimit', options.rateLimit ?? INTEGRATION_DEFAULTS.rateLimit, { allowZero: true }),
+    dryRun: bool('dryRun', options.dryRun, context.dryRunByDefault),
+    ledger: file('ledger', options.ledger, INTEGRATION_DEFAULTS.ledger),
+    store: file('store', options.store, INTEGRATION_DEFAULTS.store),
+    manifest: INTEGRATION_DEFAULTS.manifest,
+    readFrom: oneOf('readFrom', options.readFrom, ['auto', 'store', 'endpoint', 'blobs'] as const, INTEGRATION_DEFAULTS.readFrom),
+    onReadError: oneOf('onReadError', options.onReadError, ['stale', 'empty', 'fail'] as const, INTEGRATION_DEFAULTS.onReadError),
+    cacheDir: file('cacheDir', options.cacheDir, INTEGRATION_DEFAULTS.cacheDir),
+    netlify: bool('netlify', options.netlify, context.onNetlify),
+    verbose: bool('verbose', options.verbose, false),
+  };
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { canonicalKey } from '../canonical.ts';
+import { selectTargets } from '../links.ts';
+import type { PageScan, PageScanSettings } from '../page-scan.ts';
+import { scanPage } from '../page-scan.ts';
+import type { HostPattern } from '../host-pattern.ts';
+import type { SiteMatcher } from '../site.ts';
+import { siteMatcher } from '../site.ts';
+import { compileHostPatterns } from '../host-pattern.ts';
+import type { Advertise } from './options.ts';
+import type { PageInfo } from './post-match.ts';
+
+export interface PassSettings {
+  scan: PageScanSettings;
+  site: SiteMatcher;
+  /** Hosts never pinged. */
+  skip?: readonly HostPattern[];
+  endpoint: string;
+  advertise: Advertise;
+  isPost: (page: PageInfo) => boolean;
+}
+
+export type Exclusion = 'noindex' | 'opt-out';
+
+export interface PageResult {
+  key: string;
+  url: string;
+  /** The page, with the link element added when it was missing. */
+  html: string;
+  changed: boolean;
+  isPost: boolean;
+  /** Why the page neither advertises nor pings, if it doesn't. */
+  excluded: Exclusion | null;
+  advertised: boolean;
+  /** The page already carried a pingback link (ours from an earlier build, or the author's). */
+  hadLink: boolean;
+  /** An existing link that points somewhere else than this site's endpoint. */
+  foreignLink: string | null;
+  /** External links worth pinging (posts only). */
+  targets: string[];
+  /** Hash of the post's outgoing links: changes when a link is added or removed. */
+  hash: string | null;
+  scan: PageScan;
+}
+
+/**
+ * The element we add. `rel` comes before `href` because WordPress's discovery takes the first `href=`
+ * after `rel="pingback"`; the form matches the spec's regular expression; only the four entities the
+ * spec allows are used in the URL.
+ */
+export function pingbackLinkTag(endpoint: string): string {
+  const href = endpoint.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<link rel="pingback" href="${href}">`;
+}
+
+/**
+ * One built page through the build pass: scan it once, decide whether it is a post and whether it
+ * advertises, add the link element where it belongs (once: a page that has one keeps it, so rebuilding
+ * and incremental builds change nothing), and pick the links worth pinging.
+ */
+export function processPage(html: string, page: PageInfo, settings: PassSettings): PageResult {
+  const scan = scanPage(html, settings.scan);
+  const isPost = settings.isPost(page);
+  const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : null;
+  const advertised = excluded === null && (settings.advertise === 'all' || isPost);
+  let out = html;
+  let foreignLink: string | null = null;
+  if (advertised && !scan.pingback) {
+    out = `${html.slice(0, scan.insertAt)}${pingbackLinkTag(settings.endpoint)}${html.slice(scan.insertAt)}`;
+  } else if (scan.pingback && URL.parse(scan.pingback.href)?.href !== settings.endpoint) {
+    foreignLink = scan.pingback.href;
+  }
+  let targets: string[] = [];
+  let hash: string | null = null;
+  if (isPost && excluded === null) {
+    targets = selectTargets(scan.links, { pageUrl: page.url, baseHref: scan.baseHref, site: settings.site, ...(settings.skip ? { skip: settings.skip } : {}) });
+    hash = createHash('sha256').update(targets.join('\n')).digest('hex').slice(0, 32);
+  }
+  return {
+    key: page.key,
+    url: page.url.href,
+    html: out,
+    changed: out !== html,
+    isPost,
+    excluded,
+    advertised,
+    hadLink: scan.pingback !== null,
+    foreignLink,
+    targets,
+    hash,
+    scan,
+  };
+}
+
+/** The page info of a built file's URL path on the site. */
+export function pageInfo(site: URL, pathname: string, extra: Omit<PageInfo, 'url' | 'key'> = {}): PageInfo {
+  const url = new URL(pathname, site);
+  return { url, key: canonicalKey(url), ...extra };
+}
+
+/** The pass settings from an integration's resolved options. */
+export function passSettings(options: {
+  scan: PageScanSettings;
+  site: URL;
+  hosts: string[];
+  skipHosts: string[];
+  endpoint: string;
+  advertise: Advertise;
+  isPost: (page: PageInfo) => boolean;
+}): PassSettings {
+  return {
+    scan: options.scan,
+    site: siteMatcher(options.site, options.hosts),
+    skip: compileHostPatterns(options.skipHosts, 'skipHosts'),
+    endpoint: options.endpoint,
+    advertise: options.advertise,
+    isPost: options.isPost,
+  };
+}

@@ -1,0 +1,44 @@
+import type { OutboxReport } from '../send/outbox.ts';
+import type { ReadResult } from '../read/read-pingbacks.ts';
+import type { PageResult } from './page-pass.ts';
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The lines both integrations log, one per stage, in the same words. */
+export const summary = {
+  pass(pages: readonly PageResult[], ms: number): string {
+    const advertised = pages.filter((p) => p.advertised);
+    const had = advertised.filter((p) => p.hadLink).length;
+    const posts = pages.filter((p) => p.isPost);
+    const noindex = pages.filter((p) => p.isPost && p.excluded === 'noindex').length;
+    const optOut = pages.filter((p) => p.isPost && p.excluded === 'opt-out').length;
+    const links = posts.reduce((n, p) => n + p.targets.length, 0);
+    const excluded = noindex + optOut > 0 ? ` (${[noindex ? `${noindex} noindex` : '', optOut ? `${optOut} opted out or drafts` : ''].filter(Boolean).join(', ')} left alone)` : '';
+    return `advertised on ${plural(advertised.length, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts.length, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms`;
+  },
+  manifest(path: string, pages: number, posts: number, changed: boolean): string {
+    return `manifest ${changed ? 'written to' : 'unchanged at'} ${path} (${plural(pages, 'pingable page')}, ${plural(posts, 'post')})`;
+  },
+  sent(report: OutboxReport, mode: string): string {
+    const c = report.counts;
+    const parts = [
+      `${c.registered} registered`,
+      `${c['already-registered']} already done`,
+      `${c.refused} refused`,
+      `${c.retryable} retryable`,
+      `${c['no-endpoint']} no endpoint`,
+      `${c.queued} queued${c.queued ? ': run `pingback send` after deploy' : ''}`,
+    ];
+    if (c.skipped) parts.push(`${c.skipped} skipped (done before, or not due)`);
+    return `pings (${mode}): ${parts.join(', ')}, in ${(report.ms / 1000).toFixed(1)} s`;
+  },
+  directories(report: OutboxReport): string {
+    if (report.directories.length === 0) return report.newPosts.length ? 'directories: none configured' : 'directories: not notified (no new post)';
+    const ok = report.directories.filter((d) => d.status === 'notified').length;
+    return `directories: ${ok} of ${report.directories.length} notified about ${plural(report.newPosts.length, 'new post')}${report.directories.some((d) => d.status !== 'notified') ? ` (${report.directories.filter((d) => d.status !== 'notified').map((d) => `${new URL(d.service).host}: ${d.message}`).join('; ')})` : ''}`;
+  },
+  read(result: ReadResult, ms: number): string {
+    const pending = result.pending ? `, ${result.pending} pending moderation` : '';
+    return `read ${plural(result.items.length, 'pingback')}${pending} from ${result.from} in ${ms} ms`;
+  },
+};

@@ -1,0 +1,120 @@
+import type { BatchOptions, SendRow } from '../batch.ts';
+import { countRows, sendBatch } from '../batch.ts';
+import type { ResolvedClientOptions } from '../client-options.ts';
+import { resolveClientOptions } from '../client-options.ts';
+import type { DirectoryResult } from '../directory.ts';
+import { notifyDirectories } from '../directory.ts';
+import type { Ledger } from '../ledger.ts';
+import { decide, DEFAULT_RETRY } from '../ledger.ts';
+import type { Manifest, ManifestPost } from '../manifest.ts';
+import type { SendStatus } from '../batch.ts';
+import { liveTargets } from './liveness.ts';
+
+export interface OutboxOptions extends Omit<BatchOptions, 'ledger' | 'onRow'> {
+  ledger: Ledger;
+  /** No network at all: report what would be checked and sent. */
+  dryRun?: boolean;
+  /** Check that each post is live and links to its targets before pinging it. Default true. */
+  checkLive?: boolean;
+  /** Tell directories about edited posts too. Default false: only about new ones. */
+  notifyEdits?: boolean;
+  /** Only these posts (by source URL); default all. */
+  only?: (post: ManifestPost) => boolean;
+  onRow?: (row: SendRow) => void;
+}
+
+export interface OutboxReport {
+  rows: SendRow[];
+  counts: Record<SendStatus, number>;
+  directories: DirectoryResult[];
+  /** Posts seen live for the first time in this run. */
+  newPosts: string[];
+  /** Posts seen live before, with a different hash now. */
+  editedPosts: string[];
+  ms: number;
+}
+
+/**
+ * Sends a build's outbox: for each post, the pairs the ledger says are due; only those whose post is
+ * live and already links to the target (a receiver fetches it to verify) are pinged, the rest stay
+ * `queued` for a later run. Directories hear once per run that publishes a new post (and about edits
+ * only when asked). The same code serves `pingback send`, the integrations' build mode and the Netlify
+ * deploy-succeeded handler.
+ */
+export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Promise<OutboxReport> {
+  const { ledger, dryRun = false, checkLive = true, notifyEdits = false, only, onRow, ...batchOptions } = options;
+  const client: ResolvedClientOptions = resolveClientOptions({
+    ...(batchOptions.dispatcher ? { dispatcher: batchOptions.dispatcher } : {}),
+    ...(batchOptions.timeoutMs ? { timeoutMs: batchOptions.timeoutMs } : {}),
+    ...(batchOptions.clock ? { clock: batchOptions.clock } : {}),
+    ...(batchOptions.signal ? { signal: batchOptions.signal } : {}),
+    site: batchOptions.site ?? manifest.site,
+  });
+  const clock = client.clock;
+  const started = clock.now();
+  const policy = { ...DEFAULT_RETRY, ...batchOptions.retry };
+  const rows: SendRow[] = [];
+  const emit = (row: SendRow) => {
+    rows.push(row);
+    onRow?.(row);
+  };
+  const posts = manifest.posts.filter((p) => !only || only(p));
+
+  const due: { post: ManifestPost; targets: string[] }[] = [];
+  for (const post of posts) {
+    const targets: string[] = [];
+    for (const target of post.targets) {
+      const previous = await ledger.get(post.source, target);
+      const decision = decide(previous, post.hash, clock.now(), policy);
+      if (decision.send) targets.push(target);
+      else emit({ source: post.source, target, endpoint: previous?.endpoint ?? null, status: 'skipped', message: decision.reason, attempts: previous?.attempts ?? 0, ms: 0 });
+    }
+    due.push({ post, targets });
+  }
+
+  const newPosts: string[] = [];
+  const editedPosts: string[] = [];
+  const livePosts: ManifestPost[] = [];
+  const toSend: { source: string; target: string; hash: string }[] = [];
+  if (dryRun) {
+    for (const { post, targets } of due) {
+      for (const target of targets) emit({ source: post.source, target, endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0 });
+    }
+  } else {
+    // A post with nothing due is still checked once if it is new or changed: directories want to know.
+    await Promise.all(
+      due.map(async ({ post, targets }) => {
+        const known = await ledger.getPost(post.source);
+        if (targets.length === 0 && known && known.hash === post.hash) return;
+        const { up, live, reason } = checkLive ? await liveTargets(post.source, targets, client) : { up: true, live: new Set(targets), reason: '' };
+        if (up) livePosts.push(post);
+        for (const target of targets) {
+          if (live.has(target)) toSend.push({ source: post.source, target, hash: post.hash });
+          else emit({ source: post.source, target, endpoint: null, status: 'queued', message: reason, attempts: (await ledger.get(post.source, target))?.attempts ?? 0, ms: 0 });
+        }
+      }),
+    );
+    await sendBatch(toSend, { ...batchOptions, site: batchOptions.site ?? manifest.site, ledger, onRow: emit });
+  }
+
+  let directories: DirectoryResult[] = [];
+  if (!dryRun) {
+    const now = new Date(clock.now()).toISOString();
+    for (const post of livePosts) {
+      const known = await ledger.getPost(post.source);
+      if (!known) newPosts.push(post.source);
+      else if (known.hash !== post.hash) editedPosts.push(post.source);
+      await ledger.putPost({ source: post.source, hash: post.hash, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now });
+    }
+    const changed = notifyEdits ? [...newPosts, ...editedPosts] : newPosts;
+    if (changed.length > 0 && manifest.directories.length > 0) {
+      directories = await notifyDirectories(
+        manifest.directories,
+        { name: manifest.name ?? new URL(manifest.site).host, siteUrl: manifest.site, changesUrl: changed[0]!, feedUrl: manifest.feed ?? manifest.site },
+        client,
+      );
+    }
+    await ledger.flush?.();
+  }
+  return { rows, counts: countRows(rows), directories, newPosts, editedPosts, ms: Math.max(0, clock.now() - started) };
+}

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Manifest, PageResult, ResolvedIntegrationOptions } from '@pingback/core';
+import { emitNetlifyFunction } from './emit.ts';
+import { headerPaths } from './header-rules.ts';
+import type { FunctionSettings } from './settings.ts';
+
+const OWN_FUNCTION = ['mts', 'mjs', 'ts', 'js', 'cjs'].map((ext) => join('netlify', 'functions', `pingback.${ext}`));
+
+/** The Function's settings from an integration's resolved options. */
+export function functionSettings(options: ResolvedIntegrationOptions): FunctionSettings {
+  return {
+    site: options.site.href,
+    hosts: options.hosts,
+    endpointPath: options.endpointPath,
+    readPath: options.readPath,
+    moderation: options.moderation,
+    blocklist: options.blocklist,
+    rateLimit: options.rateLimit,
+  };
+}
+
+/**
+ * The integrations' Netlify step: emit the Function and the X-Pingback rules, unless the project keeps
+ * its own `netlify/functions/pingback.*` (then Netlify deploys that one, and two would clash).
+ */
+export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: string) {
+  return async (_manifest: Manifest, manifestPath: string, pages: readonly PageResult[]): Promise<string> => {
+    const own = OWN_FUNCTION.find((p) => existsSync(join(projectRoot, p)));
+    if (own) return `Netlify Function not emitted: the project has its own ${own}`;
+    const advertised = pages.filter((p) => p.advertised).map((p) => p.key);
+    const paths = headerPaths(advertised, pages.map((p) => p.key));
+    const { functionFile } = await emitNetlifyFunction({ projectRoot, settings: functionSettings(options), manifestPath, headerPaths: paths, endpoint: options.endpoint });
+    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; X-Pingback on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}`;
+  };
+}
