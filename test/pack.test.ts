@@ -14,7 +14,7 @@ let site: TestServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pingback-packed-'));
-  tarballs = packPackages(['core', 'netlify', 'cli', 'astro'], join(dir, 'tarballs'));
+  tarballs = packPackages(['core', 'netlify', 'cli', 'astro', 'eleventy'], join(dir, 'tarballs'));
   installTarballs(dir, tarballs);
   site = await startServer(html('<p>x</p>', { 'X-Pingback': 'http://127.0.0.1:9/xmlrpc' }));
 }, 240_000);
@@ -107,5 +107,17 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     const { stdout } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
     expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
     expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc">');
+  }, 300_000);
+});
+
+describe('examples/eleventy-blog, outside the workspace, on the packed packages', () => {
+  it('installs from the tarballs and builds', async () => {
+    const example = join(dir, 'eleventy-blog');
+    cpSync(join(ROOT, 'examples/eleventy-blog'), example, { recursive: true, filter: (src) => !/[\\/](node_modules|_site|\.pingback)$/.test(src) });
+    const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
+    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, encoding: 'utf8' });
+    expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 2 pages, 3 posts scanned/);
+    expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc">');
   }, 300_000);
 });

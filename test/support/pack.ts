@@ -28,14 +28,20 @@ export function packPackages(names: string[], destination: string): Record<strin
 }
 
 /**
+ * The registry this machine kind reaches lacks @11ty/recursive-copy 4.0.5/4.0.6, which @11ty/eleventy 3.1.8
+ * asks for (npm installs it as the Eleventy plugin's peer); 4.0.4 behaves the same. See pnpm-workspace.yaml.
+ */
+const REGISTRY_OVERRIDES = { '@11ty/recursive-copy': '4.0.4' };
+
+/**
  * A project outside the workspace with the tarballs installed by npm, the way a user installs from the
  * registry: `overrides` makes every dependent take the local tarball, never a registry copy.
  */
-export function installTarballs(dir: string, tarballs: Record<string, string>, extra: Record<string, string> = {}): void {
+export function installTarballs(dir: string, tarballs: Record<string, string>, extra: Record<string, string> = {}, overrides: Record<string, string> = {}): void {
   const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'outside-the-workspace', private: true, type: 'module', dependencies: { ...deps, ...extra }, overrides: deps }, null, 2),
+    JSON.stringify({ name: 'outside-the-workspace', private: true, type: 'module', dependencies: { ...deps, ...extra }, overrides: { ...REGISTRY_OVERRIDES, ...deps, ...overrides } }, null, 2),
   );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -3,9 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import type { EmitStep, IntegrationOptions, PageResult, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
-import { PingbackOptionError, finishBuild, pageInfo, passSettings, processPage, resolveIntegrationOptions, summary } from '@pingback/core';
+import { PingbackOptionError, finishBuild, pageInfo, passSettings, processPage, readForBuild, resolveIntegrationOptions, summary } from '@pingback/core';
 import { pingbackDataPlugin } from './data-plugin.ts';
-import { readForBuild } from './reader.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
 
@@ -57,7 +56,8 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
   const read = (): Promise<ReadResult> => {
     reading ??= (async () => {
       const started = Date.now();
-      const result = await readForBuild(resolved, root, process.env);
+      const openBlobs = async (siteID: string, token: string) => (await import('@pingback/netlify')).openBlobsForBuild(siteID, token);
+      const result = await readForBuild(resolved, root, process.env, openBlobs);
       if (result.warning) log?.warn(result.warning);
       log?.info(summary.read(result, Date.now() - started));
       return result;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Manifest } from '@pingback/core';
 import { FileStore, parseMethodResponse, writeMethodCall } from '@pingback/core';
-import { astroBuild } from '../../../test/support/astro-build.ts';
+import { astroBuild } from '../../../test/support/site-build.ts';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import { record } from '../../../test/support/store-contract.ts';

@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { astroBuild } from '../../../test/support/astro-build.ts';
+import { astroBuild } from '../../../test/support/site-build.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import type { TargetSite } from '../../../test/support/pingback-target.ts';
 import { startTargetSite } from '../../../test/support/pingback-target.ts';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Manifest, PageResult, ResolvedIntegrationOptions } from '@pingback/core';
+import type { Manifest, PageResult, PingbackStore, ResolvedIntegrationOptions } from '@pingback/core';
+import { BlobsStore } from './blobs-store.ts';
 import { emitNetlifyFunction } from './emit.ts';
 import { headerPaths } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
@@ -33,4 +34,9 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     const { functionFile } = await emitNetlifyFunction({ projectRoot, settings: functionSettings(options), manifestPath, headerPaths: paths, endpoint: options.endpoint });
     return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; X-Pingback on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}`;
   };
+}
+
+/** Opens a site's Blobs store for build-time reads (the integrations' `OpenBlobs`). */
+export async function openBlobsForBuild(siteID: string, token: string): Promise<PingbackStore> {
+  return new BlobsStore({ siteID, token });
 }

@@ -10,4 +10,4 @@ export type { FunctionSettings } from './settings.ts';
 export { normalizeSettings } from './settings.ts';
 export { FUNCTION_NAME, GENERATOR, backstopLimit, renderFunction } from './template.ts';
 export { VERSION } from './version.ts';
-export { emitForBuild, functionSettings } from './emit-for-build.ts';
+export { emitForBuild, functionSettings, openBlobsForBuild } from './emit-for-build.ts';

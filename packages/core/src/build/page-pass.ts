@@ -61,7 +61,7 @@ export function pingbackLinkTag(endpoint: string): string {
 export function processPage(html: string, page: PageInfo, settings: PassSettings): PageResult {
   const scan = scanPage(html, settings.scan);
   const isPost = settings.isPost(page);
-  const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : null;
+  const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : (page.exclusion ?? null);
   const advertised = excluded === null && (settings.advertise === 'all' || isPost);
   let out = html;
   let foreignLink: string | null = null;

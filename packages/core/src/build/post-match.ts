@@ -9,6 +9,8 @@ export interface PageInfo {
   /** Eleventy: the template's input path and data. */
   inputPath?: string;
   data?: Record<string, unknown>;
+  /** What the host knows from front matter: a draft or `pingback: false` (opt-out), or `noindex: true`. */
+  exclusion?: 'noindex' | 'opt-out';
 }
 
 /**

@@ -1,0 +1,210 @@
+import { readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Manifest } from '@pingback/core';
+import { FileStore, parseMethodResponse, resolveIntegrationOptions, writeMethodCall } from '@pingback/core';
+import { functionSettings, renderFunction } from '@pingback/netlify';
+import { startLocalBlobs } from '../../../test/support/blobs.ts';
+import type { TestServer } from '../../../test/support/http.ts';
+import type { TargetSite } from '../../../test/support/pingback-target.ts';
+import { startTargetSite } from '../../../test/support/pingback-target.ts';
+import { runUntil, siteBuild } from '../../../test/support/site-build.ts';
+import { serveFolder } from '../../../test/support/static-server.ts';
+import { record } from '../../../test/support/store-contract.ts';
+import { ELEVENTY_COMPATIBILITY, VERSION } from '../src/version.ts';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/blog/', import.meta.url));
+const read = (dist: string, path: string) => readFile(join(FIXTURE, dist, path, 'index.html'), 'utf8');
+const manifestPath = join(FIXTURE, '.pingback/manifest.json');
+const outs = new Set<string>();
+
+async function seed(): Promise<void> {
+  await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
+  const store = new FileStore(join(FIXTURE, '.pingback/store'));
+  await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
+  await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z' }));
+  await store.insert(record('/posts/hello', 'https://three.example/reply', { status: 'pending' }));
+  await store.insert(record('/posts/older', 'https://four.example/reply', { target: 'https://www.blog.example/posts/older/index.html' }));
+  await store.insert(record('/posts/webc-post', 'https://five.example/reply', { title: 'A <b>WebC</b> reply' }));
+}
+
+const build = (out: string, env: Record<string, string> = {}, args: string[] = []) => {
+  outs.add(out);
+  return siteBuild('eleventy', FIXTURE, { PINGBACK_FIXTURE_OUT: out, ...env }, args);
+};
+
+afterAll(async () => {
+  for (const out of outs) await rm(join(FIXTURE, out), { recursive: true, force: true });
+  await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
+  await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
+});
+
+it('declares its version and the Eleventy versions it supports', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  expect([pkg.version, pkg['11ty'].compatibility]).toEqual([VERSION, ELEVENTY_COMPATIBILITY]);
+});
+
+describe('a real Eleventy build of a blog with the plugin', () => {
+  let lines: string[];
+  beforeAll(async () => {
+    await seed();
+    const result = await build('_site-main');
+    expect(result.code, result.stderr).toBe(0);
+    lines = result.lines;
+  }, 60_000);
+
+  it('injects the link element once, before </head>, on posts only, whatever the template language', async () => {
+    const tag = '<link rel="pingback" href="https://blog.example/xmlrpc">';
+    for (const path of ['posts/hello', 'posts/older', 'posts/js-post', 'posts/webc-post']) {
+      const html = await read('_site-main', path);
+      expect(html.split(tag).length - 1, path).toBe(1);
+      expect(html.indexOf(tag), path).toBeLessThan(html.indexOf('</head>'));
+    }
+    for (const path of ['', 'about', 'posts/draft', 'posts/quiet', 'posts/hidden']) {
+      expect(await read('_site-main', path), path || '/').not.toContain('rel="pingback"');
+    }
+  });
+
+  it('writes the manifest: posts by tag, front matter opt-outs honoured, external links only', async () => {
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+    expect(manifest.pages).toEqual(['/posts/hello', '/posts/js-post', '/posts/older', '/posts/webc-post']);
+    expect(manifest.posts.map((p) => [p.key, p.targets])).toEqual([
+      ['/posts/hello', ['https://other.example/their-post/', 'https://other.example/another/#part-2']],
+      ['/posts/js-post', ['https://other.example/js-target/']],
+      ['/posts/older', ['https://papers.example/p/1?ref=blog&lang=en']],
+      ['/posts/webc-post', ['https://other.example/webc-target/']],
+    ]);
+    expect(manifest).toMatchObject({ site: 'https://blog.example/', hosts: ['www.blog.example'], feed: 'https://blog.example/feed.xml', name: 'Fixture Blog', generator: '@pingback/eleventy@0.1.0' });
+  });
+
+  it('renders the shortcode and filters in Nunjucks, Liquid, JavaScript and WebC, counts equal to the lists', async () => {
+    const webc = await read('_site-main', 'posts/webc-post');
+    expect(webc).toContain('<p class="count">1 pingbacks</p>');
+    expect(webc).toContain('<ul class="titles"><li>A &lt;b&gt;WebC&lt;/b&gt; reply</li></ul>');
+    expect(webc.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    const hello = await read('_site-main', 'posts/hello');
+    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(hello).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
+    expect(hello).toContain('One &lt;em&gt;reply&lt;/em&gt;');
+    expect(hello).toContain('<p class="count">2 pingbacks</p>');
+    expect(hello).toContain('<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li></ul>');
+    const older = await read('_site-main', 'posts/older');
+    expect(older).toContain('<p class="count">1 pingbacks</p>');
+    expect(older.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    const js = await read('_site-main', 'posts/js-post');
+    expect(js).toContain('<p class="count">0 pingbacks</p>');
+    expect(js).toContain('<section class="pingbacks" id="pingbacks"><p class="pingbacks__empty">No pingbacks yet.</p></section>');
+    expect(await read('_site-main', '')).toContain('<p id="total">4 pingbacks in all</p>');
+  });
+
+  it('logs the same summary lines as the Astro integration', () => {
+    expect(lines.find((l) => l.startsWith('read '))).toMatch(/^read 4 pingbacks, 1 pending moderation from \.pingback\/store in \d+ ms$/);
+    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 4 pages, 7 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 5 links to other sites, in \d+ ms$/);
+    expect(lines).toContain('manifest written to .pingback/manifest.json (4 pingable pages, 4 posts)');
+    expect(lines).toContain('dry run: 5 links would be checked and pinged; nothing was sent');
+  });
+
+  it('an in-memory build (--to=json) renders the same lists and writes no manifest', async () => {
+    await rm(manifestPath, { force: true });
+    const result = await build('_site-json', { PINGBACK_FIXTURE_NO_JS: '1' }, ['--to=json']);
+    expect(result.code, result.stderr).toBe(0);
+    const pages = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as { url: string; content: string }[];
+    expect(pages.find((p) => p.url === '/posts/hello/')!.content.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(existsSync(manifestPath)).toBe(false);
+  }, 60_000);
+});
+
+describe('only a full build writes the manifest and sends', () => {
+  let target: TargetSite;
+  let site: TestServer;
+  beforeAll(async () => {
+    target = await startTargetSite();
+    site = await serveFolder(() => join(FIXTURE, '_site-send'));
+  });
+  afterAll(() => Promise.all([target.close(), site.close()]));
+
+  const sendEnv = () => ({
+    PINGBACK_SITE: `${site.url}/`,
+    PINGBACK_TARGET: target.url,
+    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ send: 'build', dryRun: false, skipHosts: ['papers.example'] }),
+  });
+
+  it.each([
+    ['--watch', /Watching…|Watching/],
+    ['--serve', /Server at|Watching/],
+  ])('%s advertises but writes no manifest and sends nothing', async (flag, ready) => {
+    await seed();
+    outs.add('_site-send');
+    const result = await runUntil('eleventy', FIXTURE, [flag, '--port=0'].filter((a) => flag === '--serve' || a !== '--port=0'), ready, { ...sendEnv(), PINGBACK_FIXTURE_OUT: '_site-send' });
+    expect(result.lines.join('\n')).toMatch(/(watch|serve) build: advertised on 4 pages; no manifest written and nothing sent/);
+    expect(existsSync(manifestPath)).toBe(false);
+    expect(target.requests).toHaveLength(0);
+  }, 90_000);
+
+  it('--incremental sends nothing either', async () => {
+    await seed();
+    const result = await build('_site-send', sendEnv(), ['--incremental']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(manifestPath)).toBe(false);
+    expect(target.requests).toHaveLength(0);
+  }, 60_000);
+
+  it('a full build in send mode "build" pings the live posts\' links, once', async () => {
+    await seed();
+    const result = await build('_site-send', sendEnv());
+    expect(result.code, result.stderr).toBe(0);
+    expect(target.pings.map(([s, t]) => `${new URL(s).pathname} → ${new URL(t).pathname}`).sort()).toEqual([
+      '/posts/hello/ → /another/',
+      '/posts/hello/ → /their-post/',
+      '/posts/js-post/ → /js-target/',
+      '/posts/webc-post/ → /webc-target/',
+    ]);
+    expect(result.lines.find((l) => l.startsWith('pings'))).toMatch(/^pings \(build\): 4 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 0 queued, in/);
+    const again = await build('_site-send', sendEnv());
+    expect(again.lines.find((l) => l.startsWith('pings'))).toMatch(/^pings \(build\): 0 registered.*4 skipped/);
+    expect(target.pings).toHaveLength(4);
+  }, 90_000);
+});
+
+describe('building for Netlify', () => {
+  it('emits the same Function as the Astro integration would, from the same template, and it answers', async () => {
+    await seed();
+    const result = await build('_site-netlify', { NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ readFrom: 'store' }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback on 4 header rules');
+    const file = join(FIXTURE, '.netlify/v1/functions/pingback.mjs');
+    const options = resolveIntegrationOptions({ hosts: ['www.blog.example'], directories: [] }, { site: 'https://blog.example/', siteHint: '', dryRunByDefault: true, onNetlify: true });
+    expect(await readFile(file, 'utf8')).toBe(renderFunction(functionSettings(options), '../../../.pingback/manifest.json'));
+
+    const blobs = await startLocalBlobs();
+    process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
+    onTestFinished(async () => {
+      delete process.env.NETLIFY_BLOBS_CONTEXT;
+      await blobs.stop();
+    });
+    const fn = (await import(file)) as { default: { fetch(r: Request, c?: object): Promise<Response> } };
+    const reply = await fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body: writeMethodCall('pingback.ping', ['https://x.example/', 'https://blog.example/posts/draft/']) }));
+    expect(parseMethodResponse(new Uint8Array(await reply.arrayBuffer()))).toMatchObject({ kind: 'fault', faultCode: 33 });
+  }, 60_000);
+});
+
+describe('options', () => {
+  it.each([
+    [{ send: 'sometimes' }, /\[@pingback\/eleventy\] option `send` must be one of "after-deploy", "build", "off"/],
+    [{ postTag: ['posts'] }, /\[@pingback\/eleventy\] option `postTag` is not a known option\. Did you mean `postTags`\?/],
+    [{ dataKey: 'not a key' }, /\[@pingback\/eleventy\] option `dataKey` must be a valid identifier/],
+    [{ posts: 42 }, /\[@pingback\/eleventy\] option `posts` must be globs or a function/],
+  ])('%j stops the build with a message naming the option', async (options, message) => {
+    const result = await build('_site-bad', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(message);
+  }, 60_000);
+
+  it('asks for the site URL', async () => {
+    const result = await build('_site-bad', { PINGBACK_SITE: '' });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/option `site` is not set: pingbacks need the absolute URL of the site\. Pass it to the plugin/);
+  }, 60_000);
+});
