@@ -103,7 +103,7 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
     const astroRange = pkg.dependencies.astro;
     installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange });
-    const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
+    const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
     const { stdout } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
     expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
     expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc">');
@@ -116,7 +116,8 @@ describe('examples/eleventy-blog, outside the workspace, on the packed packages'
     cpSync(join(ROOT, 'examples/eleventy-blog'), example, { recursive: true, filter: (src) => !/[\\/](node_modules|_site|\.pingback)$/.test(src) });
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
     installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] });
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, encoding: 'utf8' });
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, env, encoding: 'utf8' });
     expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 2 pages, 3 posts scanned/);
     expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc">');
   }, 300_000);

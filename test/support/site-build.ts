@@ -26,7 +26,9 @@ function spawnTool(tool: keyof typeof TOOLS, fixture: string, args: string[], en
 
 function linesOf(tool: keyof typeof TOOLS, text: string): string[] {
   const label = TOOLS[tool].label;
+  // CI=true makes some tools colour their output whatever NO_COLOR says.
   return text
+    .replace(/\u001b\[[0-9;]*m/g, '')
     .split('\n')
     .filter((l) => l.includes(label))
     .map((l) => l.slice(l.indexOf(label) + label.length).trim());
