@@ -11,13 +11,16 @@ const pingback = createPingbackFunction(
     "readPath": "/pingbacks.json",
     "moderation": "auto",
     "blocklist": [],
-    "rateLimit": 10
+    "rateLimit": 10,
+    "send": "after-deploy",
+    "notifyEdits": false
   },
   manifest,
 );
 
 export default {
   fetch: (request, context) => pingback.fetch(request, context),
+  deploySucceeded: (event) => pingback.deploySucceeded(event),
 };
 
 export const config = {

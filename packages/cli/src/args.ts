@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
+  /** May be given more than once. */
+  multiple?: boolean;
   /** Placeholder shown in help, e.g. "URL". */
   value?: string;
   description: string;
@@ -42,13 +44,13 @@ export function helpText(spec: CommandSpec): string {
 export interface Parsed {
   help: boolean;
   positionals: string[];
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
 }
 
 export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, flag] of Object.entries(spec.flags)) {
-    options[name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+    options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   }
   let parsed;
   try {
@@ -56,7 +58,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const flags = parsed.values as Parsed['flags'];
   if (flags.help) return { help: true, positionals: parsed.positionals, flags };
   if (parsed.positionals.length !== spec.positionals.length) {
     const expected = spec.positionals.map((p) => `<${p.name}>`).join(' ');

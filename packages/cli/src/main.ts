@@ -4,6 +4,7 @@ import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
 import { approve, approveSpec, block, blockSpec, deleteSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
+import { send, sendSpec } from './commands/send.ts';
 import { serve, serveSpec } from './commands/serve.ts';
 import type { Io } from './io.ts';
 import { Exit } from './io.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   { spec: discoverSpec, run: discover },
   { spec: pingSpec, run: ping },
   { spec: serveSpec, run: serve },
+  { spec: sendSpec, run: send },
   { spec: listSpec, run: list },
   { spec: approveSpec, run: approve },
   { spec: rejectSpec, run: reject },

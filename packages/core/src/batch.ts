@@ -38,6 +38,8 @@ export interface SendRow {
 export interface BatchReport {
   rows: SendRow[];
   counts: Record<SendStatus, number>;
+  /** Pairs never tried because the time budget ran out: a later run (or a hand-off) owes them. */
+  untried: number;
   ms: number;
 }
 
@@ -120,15 +122,19 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
   }
 
   const outOfTime = () => budget.signal.aborted;
-  const notTried = (pair: PingPair, previous: LedgerEntry | undefined): SendRow => ({
-    source: pair.source,
-    target: pair.target,
-    endpoint: previous?.endpoint ?? null,
-    status: 'retryable',
-    message: `not tried: the time budget of ${budgetMs} ms ran out`,
-    attempts: previous?.attempts ?? 0,
-    ms: 0,
-  });
+  let untried = 0;
+  const notTried = (pair: PingPair, previous: LedgerEntry | undefined): SendRow => {
+    untried++;
+    return {
+      source: pair.source,
+      target: pair.target,
+      endpoint: previous?.endpoint ?? null,
+      status: 'retryable',
+      message: `not tried: the time budget of ${budgetMs} ms ran out`,
+      attempts: previous?.attempts ?? 0,
+      ms: 0,
+    };
+  };
 
   async function one(pair: PingPair): Promise<void> {
     const bad = [pair.source, pair.target].find((u) => {
@@ -165,7 +171,11 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
         result = { source: pair.source, target: pair.target, endpoint: null, via: null, status: 'retryable', message: `internal error: ${(error as Error)?.message ?? String(error)}`.slice(0, 500), ms: 0 };
       }
       if (outOfTime() && result.status === 'retryable') {
-        result = { ...result, message: `stopped: the time budget of ${budgetMs} ms ran out (${result.message})`.slice(0, 500) };
+        // Cut off by our own budget, not refused by the target: no backoff, nothing recorded. The next run
+        // sends it again; if it did arrive, the receiver answers 48 and it is done.
+        untried++;
+        emit({ source: pair.source, target: pair.target, endpoint: result.endpoint, status: 'retryable', message: `stopped: the time budget of ${budgetMs} ms ran out (${result.message})`.slice(0, 500), attempts: previous?.attempts ?? 0, ms: result.ms });
+        return;
       }
       const entry = nextEntry(previous, result, pair.hash, clock.now(), policy);
       await options.ledger?.put(entry);
@@ -181,5 +191,5 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
   } finally {
     clearTimeout(timer);
   }
-  return { rows, counts: countRows(rows), ms: Math.max(0, clock.now() - started) };
+  return { rows, counts: countRows(rows), untried, ms: Math.max(0, clock.now() - started) };
 }

@@ -8,6 +8,7 @@ export * from './xmlrpc/index.ts';
 
 export type { Clock, ClientOptions, ResolvedClientOptions } from './client-options.ts';
 export { CLIENT_DEFAULTS, resolveClientOptions, systemClock } from './client-options.ts';
+export { checkUrl as checkUrlOption } from './option-checks.ts';
 export { userAgent } from './user-agent.ts';
 export type { HttpRequest, HttpResponse } from './http-request.ts';
 export { firstHeader, httpRequest } from './http-request.ts';
@@ -95,3 +96,4 @@ export { finishBuild } from './build/finish.ts';
 export { summary } from './build/summary.ts';
 export type { OpenBlobs } from './read/build-read.ts';
 export { buildReadSource, readForBuild } from './read/build-read.ts';
+export { StoreLedger } from './store-ledger.ts';

@@ -18,6 +18,8 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     moderation: options.moderation,
     blocklist: options.blocklist,
     rateLimit: options.rateLimit,
+    send: options.send,
+    notifyEdits: options.notifyEdits,
   };
 }
 

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@pingback/core';
 import type { HeaderRule } from './header-rules.ts';
 import { isOurRule, xPingbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
-import { FUNCTION_NAME, renderFunction } from './template.ts';
+import { FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderSendFunction } from './template.ts';
 
 export interface EmitOptions {
   /** The Netlify base (or package) directory of the site: `.netlify/v1/` goes here. */
@@ -20,6 +20,7 @@ export interface EmitOptions {
 
 export interface EmitResult {
   functionFile: string;
+  sendFunctionFile: string;
   configFile: string;
   headerRules: HeaderRule[];
 }
@@ -39,7 +40,10 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   const v1 = join(options.projectRoot, '.netlify', 'v1');
   const functionsDir = join(v1, 'functions');
   const functionFile = join(functionsDir, `${FUNCTION_NAME}.mjs`);
-  await writeFileAtomic(functionFile, renderFunction(options.settings, importPath(functionsDir, options.manifestPath)));
+  const manifestImport = importPath(functionsDir, options.manifestPath);
+  await writeFileAtomic(functionFile, renderFunction(options.settings, manifestImport));
+  const sendFunctionFile = join(functionsDir, `${SEND_FUNCTION_NAME}.mjs`);
+  await writeFileAtomic(sendFunctionFile, renderSendFunction(options.settings, manifestImport));
 
   const configFile = join(v1, 'config.json');
   let config: Record<string, unknown> = {};
@@ -54,5 +58,5 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   const headerRules = xPingbackRules(options.headerPaths, options.endpoint);
   config.headers = [...theirs, ...headerRules];
   await writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return { functionFile, configFile, headerRules };
+  return { functionFile, sendFunctionFile, configFile, headerRules };
 }

@@ -1,15 +1,23 @@
-import type { Manifest, ReceiverOptions } from '@pingback/core';
+import type { Manifest, PingbackStore, ReceiverOptions } from '@pingback/core';
 import { Receiver, StoreRateLimiter, parseManifest } from '@pingback/core';
 import { BlobsStore } from './blobs-store.ts';
+import type { DeployEvent } from './deploy-send.ts';
+import { onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
 import type { FunctionSettings } from './settings.ts';
 
 /** The parts of Netlify's Function context we use (see @netlify/functions' `Context`). */
 export interface NetlifyContext {
   ip?: string;
   waitUntil?: (promise: Promise<unknown>) => void;
+  deploy?: { id?: string };
 }
 
 export interface PingbackFunction {
+  fetch(request: Request, context?: NetlifyContext): Promise<Response>;
+  deploySucceeded(event: DeployEvent): Promise<void>;
+}
+
+export interface SendFunction {
   fetch(request: Request, context?: NetlifyContext): Promise<Response>;
 }
 
@@ -24,12 +32,15 @@ const consoleLogger = {
  * rate limits kept in the store (each invocation may be a fresh process). The receiver is built on the
  * first request, when Netlify's environment (Blobs access) is in place, and reused while the instance lives.
  */
+const parse = (manifest: unknown): Manifest => parseManifest(manifest, 'the manifest bundled with the pingback function');
+const openStore = (settings: FunctionSettings): PingbackStore => new BlobsStore(settings.storeName ? { name: settings.storeName } : {});
+
 export function createPingbackFunction(settings: FunctionSettings, manifest: unknown, overrides: Partial<ReceiverOptions> = {}): PingbackFunction {
   let receiver: Receiver | undefined;
   const build = (): Receiver => {
-    const m: Manifest = parseManifest(manifest, 'the manifest bundled with the pingback function');
-    const { storeName, rateLimit, hosts, ...rest } = settings;
-    const store = overrides.store ?? new BlobsStore(storeName ? { name: storeName } : {});
+    const m = parse(manifest);
+    const { storeName: _name, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, ...rest } = settings;
+    const store = overrides.store ?? openStore(settings);
     const options: ReceiverOptions = {
       ...rest,
       hosts: [...new Set([...(hosts ?? []), ...m.hosts])],
@@ -52,6 +63,24 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
       if (context.ip) ctx.clientAddress = context.ip;
       if (context.waitUntil) ctx.waitUntil = context.waitUntil.bind(context);
       return receiver.handle(request, ctx);
+    },
+    async deploySucceeded(event) {
+      try {
+        await onDeploySucceeded(event, parse(manifest), overrides.store ?? openStore(settings), settings, consoleLogger);
+      } catch (error) {
+        // Nothing is lost: the ledger says what was sent, and the next deploy sends the rest.
+        consoleLogger.error(`[pingback] sending after deploy failed: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/** The background function the deploy-succeeded handler hands a large outbox to. */
+export function createSendFunction(settings: FunctionSettings, manifest: unknown, overrides: { store?: PingbackStore } = {}): SendFunction {
+  return {
+    async fetch(request, context = {}) {
+      if (request.method !== 'POST') return new Response('POST only\n', { status: 405, headers: { allow: 'POST' } });
+      return onBackgroundSend(request, context.deploy?.id, parse(manifest), overrides.store ?? openStore(settings), settings, consoleLogger);
     },
   };
 }

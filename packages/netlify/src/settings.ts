@@ -1,4 +1,4 @@
-import type { ReceiverOptions } from '@pingback/core';
+import type { ReceiverOptions, SendMode } from '@pingback/core';
 import { PingbackOptionError } from '@pingback/core';
 
 /**
@@ -14,11 +14,17 @@ export type FunctionSettings = Pick<
   site: string;
   /** Blobs store name. Default "pingback". */
   storeName?: string;
+  /** `after-deploy` (default): the deploy-succeeded handler sends; `build` or `off`: it does not. */
+  send?: SendMode;
+  /** Directories hear about edited posts too. Default false. */
+  notifyEdits?: boolean;
+  /** Time the deploy-succeeded handler sends before handing the rest to the background function. Default 20000. */
+  sendBudgetMs?: number;
 };
 
 const KEYS = [
   'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
-  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName',
+  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'send', 'notifyEdits', 'sendBudgetMs',
 ] as const;
 
 /** Keeps only known keys with defined values, in a fixed order, so generated files are stable. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitNetlifyFunction } from '../src/emit.ts';
 import { headerPaths } from '../src/header-rules.ts';
-import { GENERATOR, renderFunction } from '../src/template.ts';
+import { GENERATOR, renderFunction, renderSendFunction } from '../src/template.ts';
 import { VERSION } from '../src/version.ts';
 import { EXAMPLE_FUNCTION } from './example-function.ts';
 
@@ -54,6 +54,10 @@ describe('emitNetlifyFunction', () => {
     expect(source).toContain(`"generator": "${GENERATOR}"`);
     expect(source).toContain('"windowLimit": 60');
     expect(GENERATOR).toBe(`@pingback/netlify@${VERSION}`);
+    const sender = await readFile(result.sendFunctionFile, 'utf8');
+    expect(result.sendFunctionFile).toBe(join(dir, '.netlify/v1/functions/pingback-send-background.mjs'));
+    expect(sender).toContain('"background": true');
+    expect(sender).toContain(`import manifest from "../../../.pingback/manifest.json" with { type: 'json' };`);
   });
 
   it('merges its header rules into config.json, keeping what the adapter wrote, replacing only its own on a rebuild', async () => {
@@ -83,9 +87,10 @@ describe('emitNetlifyFunction', () => {
   });
 });
 
-describe('netlify/functions/pingback.mts in this repository', () => {
-  it('is exactly the template\'s output for the examples\' deployment', async () => {
-    const committed = await readFile(new URL('../../../netlify/functions/pingback.mts', import.meta.url), 'utf8');
-    expect(committed).toBe(renderFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
+describe('netlify/functions/ in this repository', () => {
+  it('holds exactly the templates\' output for the examples\' deployment', async () => {
+    const committed = (name: string) => readFile(new URL(`../../../netlify/functions/${name}`, import.meta.url), 'utf8');
+    expect(await committed('pingback.mts')).toBe(renderFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
+    expect(await committed('pingback-send-background.mts')).toBe(renderSendFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
   });
 });

@@ -8,7 +8,12 @@ import type { Ledger } from '../ledger.ts';
 import { decide, DEFAULT_RETRY } from '../ledger.ts';
 import type { Manifest, ManifestPost } from '../manifest.ts';
 import type { SendStatus } from '../batch.ts';
+import { BATCH_DEFAULTS } from '../batch.ts';
+import { KeyedLimiter } from '../limiter.ts';
 import { liveTargets } from './liveness.ts';
+
+/** Posts whose live page is fetched at once. */
+const LIVENESS_CONCURRENCY = 8;
 
 export interface OutboxOptions extends Omit<BatchOptions, 'ledger' | 'onRow'> {
   ledger: Ledger;
@@ -26,6 +31,8 @@ export interface OutboxOptions extends Omit<BatchOptions, 'ledger' | 'onRow'> {
 export interface OutboxReport {
   rows: SendRow[];
   counts: Record<SendStatus, number>;
+  /** Pairs left untried when the time budget ran out. */
+  untried: number;
   directories: DirectoryResult[];
   /** Posts seen live for the first time in this run. */
   newPosts: string[];
@@ -52,6 +59,9 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
   });
   const clock = client.clock;
   const started = clock.now();
+  // One budget for the whole run, liveness checks included: an event handler has a hard time limit.
+  const deadline = started + (batchOptions.budgetMs ?? BATCH_DEFAULTS.budgetMs);
+  let untried = 0;
   const policy = { ...DEFAULT_RETRY, ...batchOptions.retry };
   const rows: SendRow[] = [];
   const emit = (row: SendRow) => {
@@ -82,19 +92,31 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     }
   } else {
     // A post with nothing due is still checked once if it is new or changed: directories want to know.
+    const limiter = new KeyedLimiter(LIVENESS_CONCURRENCY, LIVENESS_CONCURRENCY);
     await Promise.all(
-      due.map(async ({ post, targets }) => {
-        const known = await ledger.getPost(post.source);
-        if (targets.length === 0 && known && known.hash === post.hash) return;
-        const { up, live, reason } = checkLive ? await liveTargets(post.source, targets, client) : { up: true, live: new Set(targets), reason: '' };
-        if (up) livePosts.push(post);
-        for (const target of targets) {
-          if (live.has(target)) toSend.push({ source: post.source, target, hash: post.hash });
-          else emit({ source: post.source, target, endpoint: null, status: 'queued', message: reason, attempts: (await ledger.get(post.source, target))?.attempts ?? 0, ms: 0 });
-        }
-      }),
+      due.map(({ post, targets }) =>
+        limiter.run('live', async () => {
+          const known = await ledger.getPost(post.source);
+          if (targets.length === 0 && known && known.hash === post.hash) return;
+          if (clock.now() >= deadline) {
+            for (const target of targets) {
+              untried++;
+              emit({ source: post.source, target, endpoint: null, status: 'retryable', message: 'not tried: the time budget ran out before the post was checked', attempts: (await ledger.get(post.source, target))?.attempts ?? 0, ms: 0 });
+            }
+            return;
+          }
+          const { up, live, reason } = checkLive ? await liveTargets(post.source, targets, client) : { up: true, live: new Set(targets), reason: '' };
+          if (up) livePosts.push(post);
+          for (const target of targets) {
+            if (live.has(target)) toSend.push({ source: post.source, target, hash: post.hash });
+            else emit({ source: post.source, target, endpoint: null, status: 'queued', message: reason, attempts: (await ledger.get(post.source, target))?.attempts ?? 0, ms: 0 });
+          }
+        }),
+      ),
     );
-    await sendBatch(toSend, { ...batchOptions, site: batchOptions.site ?? manifest.site, ledger, onRow: emit });
+    const remaining = Math.max(1, deadline - clock.now());
+    const batch = await sendBatch(toSend, { ...batchOptions, budgetMs: remaining, site: batchOptions.site ?? manifest.site, ledger, onRow: emit });
+    untried += batch.untried;
   }
 
   let directories: DirectoryResult[] = [];
@@ -116,5 +138,5 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     }
     await ledger.flush?.();
   }
-  return { rows, counts: countRows(rows), directories, newPosts, editedPosts, ms: Math.max(0, clock.now() - started) };
+  return { rows, counts: countRows(rows), untried, directories, newPosts, editedPosts, ms: Math.max(0, clock.now() - started) };
 }

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { BatchOptions, Manifest, OutboxReport, PageResult } from '@pingback/core';
+import {
+  DEFAULT_MANIFEST_PATH,
+  FileLedger,
+  INTEGRATION_DEFAULTS,
+  buildManifest,
+  checkUrlOption,
+  pageInfo,
+  passSettings,
+  processPage,
+  readManifest,
+  resolveIntegrationOptions,
+  sendOutbox,
+  summary,
+} from '@pingback/core';
+import type { CommandSpec, Parsed } from '../args.ts';
+import { UsageError, intFlag } from '../args.ts';
+import type { Io } from '../io.ts';
+import { Exit } from '../io.ts';
+import { StaticSite } from '../serve/static-site.ts';
+
+export const sendSpec: CommandSpec = {
+  name: 'send',
+  summary: "Send a build's pingbacks after deploy: check each post is live, ping its links, tell directories about new posts, and record it all in the ledger.",
+  positionals: [],
+  flags: {
+    manifest: { type: 'string', value: 'FILE', description: `The build's manifest (default ${DEFAULT_MANIFEST_PATH}).` },
+    root: { type: 'string', value: 'DIR', description: 'Or scan a built site instead: its pages with a pingback link are the posts (needs --site).' },
+    site: { type: 'string', value: 'URL', description: "The site's public URL (default: the manifest's)." },
+    ledger: { type: 'string', value: 'FILE', description: `What was sent before (default ${INTEGRATION_DEFAULTS.ledger}); keep it between runs.` },
+    directory: { type: 'string', multiple: true, value: 'URL', description: 'With --root: a weblogUpdates service to tell about new posts (repeatable).' },
+    'dry-run': { type: 'boolean', description: 'Touch no network: list what would be checked and sent.' },
+    'notify-edits': { type: 'boolean', description: 'Tell directories about edited posts too, not just new ones.' },
+    json: { type: 'boolean', description: 'Print one JSON row per (source, target): registered, already-registered, refused, retryable, no-endpoint, queued or skipped.' },
+    strict: { type: 'boolean', description: 'Exit 1 when any ping was refused or is to be retried.' },
+    timeout: { type: 'string', value: 'MS', description: 'Deadline of each HTTP request (default 10000).' },
+    budget: { type: 'string', value: 'MS', description: 'Stop starting pings after this long (default 120000); the rest waits for the next run.' },
+    concurrency: { type: 'string', value: 'N', description: 'Pings in flight at once (default 16).' },
+    'per-host': { type: 'string', value: 'N', description: 'Pings in flight to one host (default 2).' },
+  },
+  notes: [
+    'Run it as a post-deploy step: a post is pinged from only once the live page links to the target; what is not live yet stays queued for the next run.',
+    'Exit status: 0 (even if some pings failed), 1 with --strict when one was refused or is retryable, 2 bad arguments.',
+  ],
+};
+
+async function scanRoot(root: string, site: string, io: Io): Promise<Manifest> {
+  const built = new StaticSite(root);
+  if (!existsSync(built.root)) throw new UsageError(`--root ${root} does not exist; build the site first`);
+  // Without a manifest, the posts are the pages that advertise a Pingback endpoint: the integrations put
+  // the link only on posts.
+  const options = resolveIntegrationOptions({ posts: () => true, directories: [] }, { site, siteHint: 'Give --site URL.', dryRunByDefault: false, onNetlify: false });
+  const settings = passSettings(options);
+  const started = Date.now();
+  const pages: PageResult[] = [];
+  for (const path of await built.htmlPaths()) {
+    const file = built.fileFor(path);
+    if (!file) continue;
+    const html = await readFile(file, 'utf8');
+    const result = processPage(html, pageInfo(options.site, path), settings);
+    if (result.hadLink) pages.push({ ...result, advertised: true, html: '' });
+  }
+  io.stderr.write(`${summary.pass(pages, Date.now() - started)}\n`);
+  return buildManifest(pages, { site: options.site, endpoint: options.endpoint, hosts: [], directories: [], feed: null, name: undefined, generator: 'pingback send --root' });
+}
+
+export async function send(parsed: Parsed, io: Io): Promise<number> {
+  const f = parsed.flags;
+  if (f.manifest !== undefined && f.root !== undefined) throw new UsageError('give --manifest or --root, not both');
+  let manifest: Manifest;
+  if (typeof f.root === 'string') {
+    if (typeof f.site !== 'string') throw new UsageError('--root needs --site URL');
+    manifest = await scanRoot(f.root, checkUrlOption('--site', f.site).href, io);
+    manifest.directories = ((f.directory as string[] | undefined) ?? []).map((d) => checkUrlOption('--directory', d).href);
+  } else {
+    manifest = await readManifest(resolve((f.manifest as string | undefined) ?? DEFAULT_MANIFEST_PATH));
+    if (typeof f.site === 'string') manifest.site = checkUrlOption('--site', f.site).href;
+  }
+  const ledgerPath = resolve((f.ledger as string | undefined) ?? INTEGRATION_DEFAULTS.ledger);
+  const ledger = await FileLedger.open(ledgerPath);
+  const batch: Omit<BatchOptions, 'ledger' | 'onRow'> = { site: manifest.site };
+  const timeout = intFlag(f, 'timeout');
+  if (timeout !== undefined) batch.timeoutMs = timeout;
+  const budget = intFlag(f, 'budget');
+  if (budget !== undefined) batch.budgetMs = budget;
+  const concurrency = intFlag(f, 'concurrency');
+  if (concurrency !== undefined) batch.concurrency = concurrency;
+  const perHost = intFlag(f, 'per-host');
+  if (perHost !== undefined) batch.perHost = perHost;
+
+  const report: OutboxReport = await sendOutbox(manifest, { ...batch, ledger, dryRun: f['dry-run'] === true, notifyEdits: f['notify-edits'] === true });
+  if (f.json) io.stdout.write(`${JSON.stringify(report.rows, null, 2)}\n`);
+  else {
+    for (const row of report.rows) io.stdout.write(`${row.status.padEnd(18)} ${row.source} → ${row.target}\n${''.padEnd(19)}${row.message}\n`);
+    io.stdout.write(`${summary.sent(report, 'pingback send')}\n${summary.directories(report)}\n`);
+    const sent = report.counts.registered + report.counts['already-registered'] + report.counts.refused + report.counts.retryable + report.counts['no-endpoint'];
+    if (sent === 0 && report.counts.queued === 0) io.stdout.write('nothing new to send\n');
+  }
+  const failed = report.counts.refused + report.counts.retryable;
+  return f.strict && failed > 0 ? Exit.NEGATIVE : Exit.OK;
+}

@@ -1,0 +1,164 @@
+/**
+ * The two-blog demo: examples/astro-blog and examples/eleventy-blog link to each other by absolute URL on
+ * fixed loopback addresses. It builds both, serves each with its receiver (`pingback serve`), sends each
+ * site's pings to the other (`pingback send`), lets each receiver verify by fetching the live source,
+ * rebuilds both so the pages show what arrived, and reports it. Run again, it sends nothing new.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { PingbackRecord } from '@pingback/core';
+import { FileStore } from '@pingback/core';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'packages/cli/bin/pingback.js');
+
+export interface Blog {
+  name: string;
+  dir: string;
+  url: string;
+  output: string;
+  build: string[];
+}
+
+export interface BlogReport {
+  name: string;
+  url: string;
+  received: { source: string; target: string; title: string; author: string; excerpt: string }[];
+  /** The page showing each post's pingbacks, and the count it shows. */
+  pages: { url: string; count: number; listed: number }[];
+  sent: { registered: number; queued: number; skipped: number; other: number };
+}
+
+export interface DemoOptions {
+  astroUrl?: string;
+  eleventyUrl?: string;
+  /** Leave the two servers running. */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DemoResult {
+  blogs: BlogReport[];
+  /** Pings registered in this run, both ways: 0 on a second run. */
+  newPings: number;
+  stop(): Promise<void>;
+}
+
+function blogs(astroUrl: string, eleventyUrl: string): Blog[] {
+  return [
+    { name: 'Astro example', dir: join(ROOT, 'examples/astro-blog'), url: astroUrl, output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
+    { name: 'Eleventy example', dir: join(ROOT, 'examples/eleventy-blog'), url: eleventyUrl, output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
+  ];
+}
+
+function run(cmd: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, cmd, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+function serve(blog: Blog, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const url = new URL(blog.url);
+  const args = [CLI, 'serve', '--root', blog.output, '--manifest', '.pingback/manifest.json', '--store', '.pingback/store', '--host', url.hostname, '--port', url.port, '--allow-private-network'];
+  const child = spawn(process.execPath, args, { cwd: blog.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('listening on')) resolve(child);
+    });
+  });
+}
+
+const countOf = (html: string) => Number(/class="pingback-count" data-count="(\d+)"/.exec(html)?.[1] ?? Number.NaN);
+
+async function report(blog: Blog, sent: BlogReport['sent']): Promise<BlogReport> {
+  const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter((r: PingbackRecord) => r.status === 'approved' && !r.deletedAt);
+  const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as { posts: { source: string; key: string }[] };
+  const pages: BlogReport['pages'] = [];
+  for (const post of manifest.posts) {
+    const html = await (await fetch(post.source)).text();
+    pages.push({ url: post.source, count: countOf(html), listed: (html.match(/<li class="pingback h-cite"/g) ?? []).length });
+  }
+  return {
+    name: blog.name,
+    url: blog.url,
+    received: records.map((r) => ({ source: r.source, target: r.target, title: r.title, author: r.author.name, excerpt: r.excerpt })),
+    pages,
+    sent,
+  };
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const astroUrl = options.astroUrl ?? process.env.PINGBACK_ASTRO_URL ?? 'http://127.0.0.1:4321/';
+  const eleventyUrl = options.eleventyUrl ?? process.env.PINGBACK_ELEVENTY_URL ?? 'http://127.0.0.1:4322/';
+  const env: NodeJS.ProcessEnv = { ...process.env, PINGBACK_ASTRO_URL: astroUrl, PINGBACK_ELEVENTY_URL: eleventyUrl, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+  delete env.URL; // Netlify's variable would pin both examples to one address.
+  const sites = blogs(astroUrl, eleventyUrl);
+  const servers: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
+  };
+
+  try {
+    log(`1. Building both blogs: the Astro example at ${astroUrl}, the Eleventy example at ${eleventyUrl}`);
+    for (const blog of sites) {
+      const result = await run(blog.build, blog.dir, env);
+      if (result.code !== 0) throw new Error(`building the ${blog.name} failed:\n${result.out}`);
+    }
+    log('2. Serving each with its receiver (pingback serve, file-system store)');
+    for (const blog of sites) servers.push(await serve(blog, env));
+
+    log('3. Sending each blog\'s pings to the other (pingback send): the receivers verify by fetching the live source');
+    const sent = new Map<string, BlogReport['sent']>();
+    let newPings = 0;
+    for (const blog of sites) {
+      const result = await run([CLI, 'send', '--json'], blog.dir, env);
+      if (result.code !== 0) throw new Error(`pingback send for the ${blog.name} failed:\n${result.out}`);
+      const rows = JSON.parse(result.out.slice(result.out.indexOf('['))) as { status: string; source: string; target: string; message: string }[];
+      const tally = { registered: 0, queued: 0, skipped: 0, other: 0 };
+      for (const row of rows) {
+        if (row.status === 'registered') tally.registered++;
+        else if (row.status === 'queued') tally.queued++;
+        else if (row.status === 'skipped') tally.skipped++;
+        else tally.other++;
+        log(`   ${blog.name}: ${row.status} ${row.source} → ${row.target}${row.status === 'skipped' ? ` (${row.message})` : ''}`);
+      }
+      newPings += tally.registered;
+      sent.set(blog.name, tally);
+    }
+    if (newPings === 0) log('   Nothing new to send: every ping was sent on an earlier run (see .pingback/ledger.json).');
+
+    log('4. Rebuilding both, so their pages show what they received');
+    for (const blog of sites) {
+      const result = await run(blog.build, blog.dir, env);
+      if (result.code !== 0) throw new Error(`rebuilding the ${blog.name} failed:\n${result.out}`);
+    }
+
+    log('5. What to check');
+    const reports: BlogReport[] = [];
+    for (const blog of sites) {
+      const r = await report(blog, sent.get(blog.name)!);
+      reports.push(r);
+      log(`   ${r.name} (${r.url}) received ${r.received.length} pingback${r.received.length === 1 ? '' : 's'}:`);
+      for (const p of r.received) log(`     "${p.title}" by ${p.author}, from ${p.source}\n       on ${p.target}: ${p.excerpt}`);
+      for (const page of r.pages) log(`     ${page.url} shows ${page.count} (${page.listed} listed)`);
+    }
+    if (options.keep) log(`Both blogs are still being served: open ${astroUrl} and ${eleventyUrl}. Ctrl-C to stop.`);
+    else await stop();
+    return { blogs: reports, newPings, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
