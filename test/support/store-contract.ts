@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PingbackRecord, PingbackStore } from '@pingback/core';
-import { recordId, tombstone } from '@pingback/core';
+import { SnapshotListing, recordId, tombstone } from '@pingback/core';
 
 export function record(key: string, source: string, extra: Partial<PingbackRecord> = {}): PingbackRecord {
   return {
@@ -69,6 +69,38 @@ export function storeContract(name: string, open: () => Promise<PingbackStore>, 
       expect(await store.createMeta('rebuild-1', { at: 2 })).toBe(false);
       expect(await store.getMeta('rebuild-1')).toEqual({ at: 1 });
       await expect(store.getMeta('../escape')).rejects.toThrow(/invalid meta document name/);
+    });
+
+    it('tags every record with a version that changes when the record does, and only then', async () => {
+      const store = await open();
+      const a = record('/posts/a', 'https://s.example/1');
+      const b = record('/posts/b', 'https://s.example/2');
+      await store.insert(a);
+      await store.insert(b);
+      const before = await store.versions!();
+      expect([...before.keys()].sort()).toEqual([a.id, b.id].sort());
+      expect(await store.versions!()).toEqual(before);
+      // The local Blobs server derives its ETags from modification times in milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.update({ ...a, status: 'rejected' });
+      const after = await store.versions!();
+      expect(after.get(a.id)).not.toBe(before.get(a.id));
+      expect(after.get(b.id)).toBe(before.get(b.id));
+    });
+
+    it('serves a snapshot listing that follows later inserts and updates, across instances', async () => {
+      const store = await open();
+      const a = record('/posts/a', 'https://s.example/1');
+      await store.insert(a);
+      await store.insert(record('/posts/a', 'https://s.example/2'));
+      expect(await new SnapshotListing(store).list()).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.update({ ...a, title: 'edited' });
+      await store.insert(record('/posts/b', 'https://s.example/3'));
+      const fresh = await new SnapshotListing(store).list();
+      expect(fresh).toHaveLength(3);
+      expect(fresh.find((r) => r.id === a.id)?.title).toBe('edited');
+      expect(fresh.slice().sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual((await store.list()).sort((x, y) => (x.id < y.id ? -1 : 1)));
     });
 
     it('loses none of 200 concurrent distinct inserts', async () => {

@@ -1,18 +1,68 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** Writes `data` to a new file with a unique name in `dir` and flushes it to disk; returns its path. */
-export async function writeTempFile(dir: string, data: string | Uint8Array): Promise<string> {
-  const temp = join(dir, `.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
-  const file = await open(temp, 'wx');
+// Temporary names: a random stem drawn once per process, then a counter, so a name never repeats, not
+// even after a crash left a file behind, and no random bytes are drawn per write.
+const TEMP_STEM = `.${process.pid}.${randomBytes(6).toString('hex')}`;
+let tempCounter = 0;
+
+/**
+ * Writes `data` to a new file with a unique name in `dir` and flushes it to disk; returns its path. Plain
+ * file descriptors, not FileHandle objects: this runs once per stored pingback, and the lighter calls
+ * matter under load.
+ */
+export function writeTempFile(dir: string, data: string | Uint8Array): Promise<string> {
+  const temp = join(dir, `${TEMP_STEM}.${(tempCounter++).toString(36)}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  return new Promise((resolve, reject) => {
+    fs.open(temp, 'wx', (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null) => fs.close(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(temp)));
+      fs.write(fd, bytes, 0, bytes.byteLength, 0, (writeError, written) => {
+        if (writeError) return finish(writeError);
+        if (written !== bytes.byteLength) return finish(new Error(`short write to ${temp}`));
+        fs.fsync(fd, (syncError) => finish(syncError));
+      });
+    });
+  });
+}
+
+/**
+ * Creates `path` holding `data` unless the name is taken, and says whether it did. The data is written
+ * to a new file in `tmpDir` (same file system) and flushed, then hard-linked into place: `link` fails if
+ * the name exists, so of two racing creators exactly one wins, across processes too, and no reader ever
+ * sees a partial file under the final name, even if the process is killed mid-write.
+ */
+export async function createFileExclusive(path: string, tmpDir: string, data: string | Uint8Array): Promise<boolean> {
+  const temp = await writeTempFile(tmpDir, data);
   try {
-    await file.writeFile(data);
-    await file.sync();
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   } finally {
-    await file.close();
+    await unlink(temp).catch(() => {});
   }
-  return temp;
+}
+
+/**
+ * Removes temporary files a killed process left in `dir` (any but this process's, older than a minute).
+ * They hold nothing anyone reads; this only keeps the folder tidy.
+ */
+export async function sweepTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - 60_000;
+  await Promise.all(
+    names
+      .filter((name) => name.endsWith('.tmp') && !name.startsWith(TEMP_STEM))
+      .map(async (name) => {
+        const info = await stat(join(dir, name)).catch(() => null);
+        if (info && info.mtimeMs < cutoff) await unlink(join(dir, name)).catch(() => {});
+      }),
+  );
 }
 
 /**

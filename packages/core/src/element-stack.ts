@@ -31,6 +31,8 @@ const CLOSES_P = new Set([
   'nav', 'ol', 'p', 'pre', 'section', 'table', 'ul',
 ]);
 
+const NO_BITS = new Uint8Array(0);
+
 interface Indexed {
   selector: ComplexSelector;
   /** Global compound index of each compound of `selector`. */
@@ -71,17 +73,28 @@ export class ElementStack {
     const name = scanner.name;
     this.applyImpliedEnds(name);
     const parent = this.top();
-    const bits = new Uint8Array(this.compounds.length);
-    for (let i = 0; i < this.compounds.length; i++) bits[i] = compoundMatches(scanner, this.compounds[i]!) ? 1 : 0;
+    // Most elements match no part of any selector: they share one empty bit set and skip the list checks.
+    let bits = NO_BITS;
+    for (let i = 0; i < this.compounds.length; i++) {
+      const compound = this.compounds[i]!;
+      if (compound.tag !== null && compound.tag !== name) continue;
+      if (compoundMatches(scanner, compound)) {
+        if (bits === NO_BITS) bits = new Uint8Array(this.compounds.length);
+        bits[i] = 1;
+      }
+    }
     let inside = parent.inside;
-    for (let l = 0; l < this.lists.length; l++) {
-      if (this.matchesList(l, bits)) {
-        inside |= 1 << l;
-        this.matched |= 1 << l;
+    if (bits !== NO_BITS) {
+      for (let l = 0; l < this.lists.length; l++) {
+        if (this.matchesList(l, bits)) {
+          inside |= 1 << l;
+          this.matched |= 1 << l;
+        }
       }
     }
     const foreign = parent.foreign || name === 'svg' || name === 'math';
-    const entry: OpenElement = { name, bits, inside, inert: parent.inert || name === 'template', foreign };
+    const inert = parent.inert || name === 'template';
+    const entry: OpenElement = { name, bits, inside, inert, foreign };
     const closesItself = VOID_ELEMENTS.has(name) || (scanner.selfClosing && foreign);
     if (!closesItself) this.stack.push(entry);
     return entry;

@@ -55,6 +55,7 @@ export type { PingbackStore } from './store/store.ts';
 export { StoreError } from './store/store.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { FileStore } from './store/file-store.ts';
+export { SNAPSHOT_META, SnapshotListing } from './store/snapshot-listing.ts';
 
 export type { RequestContext } from './receive/receiver.ts';
 export { MESSAGES, RECEIVER_METHODS, Receiver, createReceiver } from './receive/receiver.ts';
@@ -97,3 +98,4 @@ export { summary } from './build/summary.ts';
 export type { OpenBlobs } from './read/build-read.ts';
 export { buildReadSource, readForBuild } from './read/build-read.ts';
 export { StoreLedger } from './store-ledger.ts';
+export type { PlainRequest, PlainResponse } from './receive/plain-http.ts';

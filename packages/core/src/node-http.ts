@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { PlainRequest, PlainResponse } from './receive/plain-http.ts';
 
 // Node's http module meets the Web Request/Response the receiver speaks. Kept out of the main entry:
 // the core itself knows only Request and Response.
@@ -8,6 +9,50 @@ import { Readable } from 'node:stream';
 export function clientAddress(req: IncomingMessage): string | undefined {
   const address = req.socket.remoteAddress;
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * A Node request as the receiver's `PlainRequest`, its body read into memory up to just over `maxBytes`;
+ * then reading stops (`complete: false`) and the receiver refuses the call as too large. The caller
+ * should close the connection after answering, which discards the rest.
+ */
+export function readPlainRequest(req: IncomingMessage, origin: string, maxBytes: number): Promise<PlainRequest> {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', origin);
+  const header = (name: string): string | null => {
+    const value = req.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  if (method === 'GET' || method === 'HEAD') return Promise.resolve({ method, url, header, body: null, complete: true });
+  const declared = Number(req.headers['content-length'] ?? '');
+  if (declared > maxBytes) return Promise.resolve({ method, url, header, body: new Uint8Array(0), complete: false });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let settled = false;
+    const settle = (complete: boolean) => {
+      if (settled) return;
+      settled = true;
+      resolve({ method, url, header, body: Buffer.concat(chunks), complete });
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      chunks.push(chunk);
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        req.pause();
+        settle(false);
+      }
+    });
+    req.on('end', () => settle(true));
+    req.on('error', (error) => (settled ? undefined : reject(error)));
+  });
+}
+
+/** Writes the receiver's `PlainResponse` to a Node response. */
+export function sendPlainResponse(answer: PlainResponse, res: ServerResponse, head = false): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(head || answer.body === null ? undefined : answer.body);
 }
 
 /** A Node request as a Web `Request`; the body streams through untouched (the receiver caps it). */

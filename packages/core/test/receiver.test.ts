@@ -165,3 +165,34 @@ describe('receiver options', () => {
     expect(() => receiver(extra as Partial<ReceiverOptions>)).toThrow(message);
   });
 });
+
+describe('the read endpoint over many pingbacks', () => {
+  it('pages through one snapshot: the first page refreshes it, later pages cost the store nothing', async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 250; i++) await store.insert(record(`/posts/${i % 7}`, `https://s.example/${i}`, { receivedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    let calls = 0;
+    const counted = new Proxy(store, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? (...args: unknown[]) => (calls++, (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+      },
+    });
+    const r = receiver({ store: counted });
+    const read = async (query: string) => (await r.handle(new Request(`${SITE}pingbacks.json?${query}`))).json() as Promise<{ items: { id: string }[]; next: string | null }>;
+
+    const first = await read('limit=100');
+    const afterFirst = calls;
+    expect(afterFirst).toBeGreaterThan(0);
+    // A pingback arriving mid-read doesn't shift the pages already promised.
+    await store.insert(record('/posts/0', 'https://s.example/late', { receivedAt: '2025-01-01T00:00:00.000Z' }));
+    const second = await read(`limit=100&cursor=${first.next}`);
+    const third = await read(`limit=100&cursor=${second.next}`);
+    expect(calls).toBe(afterFirst);
+    expect(third.next).toBeNull();
+    const ids = [...first.items, ...second.items, ...third.items].map((i) => i.id);
+    expect(new Set(ids).size).toBe(250);
+
+    // The next read starts afresh and sees it.
+    expect((await read('limit=1000')).items).toHaveLength(251);
+  });
+});

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,10 +47,26 @@ describe('FileStore across processes', () => {
   it('leaves no temporary files behind and lays records out by post', async () => {
     const dir = await freshDir();
     const store = new FileStore(dir);
-    await store.insert(record('/posts/a', 'https://s.example/1'));
-    await store.insert(record('/posts/a', 'https://s.example/1'));
+    expect(await store.insert(record('/posts/a', 'https://s.example/1'))).toBe(true);
+    expect(await store.insert(record('/posts/a', 'https://s.example/1'))).toBe(false);
+    expect(await store.insert(record('/posts/a', 'https://s.example/2'))).toBe(true);
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-    expect((await readdir(join(dir, 'records'))).length).toBe(1);
+    const folders = await readdir(join(dir, 'records'));
+    expect(folders).toHaveLength(1);
+    expect(await readdir(join(dir, 'records', folders[0]!))).toHaveLength(2);
+  });
+
+  it('sweeps temporary files a killed process left behind, once they are stale', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    const stale = join(dir, 'tmp', '.4242.deadbeef0000.0.tmp');
+    const recent = join(dir, 'tmp', '.4243.deadbeef0000.0.tmp');
+    await writeFile(stale, '{"half":');
+    await writeFile(recent, '{"half":');
+    const then = new Date(Date.now() - 3_600_000);
+    await utimes(stale, then, then);
+    await new FileStore(dir).insert(record('/posts/a', 'https://s.example/1'));
+    expect(await readdir(join(dir, 'tmp'))).toEqual(['.4243.deadbeef0000.0.tmp']);
   });
 
   it('reports a store it cannot write as a StoreError', async () => {

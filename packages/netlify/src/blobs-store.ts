@@ -116,6 +116,21 @@ export class BlobsStore implements PingbackStore {
     return records;
   }
 
+  async versions(): Promise<Map<string, string>> {
+    let blobs: Array<{ key: string; etag: string }>;
+    try {
+      blobs = (await this.blobs.list({ prefix: 'records/' })).blobs;
+    } catch (error) {
+      throw wrap('list records/', error);
+    }
+    const versions = new Map<string, string>();
+    for (const { key, etag } of blobs) {
+      const [, keyHash, sourceHash] = key.split('/');
+      if (keyHash && sourceHash) versions.set(`${keyHash}-${sourceHash}`, etag);
+    }
+    return versions;
+  }
+
   async getMeta<T>(name: string): Promise<T | null> {
     return (await this.readJson(BlobsStore.metaKey(name))) as T | null;
   }

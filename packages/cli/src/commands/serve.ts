@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
 import { DEFAULT_MANIFEST_PATH, FileStore, Receiver, canonicalKey, readManifest } from '@pingback/core';
-import { clientAddress, sendResponse, toRequest } from '@pingback/core/node';
+import { clientAddress, readPlainRequest, sendPlainResponse } from '@pingback/core/node';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -86,7 +86,12 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     const head = req.method === 'HEAD';
     const work =
       url.pathname === xmlrpcPath || url.pathname === readPath
-        ? receiver.handle(toRequest(req, siteUrl), { clientAddress: clientAddress(req) }).then((response) => sendResponse(response, res, head))
+        ? readPlainRequest(req, siteUrl, receiver.settings.maxRequestBytes).then(async (request) => {
+            const answer = await receiver.respond(request, { clientAddress: clientAddress(req) });
+            // A body cut off at the cap is still arriving: close the connection after the answer.
+            if (!request.complete) res.setHeader('connection', 'close');
+            sendPlainResponse(answer, res, head);
+          })
         : req.method !== 'GET' && !head
           ? Promise.resolve(void res.writeHead(405, { allow: 'GET, HEAD' }).end())
           : site.serve(url.pathname, res, head, pingable.has(canonicalKey(new URL(url.pathname, siteUrl))) ? { 'x-pingback': receiver.endpoint } : {});
@@ -118,3 +123,4 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   await receiver.close();
   return Exit.OK;
 }
+

@@ -31,7 +31,18 @@ export function isRoutePattern(pattern: string): boolean {
   return pattern.includes('[');
 }
 
-/** Matches a page against route patterns and path globs. */
+const compiled = new Map<string, RegExp>();
+
+/** Matches a page against route patterns and path globs (each glob compiled once). */
 export function matchesAny(page: PageInfo, patterns: readonly string[]): boolean {
-  return patterns.some((p) => (isRoutePattern(p) ? page.route === p : pathGlob(p).test(page.key)));
+  for (const p of patterns) {
+    if (isRoutePattern(p)) {
+      if (page.route === p) return true;
+      continue;
+    }
+    let re = compiled.get(p);
+    if (!re) compiled.set(p, (re = pathGlob(p)));
+    if (re.test(page.key)) return true;
+  }
+  return false;
 }

@@ -6,6 +6,7 @@ import { httpRequest } from '../http-request.ts';
 import type { PublicPingback } from '../receive/read-endpoint.ts';
 import { publicRecord } from '../receive/read-endpoint.ts';
 import { isVisible } from '../store/record.ts';
+import { SnapshotListing } from '../store/snapshot-listing.ts';
 import type { PingbackStore } from '../store/store.ts';
 import type { OnReadError } from '../build/options.ts';
 import { userAgent } from '../user-agent.ts';
@@ -75,7 +76,7 @@ export async function readPingbacks(source: ReadSource, options: ReadOptions): P
     let requests = 1;
     let warning: string | undefined;
     if (source.kind === 'store') {
-      const records = await source.store.list();
+      const records = await new SnapshotListing(source.store).list();
       items = records.filter(isVisible).map(publicRecord);
       pending = records.filter((r) => r.status === 'pending' && r.deletedAt === undefined).length;
     } else {

@@ -20,10 +20,23 @@ export async function blockHost(store: PingbackStore, pattern: string): Promise<
   return next;
 }
 
-/** Whether a source URL's host is blocked by the configured list or the run-time one. */
-export async function isBlocked(url: URL, configured: readonly HostPattern[], store: PingbackStore): Promise<boolean> {
+const RUNTIME_TTL_MS = 5000;
+const runtimeCache = new WeakMap<PingbackStore, { at: number; list: Promise<string[]> }>();
+
+/**
+ * Whether a source URL's host is blocked by the configured list or the run-time one. The run-time list is
+ * read from the store at most every few seconds per process: a host blocked with `pingback block` is
+ * refused within seconds, and a flood does not cost a store read per ping.
+ */
+export async function isBlocked(url: URL, configured: readonly HostPattern[], store: PingbackStore, now = Date.now()): Promise<boolean> {
   if (configured.some((p) => p.matches(url))) return true;
-  const runtime = await readRuntimeBlocklist(store);
+  let cached = runtimeCache.get(store);
+  if (!cached || now - cached.at > RUNTIME_TTL_MS) {
+    cached = { at: now, list: readRuntimeBlocklist(store) };
+    runtimeCache.set(store, cached);
+    cached.list.catch(() => runtimeCache.delete(store));
+  }
+  const runtime = await cached.list;
   if (runtime.length === 0) return false;
   const patterns = runtime.flatMap((entry) => {
     try {

@@ -2,10 +2,15 @@ import { createHash } from 'node:crypto';
 import { canonicalKey } from '../canonical.ts';
 import type { PingbackRecord } from '../store/record.ts';
 import { compareRecords, isVisible } from '../store/record.ts';
+import type { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
+import type { PlainRequest, PlainResponse } from './plain-http.ts';
+import { plain } from './plain-http.ts';
 import type { ReceiverSettings } from './receiver-options.ts';
 
 export const READ_LIMIT = { default: 100, max: 1000 } as const;
+/** How long the later pages of one read may use the snapshot its first page refreshed. */
+const CURSOR_SNAPSHOT_MS = 60_000;
 
 /** What the read endpoint publishes of a record: everything but moderation state and tombstones. */
 export type PublicPingback = Omit<PingbackRecord, 'status' | 'deletedAt'>;
@@ -15,11 +20,8 @@ export function publicRecord(record: PingbackRecord): PublicPingback {
   return rest;
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-cache', ...headers },
-  });
+function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainResponse {
+  return plain(status, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-cache', ...headers });
 }
 
 function encodeCursor(record: PingbackRecord): string {
@@ -39,7 +41,8 @@ function decodeCursor(cursor: string): { receivedAt: string; id: string } | null
  * (default 100, at most 1000), `next` the cursor of the following page or null. Answers 304 to a
  * matching `If-None-Match`.
  */
-export async function handleRead(request: Request, url: URL, settings: ReceiverSettings): Promise<Response> {
+export async function handleRead(request: PlainRequest, settings: ReceiverSettings, listing: SnapshotListing): Promise<PlainResponse> {
+  const url = request.url;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return json(405, { error: 'use GET' }, { allow: 'GET, HEAD' });
   }
@@ -64,7 +67,10 @@ export async function handleRead(request: Request, url: URL, settings: ReceiverS
 
   let records: PingbackRecord[];
   try {
-    records = (await settings.store.list(key === undefined ? {} : { key })).filter(isVisible).sort(compareRecords);
+    // The whole site comes from the snapshot, refreshed by a read's first page and reused by the pages that
+    // follow, so they page through one consistent state; one post's few records come from the store.
+    const all = key === undefined ? listing.list({ maxAgeMs: cursor ? CURSOR_SNAPSHOT_MS : 0 }) : settings.store.list({ key });
+    records = (await all).filter(isVisible).sort(compareRecords);
   } catch (error) {
     if (error instanceof StoreError) {
       settings.logger.error(`[pingback] read endpoint: ${error.message}`);
@@ -81,12 +87,9 @@ export async function handleRead(request: Request, url: URL, settings: ReceiverS
   const next = start + limit < records.length && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null;
   const body = JSON.stringify({ items: page.map(publicRecord), next });
   const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  const match = request.headers.get('if-none-match');
+  const match = request.header('if-none-match');
   if (match && match.split(',').some((t) => t.trim() === etag)) {
-    return new Response(null, { status: 304, headers: { etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' } });
+    return plain(304, null, { etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
   }
-  return new Response(request.method === 'HEAD' ? null : body, {
-    status: 200,
-    headers: { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' },
-  });
+  return plain(200, request.method === 'HEAD' ? null : body, { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
 }

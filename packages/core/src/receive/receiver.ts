@@ -6,6 +6,7 @@ import { firstHeader } from '../http-request.ts';
 import { decodeText, isTextualType, parseContentType } from '../media-type.ts';
 import type { PingbackRecord } from '../store/record.ts';
 import { isVisible, recordId } from '../store/record.ts';
+import { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
 import type { MethodTable } from '../xmlrpc/index.ts';
 import { checkSignature, parseMethodCall, writeFault, writeMethodResponse } from '../xmlrpc/index.ts';
@@ -18,6 +19,8 @@ import { triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from './source-fetch.ts';
 import { verifySource } from './verify.ts';
+import type { PlainRequest, PlainResponse } from './plain-http.ts';
+import { plain } from './plain-http.ts';
 
 /** What the shell knows about the request beyond the Request itself. */
 export interface RequestContext {
@@ -55,14 +58,13 @@ export const MESSAGES = {
 
 const fault = (code: number, message: string) => new PingbackFault(code, message);
 
-function xml(body: string): Response {
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } });
-}
+const XML_HEADERS = { 'content-type': 'text/xml; charset=utf-8' };
 
-async function readBody(request: Request, max: number): Promise<Uint8Array> {
+/** A Web request's body, read only up to just over `max` bytes: a longer one is cut and flagged. */
+async function readCapped(request: Request, max: number): Promise<{ body: Uint8Array; complete: boolean }> {
   const declared = Number(request.headers.get('content-length') ?? '');
-  if (declared > max) throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
-  if (!request.body) return new Uint8Array(0);
+  if (declared > max) return { body: new Uint8Array(0), complete: false };
+  if (!request.body) return { body: new Uint8Array(0), complete: true };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -72,11 +74,11 @@ async function readBody(request: Request, max: number): Promise<Uint8Array> {
     total += value.byteLength;
     if (total > max) {
       await reader.cancel().catch(() => {});
-      throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+      return { body: new Uint8Array(0), complete: false };
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), complete: true };
 }
 
 /**
@@ -89,9 +91,11 @@ export class Receiver {
   readonly settings: ReceiverSettings;
   private readonly fetcher: SourceFetcher;
   private readonly cache = new SourceCache();
+  private readonly listing: SnapshotListing;
 
   constructor(options: ReceiverOptions) {
     this.settings = resolveReceiverOptions(options);
+    this.listing = new SnapshotListing(this.settings.store);
     this.fetcher = new SourceFetcher(this.settings.source, this.settings.site.href);
   }
 
@@ -100,26 +104,33 @@ export class Receiver {
     return new URL(this.settings.endpointPath, this.settings.site).href;
   }
 
+  /** The Web face of the receiver (Netlify Functions): reads the body within the cap and answers. */
   async handle(request: Request, context: RequestContext = {}): Promise<Response> {
-    const url = new URL(request.url);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const { body, complete } = hasBody ? await readCapped(request, this.settings.maxRequestBytes) : { body: null, complete: true };
+    const answer = await this.respond({ method: request.method, url: new URL(request.url), header: (name) => request.headers.get(name), body, complete }, context);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  }
+
+  /** The receiver itself, on plain request and response shapes. */
+  async respond(request: PlainRequest, context: RequestContext = {}): Promise<PlainResponse> {
     const { endpointPath, readPath } = this.settings;
-    if (url.pathname === endpointPath) {
+    const path = request.url.pathname;
+    if (path === endpointPath) {
       if (request.method !== 'POST') {
-        return new Response('Pingback XML-RPC endpoint: POST an XML-RPC request here.\n', {
-          status: 405,
-          headers: { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' },
-        });
+        return plain(405, 'Pingback XML-RPC endpoint: POST an XML-RPC request here.\n', { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' });
       }
-      return xml(await this.xmlrpc(request, context));
+      return plain(200, await this.xmlrpc(request, context), XML_HEADERS);
     }
-    if (url.pathname === readPath) return handleRead(request, url, this.settings);
-    return new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    if (path === readPath) return handleRead(request, this.settings, this.listing);
+    return plain(404, 'Not found\n', { 'content-type': 'text/plain; charset=utf-8' });
   }
 
   /** One XML-RPC request to one XML-RPC response body; never throws. */
-  private async xmlrpc(request: Request, context: RequestContext): Promise<string> {
+  private async xmlrpc(request: PlainRequest, context: RequestContext): Promise<string> {
     try {
-      const call = parseMethodCall(await readBody(request, this.settings.maxRequestBytes));
+      if (!request.complete || (request.body?.byteLength ?? 0) > this.settings.maxRequestBytes) throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+      const call = parseMethodCall(request.body ?? new Uint8Array(0));
       checkSignature(call, RECEIVER_METHODS);
       const [a, b] = call.params as string[];
       switch (call.methodName) {
@@ -171,7 +182,7 @@ export class Receiver {
       throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);
     }
     if (s.siteMatcher.isOwn(sourceUrl)) throw fault(FaultCode.GENERIC, MESSAGES.ownSite);
-    if (await isBlocked(sourceUrl, s.blocklist, s.store)) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.denied);
+    if (await isBlocked(sourceUrl, s.blocklist, s.store, now)) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.denied);
     if (context.clientAddress && !(await s.rateLimiter.allow('client', context.clientAddress, now))) {
       throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
     }

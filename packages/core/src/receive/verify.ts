@@ -45,6 +45,101 @@ function textOf(element: HTMLElement | null | undefined): string {
   return element ? plainText(element.text) : '';
 }
 
+/** Everything verification and extraction need, gathered in one walk of the tree (no selector engine). */
+interface Gathered {
+  anchors: HTMLElement[];
+  base: string | undefined;
+  title: HTMLElement | undefined;
+  h1: HTMLElement | undefined;
+  html: HTMLElement | undefined;
+  metas: Map<string, string>;
+  /** p-author inside an h-entry, else any p-author. */
+  author: HTMLElement | undefined;
+  authorAnywhere: HTMLElement | undefined;
+  relAuthor: HTMLElement | undefined;
+  addresses: HTMLElement[];
+  published: string | undefined;
+  publishedAnywhere: string | undefined;
+}
+
+function hasClass(el: HTMLElement, name: string): boolean {
+  const cls = el.getAttribute('class');
+  return cls !== undefined && cls.split(/\s+/).includes(name);
+}
+
+function gather(root: HTMLElement): Gathered {
+  const g: Gathered = { anchors: [], base: undefined, title: undefined, h1: undefined, html: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], published: undefined, publishedAnywhere: undefined };
+  const walk = (node: HTMLElement, inEntry: boolean, inTemplate: boolean) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType !== 1) continue;
+      const el = child as HTMLElement;
+      const tag = el.rawTagName.toLowerCase();
+      const hasCls = el.getAttribute('class') !== undefined;
+      const entry = inEntry || (hasCls && hasClass(el, 'h-entry'));
+      const template = inTemplate || tag === 'template';
+      switch (tag) {
+        case 'a':
+          if (!template && el.getAttribute('href') !== undefined) g.anchors.push(el);
+          if (!g.relAuthor && (el.getAttribute('rel') ?? '').toLowerCase().split(/\s+/).includes('author')) g.relAuthor = el;
+          break;
+        case 'base':
+          if (g.base === undefined) g.base = el.getAttribute('href');
+          break;
+        case 'title':
+          g.title ??= el;
+          break;
+        case 'h1':
+          g.h1 ??= el;
+          break;
+        case 'html':
+          g.html ??= el;
+          break;
+        case 'address':
+          g.addresses.push(el);
+          break;
+        case 'meta': {
+          const key = (el.getAttribute('name') ?? el.getAttribute('property'))?.toLowerCase();
+          const content = el.getAttribute('content');
+          if (key && content !== undefined && !g.metas.has(key)) g.metas.set(key, content);
+          break;
+        }
+      }
+      if (hasCls) {
+        if (hasClass(el, 'p-author')) {
+          if (entry) g.author ??= el;
+          g.authorAnywhere ??= el;
+        }
+        if (hasClass(el, 'dt-published')) {
+          const value = el.getAttribute('datetime');
+          if (value !== undefined) {
+            if (entry) g.published ??= value;
+            g.publishedAnywhere ??= value;
+          }
+        }
+      }
+      walk(el, entry, template);
+    }
+  };
+  walk(root, false, false);
+  return g;
+}
+
+function findIn(el: HTMLElement, predicate: (e: HTMLElement) => boolean): HTMLElement | undefined {
+  for (const child of el.childNodes) {
+    if (child.nodeType !== 1) continue;
+    const c = child as HTMLElement;
+    if (predicate(c)) return c;
+    const deeper = findIn(c, predicate);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+function isAncestor(ancestor: HTMLElement, node: HTMLElement): boolean {
+  for (let n: HTMLElement | null = node.parentNode; n; n = n.parentNode) if (n === ancestor) return true;
+  return false;
+}
+
 /**
  * Does the source really link to the target? Only `<a href>` elements count (WordPress's rule too):
  * links in comments, scripts, styles, noscript and templates, in other attributes or in plain text do
@@ -52,10 +147,9 @@ function textOf(element: HTMLElement | null | undefined): string {
  * page's `<base>` or URL; a link to the same post of this site in another form (http, trailing slash,
  * `index.html`) counts, so one post's pingbacks are never split.
  */
-export function findLink(root: HTMLElement, input: VerifyInput, base: string): HTMLElement | null {
+function findLink(anchors: readonly HTMLElement[], input: VerifyInput, base: string): HTMLElement | null {
   const wanted = URL.parse(input.target)?.href;
-  for (const a of root.querySelectorAll('a[href]')) {
-    if (a.closest('template')) continue;
+  for (const a of anchors) {
     const url = URL.parse((a.getAttribute('href') ?? '').trim(), base);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) continue;
     if (url.href === wanted) return a;
@@ -86,40 +180,37 @@ function excerptAround(link: HTMLElement): string {
   return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
 }
 
-function authorOf(root: HTMLElement, link: HTMLElement, base: string): PingbackAuthor | null {
-  const card = root.querySelector('.h-entry .p-author') ?? root.querySelector('.p-author');
+function authorOf(g: Gathered, link: HTMLElement, base: string): PingbackAuthor | null {
+  const card = g.author ?? g.authorAnywhere;
   if (card) {
-    const name = textOf(card.querySelector('.p-name')) || textOf(card);
-    const url = httpUrl(card.tagName === 'A' ? card.getAttribute('href') : (card.querySelector('.u-url') ?? card.querySelector('a[href]'))?.getAttribute('href'), base);
+    const nameEl = findIn(card, (e) => hasClass(e, 'p-name'));
+    const name = textOf(nameEl) || textOf(card);
+    const linkEl = card.rawTagName.toLowerCase() === 'a' ? card : (findIn(card, (e) => hasClass(e, 'u-url')) ?? findIn(card, (e) => e.rawTagName.toLowerCase() === 'a' && e.getAttribute('href') !== undefined));
+    const url = httpUrl(linkEl?.getAttribute('href'), base);
     if (name) return url ? { name, url } : { name };
   }
-  const rel = root.querySelectorAll('a[rel]').find((a) => (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/).includes('author'));
-  if (rel && textOf(rel)) {
-    const url = httpUrl(rel.getAttribute('href'), base);
-    return url ? { name: textOf(rel), url } : { name: textOf(rel) };
+  if (g.relAuthor && textOf(g.relAuthor)) {
+    const url = httpUrl(g.relAuthor.getAttribute('href'), base);
+    return url ? { name: textOf(g.relAuthor), url } : { name: textOf(g.relAuthor) };
   }
   // pingdjack's rule: the <address> nearest the link.
-  for (let node: HTMLElement | null = link.parentNode; node; node = node.parentNode) {
-    const address = node.tagName?.toLowerCase() === 'address' ? node : node.querySelector('address');
-    if (address && textOf(address)) {
-      const a = address.querySelector('a[href]');
-      const url = httpUrl(a?.getAttribute('href'), base);
-      const name = textOf(a) || textOf(address);
-      return url ? { name, url } : { name };
+  if (g.addresses.length > 0) {
+    for (let node: HTMLElement | null = link.parentNode; node; node = node.parentNode) {
+      const address = node.rawTagName?.toLowerCase() === 'address' ? node : g.addresses.find((a) => isAncestor(node!, a));
+      if (address && textOf(address)) {
+        const a = findIn(address, (e) => e.rawTagName.toLowerCase() === 'a' && e.getAttribute('href') !== undefined);
+        const url = httpUrl(a?.getAttribute('href'), base);
+        const name = textOf(a) || textOf(address);
+        return url ? { name, url } : { name };
+      }
     }
   }
-  const meta = root.querySelectorAll('meta[name]').find((m) => m.getAttribute('name')?.toLowerCase() === 'author');
-  const metaName = plainText(meta?.getAttribute('content') ?? '');
+  const metaName = plainText(g.metas.get('author') ?? '');
   return metaName ? { name: metaName } : null;
 }
 
-function publishedOf(root: HTMLElement): string | undefined {
-  const candidates = [
-    root.querySelector('.h-entry .dt-published')?.getAttribute('datetime'),
-    root.querySelector('.dt-published')?.getAttribute('datetime'),
-    root.querySelectorAll('meta[property]').find((m) => m.getAttribute('property') === 'article:published_time')?.getAttribute('content'),
-  ];
-  for (const value of candidates) {
+function publishedOf(g: Gathered): string | undefined {
+  for (const value of [g.published, g.publishedAnywhere, g.metas.get('article:published_time')]) {
     const time = value ? Date.parse(value.trim()) : Number.NaN;
     if (!Number.isNaN(time)) return new Date(time).toISOString();
   }
@@ -134,23 +225,22 @@ function publishedOf(root: HTMLElement): string | undefined {
  */
 export function verifySource(input: VerifyInput): SourceFacts | null {
   const root = parse(input.html, { comment: false, blockTextElements: { script: true, style: true, noscript: true, textarea: true } });
-  const baseHref = root.querySelector('base[href]')?.getAttribute('href');
-  const base = (baseHref && URL.parse(baseHref.trim(), input.sourceUrl)?.href) || input.sourceUrl;
-  const link = findLink(root, input, base);
+  const g = gather(root);
+  const base = (g.base && URL.parse(g.base.trim(), input.sourceUrl)?.href) || input.sourceUrl;
+  const link = findLink(g.anchors, input, base);
   if (!link) return null;
 
   const host = new URL(input.sourceUrl).host;
-  const ogTitle = root.querySelectorAll('meta[property]').find((m) => m.getAttribute('property') === 'og:title')?.getAttribute('content');
-  const title = cap(textOf(root.querySelector('title')) || plainText(ogTitle ?? '') || textOf(root.querySelector('h1')) || host, LIMITS.title);
-  const author = authorOf(root, link, base) ?? { name: title || host };
+  const title = cap(textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
+  const author = authorOf(g, link, base) ?? { name: title || host };
   const facts: SourceFacts = {
     title,
     excerpt: cap(excerptAround(link), LIMITS.excerpt),
     author: { ...author, name: cap(author.name, LIMITS.author) },
   };
-  const published = publishedOf(root);
+  const published = publishedOf(g);
   if (published) facts.published = published;
-  const lang = (root.querySelector('html')?.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
+  const lang = (g.html?.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
   if (LANG.test(lang)) facts.lang = lang;
   return facts;
 }

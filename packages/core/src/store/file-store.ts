@@ -1,22 +1,24 @@
-import { link, mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic, writeTempFile } from '../atomic-file.ts';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createFileExclusive, sweepTempFiles, writeFileAtomic } from '../atomic-file.ts';
 import type { PingbackRecord } from './record.ts';
 import { isRecord, keyHash, parseRecordId } from './record.ts';
 import type { PingbackStore } from './store.ts';
 import { StoreError, checkMetaName } from './store.ts';
 
 const READ_CONCURRENCY = 64;
-
 /**
  * The file-system store (the embedded default, `.pingback/store/`): one JSON file per record under
- * `records/<key hash>/<source hash>.json`, meta documents under `meta/`. A new record is written in full to
- * a temporary file, flushed, then hard-linked into place: `link` fails if the name exists, so of two
- * racing inserts exactly one wins, across processes too, and no reader ever sees a partial file, even if
- * the process is killed mid-write. Updates replace files by atomic rename.
+ * `records/<key hash>/<source hash>.json`, meta documents under `meta/`. A new record is written in full
+ * and flushed, then linked into place (see `createFileExclusive`), so of two racing inserts exactly one
+ * wins and no partial record ever exists, even if the process is killed mid-write. Updates replace files
+ * by atomic rename, so a reader sees the old record or the new, never a mix.
  */
 export class FileStore implements PingbackStore {
   readonly dir: string;
+  /** Folders known to exist: each costs one mkdir per process, not one per write. */
+  private readonly made = new Set<string>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -27,29 +29,25 @@ export class FileStore implements PingbackStore {
     return parts ? join(this.dir, 'records', parts.keyHash, `${parts.sourceHash}.json`) : null;
   }
 
-  private async writeTemp(data: string): Promise<string> {
-    // In the store itself: a hard link can't cross file systems.
-    const tmpDir = join(this.dir, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    return writeTempFile(tmpDir, data);
+  private ensureDir(dir: string): void {
+    if (this.made.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.made.add(dir);
   }
 
   private async createExclusive(path: string, data: string): Promise<boolean> {
-    let temp: string;
     try {
-      temp = await this.writeTemp(data);
+      // The temporary file lives in the store itself: a hard link can't cross file systems.
+      const tmpDir = join(this.dir, 'tmp');
+      if (!this.made.has(tmpDir)) {
+        this.ensureDir(tmpDir);
+        await sweepTempFiles(tmpDir);
+      }
+      this.ensureDir(dirname(path));
+      return await createFileExclusive(path, tmpDir, data);
     } catch (error) {
-      throw new StoreError(`could not write a temporary file in ${this.dir}: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      await mkdir(join(path, '..'), { recursive: true });
-      await link(temp, path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.made.clear(); // a folder was removed under us
       throw new StoreError(`could not write ${path}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      await rm(temp, { force: true });
     }
   }
 
@@ -60,6 +58,8 @@ export class FileStore implements PingbackStore {
   }
 
   private async readJson(path: string): Promise<unknown> {
+    // Most lookups are misses (a new ping): a stat is far cheaper than a read that throws ENOENT.
+    if (!existsSync(path)) return null;
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -118,6 +118,22 @@ export class FileStore implements PingbackStore {
       }
     }
     return records;
+  }
+
+  async versions(): Promise<Map<string, string>> {
+    const root = join(this.dir, 'records');
+    const versions = new Map<string, string>();
+    for (const folder of await this.listDir(root)) {
+      const files = (await this.listDir(join(root, folder))).filter((f) => f.endsWith('.json'));
+      const stats = await Promise.all(files.map((f) => stat(join(root, folder, f)).catch(() => null)));
+      files.forEach((file, i) => {
+        const s = stats[i];
+        // An update renames a new file into place, so the inode alone changes with every write; time and
+        // size guard against an inode number being reused.
+        if (s) versions.set(`${folder}-${file.slice(0, -5)}`, `${s.ino}:${s.mtimeMs}:${s.size}`);
+      });
+    }
+    return versions;
   }
 
   private metaPath(name: string): string {

@@ -9,10 +9,13 @@ const copy = <T>(value: T): T => structuredClone(value);
 export class MemoryStore implements PingbackStore {
   readonly records = new Map<string, PingbackRecord>();
   readonly meta = new Map<string, unknown>();
+  private readonly tags = new Map<string, number>();
+  private writes = 0;
 
   async insert(record: PingbackRecord): Promise<boolean> {
     if (this.records.has(record.id)) return false;
     this.records.set(record.id, copy(record));
+    this.tags.set(record.id, ++this.writes);
     return true;
   }
 
@@ -24,6 +27,11 @@ export class MemoryStore implements PingbackStore {
 
   async update(record: PingbackRecord): Promise<void> {
     this.records.set(record.id, copy(record));
+    this.tags.set(record.id, ++this.writes);
+  }
+
+  async versions(): Promise<Map<string, string>> {
+    return new Map([...this.records.keys()].map((id) => [id, String(this.tags.get(id) ?? 0)]));
   }
 
   async list(filter: { key?: string } = {}): Promise<PingbackRecord[]> {

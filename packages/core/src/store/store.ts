@@ -18,6 +18,11 @@ export interface PingbackStore {
   update(record: PingbackRecord): Promise<void>;
   /** Every record, tombstones included, or those of one post key. */
   list(filter?: { key?: string }): Promise<PingbackRecord[]>;
+  /**
+   * Every record's id with a tag that changes whenever the record does (an ETag; inode, time and size),
+   * in one cheap listing: lets a reader keep a snapshot and fetch only what changed. Optional.
+   */
+  versions?(): Promise<Map<string, string>>;
   /** Small JSON documents kept beside the records: the run-time blocklist, rate windows, rebuild marks. */
   getMeta<T>(name: string): Promise<T | null>;
   setMeta(name: string, value: unknown): Promise<void>;

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import type { PageResult } from '@pingback/core';
+import { buildManifest, pageInfo, passSettings, processPage, resolveIntegrationOptions, writeFileAtomic } from '@pingback/core';
+import { generateSite, postHtml } from '../generate-site.ts';
+import type { Figure, Scenario } from '../harness.ts';
+import { alternate } from '../harness.ts';
+
+const SITE = 'https://bench.example/';
+const CONCURRENCY = 16;
+
+async function each(files: readonly string[], fn: (file: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < files.length) await fn(files[next++]!);
+  }));
+}
+
+/**
+ * The integrations' whole post-build pass (read each page, scan it once, add the link element, collect
+ * its external links, write it, write the manifest) against a baseline that reads and rewrites every file
+ * unchanged, on a generated site of 30 KB posts. Each run starts from pristine files.
+ */
+export const buildPass: Scenario = {
+  name: 'build-pass',
+  summary: 'post-build pass over generated 30 KB posts vs reading and rewriting them',
+  async run({ smoke, log }) {
+    const count = smoke ? 200 : 10_000;
+    const rounds = smoke ? 1 : 3;
+    const dir = await mkdtemp(join(tmpdir(), 'pingback-bench-pass-'));
+    try {
+      const work = join(dir, 'work');
+      log(`generating ${count} posts`);
+      const pristine = Array.from({ length: count }, (_, i) => postHtml(i, SITE));
+      const files = await generateSite(work, count, SITE, (i) => pristine[i]!);
+      const index = new Map(files.map((f, i) => [f, i]));
+      const options = resolveIntegrationOptions({ directories: [] }, { site: SITE, siteHint: '', dryRunByDefault: true, onNetlify: false });
+      const settings = passSettings(options);
+      let last: PageResult[] = [];
+      const pass = async (which = files) => {
+        const pages: PageResult[] = [];
+        await each(which, async (file) => {
+          const html = await readFile(file, 'utf8');
+          const path = `/${relative(work, file).split(sep).join('/')}`.replace(/index\.html$/, '');
+          const result = processPage(html, pageInfo(options.site, path), settings);
+          if (result.changed) await writeFile(file, result.html);
+          pages.push({ ...result, html: '' });
+        });
+        const manifest = buildManifest(pages, { site: options.site, endpoint: options.endpoint, hosts: [], directories: [], feed: undefined, name: undefined, generator: 'bench' });
+        await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
+        last = pages;
+      };
+      const rewrite = (which = files) => each(which, async (file) => writeFile(file, await readFile(file, 'utf8')));
+      // Every run starts from the same state: pristine files written back from memory and flushed to disk,
+      // untimed, so neither run pays for the other's write-back.
+      const fresh = async () => {
+        await each(files, (file) => writeFile(file, pristine[index.get(file)!]!));
+        spawnSync('sync');
+      };
+      // Both warmed up on a few pages first (JIT), untimed.
+      await rewrite(files.slice(0, 200));
+      await pass(files.slice(0, 200));
+      const timing = await alternate(rounds, () => rewrite(), () => pass(), fresh);
+      const bytes = count * 30_380;
+      const ratio = timing.baseline / timing.subject;
+      const links = last.reduce((n, p) => n + p.targets.length, 0);
+      if (last.length !== count || last.some((p) => !p.changed) || links === 0) throw new Error('the pass did not process every page');
+      return [
+        {
+          scenario: 'build pass',
+          metric: `throughput, ${count} posts`,
+          measured: Math.round(bytes / 1e6 / (timing.subject / 1000)),
+          baseline: Math.round(bytes / 1e6 / (timing.baseline / 1000)),
+          ratio,
+          unit: 'MB/s',
+          target: '≥ 0.5 × baseline',
+          pass: ratio >= 0.5,
+          notes: `median of ${rounds}; ${links} links collected`,
+        },
+      ] satisfies Figure[];
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};

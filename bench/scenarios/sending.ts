@@ -1,0 +1,82 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PingPair } from '@pingback/core';
+import { BATCH_DEFAULTS, MemoryLedger, sendBatch, sendPingback } from '@pingback/core';
+import type { Figure, Scenario } from '../harness.ts';
+import { median } from '../harness.ts';
+
+const WORKER = fileURLToPath(new URL('../workers/receivers.ts', import.meta.url));
+
+function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    if (message !== undefined) child.send(message as string);
+  });
+}
+
+/**
+ * 1,000 (source, target) pairs over 100 loopback receivers that answer discovery and pings after 100 ms.
+ * The baseline is the lower bound the default limits allow: with 16 pings in flight and two round trips
+ * per pair (HEAD, then POST), ⌈pairs / 16⌉ × the measured time of one pair. Also: sending one at a time
+ * (the seeds' way), memory while sending, and a second run against the same ledger.
+ */
+export const sending: Scenario = {
+  name: 'sending',
+  summary: '1,000 pings to 100 loopback receivers answering after 100 ms, vs the lower bound the limits allow',
+  async run({ smoke, log }) {
+    const receivers = smoke ? 10 : 100;
+    const pairsCount = smoke ? 60 : 1000;
+    const delay = 100;
+    const child = fork(WORKER, [String(receivers), String(delay)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      const { ports } = await ask<{ ports: number[] }>(child, undefined);
+      const pairs: PingPair[] = Array.from({ length: pairsCount }, (_, i) => ({
+        source: `https://bench.example/posts/s${i}/`,
+        target: `http://127.0.0.1:${ports[i % ports.length]}/posts/t${i}/`,
+      }));
+
+      // One pair alone, a few times: the time two round trips really take here.
+      const single: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const r = await sendPingback(`https://bench.example/posts/probe${i}/`, `http://127.0.0.1:${ports[i % ports.length]}/posts/probe${i}/`);
+        if (r.status !== 'registered') throw new Error(`probe ping: ${r.message}`);
+        single.push(performance.now() - t);
+      }
+      const perPair = median(single);
+      const bound = Math.ceil(pairsCount / BATCH_DEFAULTS.concurrency) * perPair;
+
+      const ledger = new MemoryLedger();
+      const rssBefore = process.memoryUsage().rss;
+      let rssPeak = rssBefore;
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+      const t = performance.now();
+      const report = await sendBatch(pairs, { ledger });
+      const batchMs = performance.now() - t;
+      clearInterval(sampler);
+      if (report.counts.registered !== pairsCount) throw new Error(`only ${report.counts.registered} of ${pairsCount} registered`);
+      log(`batch: ${Math.round(batchMs)} ms; bound ${Math.round(bound)} ms (${Math.ceil(pairsCount / 16)} rounds × ${Math.round(perPair)} ms)`);
+
+      const sample = smoke ? 5 : 50;
+      const ts = performance.now();
+      for (const pair of pairs.slice(0, sample)) await sendPingback(pair.source.replace('/s', '/seq'), pair.target.replace('/t', '/seq'));
+      const sequentialMs = ((performance.now() - ts) / sample) * pairsCount;
+
+      const before = (await ask<{ requests: number }>(child, 'count')).requests;
+      const again = await sendBatch(pairs, { ledger });
+      const after = (await ask<{ requests: number }>(child, 'count')).requests;
+      if (again.counts.skipped !== pairsCount) throw new Error('the second run did not skip everything');
+
+      const growthMb = (rssPeak - rssBefore) / 2 ** 20;
+      return [
+        { scenario: 'sending', metric: `${pairsCount} pairs, ${receivers} receivers, wall time`, measured: Math.round(batchMs), baseline: Math.round(bound), ratio: batchMs / bound, unit: 'ms', target: '≤ 1.3 × bound', pass: batchMs / bound <= 1.3, notes: `bound = ⌈${pairsCount}/16⌉ × ${Math.round(perPair)} ms for one pair alone` },
+        { scenario: 'sending', metric: 'vs one at a time', measured: Math.round(batchMs), baseline: Math.round(sequentialMs), ratio: batchMs / sequentialMs, unit: 'ms', target: 'report', pass: true, notes: `one at a time extrapolated from ${sample} pairs sent in sequence` },
+        { scenario: 'sending', metric: 'peak RSS growth while sending', measured: Math.round(growthMb), baseline: Math.round(rssBefore / 2 ** 20), ratio: rssPeak / rssBefore, unit: 'MB', target: '≤ 64 MB growth', pass: growthMb <= 64 },
+        { scenario: 'sending', metric: 'second run, same ledger: requests', measured: after - before, baseline: null, ratio: null, unit: '', target: '0', pass: after - before === 0 },
+      ] satisfies Figure[];
+    } finally {
+      child.kill();
+    }
+  },
+};

@@ -1,0 +1,30 @@
+// A child process of `pnpm bench sending`: many Pingback receivers on loopback, each answering discovery
+// (HEAD with X-Pingback) and pingback.ping after a fixed delay, counting what they get. Kept out of the
+// sender's process so the sender's event loop is the only one measured.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const count = Number(process.argv[2] ?? 100);
+const delayMs = Number(process.argv[3] ?? 100);
+let requests = 0;
+const ok = '<?xml version="1.0"?><methodResponse><params><param><value><string>registered</string></value></param></params></methodResponse>';
+
+const ports: number[] = [];
+for (let i = 0; i < count; i++) {
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        if (req.method === 'POST') res.writeHead(200, { 'content-type': 'text/xml' }).end(ok);
+        else res.writeHead(200, { 'content-type': 'text/html', 'x-pingback': `http://127.0.0.1:${(server.address() as AddressInfo).port}/xmlrpc` }).end();
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ports.push((server.address() as AddressInfo).port);
+}
+process.send!({ ports });
+process.on('message', (message) => {
+  if (message === 'count') process.send!({ requests });
+});
