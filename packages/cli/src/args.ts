@@ -77,3 +77,11 @@ export function intFlag(flags: Parsed['flags'], name: string): number | undefine
   }
   return n;
 }
+
+/** A comma-separated list flag, e.g. --allow-port 8080,8443; empty when absent. */
+export function listFlag(flags: Parsed['flags'], name: string): string[] {
+  const raw = flags[name];
+  if (raw === undefined) return [];
+  if (typeof raw !== 'string') throw new UsageError(`--${name} takes a comma-separated list`);
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}

@@ -116,6 +116,8 @@ describe('usage', () => {
     [['discover', 'http://t.example/', '--timeout', 'soon'], /--timeout must be a whole number/],
     [['discover', 'http://t.example/', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-port', '80,http'], /--allow-port takes port numbers \(1–65535\), got "http"/],
+    [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-address', '10.0.0.0/33'], /option `allowAddresses` entry "10\.0\.0\.0\/33" is neither an IP address nor a CIDR range/],
   ])('%j exits 2 and says what is wrong', async (args, message) => {
     const out = await run(args);
     expect(out.code).toBe(2);

@@ -12,9 +12,15 @@
 export function canonicalKey(url: string | URL): string {
   const parsed = typeof url === 'string' ? new URL(url) : url;
   let path = normalizeEscapes(parsed.pathname);
-  path = path.replace(/\/index\.html?$/i, '/');
-  path = path.replace(/\.html?$/i, '');
-  if (path.length > 1) path = path.replace(/\/+$/, '');
+  // Until nothing changes, so that the key of a key is itself: one step can uncover another
+  // (`/a/index.html/` → `/a/index.html` → `/a`), and dropping `.html` can leave a dot segment (`/a/..html`).
+  for (let before = ''; path !== before; ) {
+    before = path;
+    path = path.replace(/\/index\.html?$/i, '/');
+    path = path.replace(/\.html?$/i, '');
+    if (/\/\.\.?$/.test(path)) path = new URL(`http://key${path}`).pathname;
+    if (path.length > 1) path = path.replace(/\/+$/, '');
+  }
   return path === '' ? '/' : path;
 }
 

@@ -138,11 +138,13 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       }
     } catch (error) {
       if (error instanceof TransportError || error instanceof PingbackInputError) throw error;
-      if (deadline.aborted) {
+      // undici's own header, body and connect timers carry the same deadline and may fire first.
+      const code = (error as { code?: unknown }).code;
+      if (deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         throw new TransportError('timeout', url.href, `no complete answer within ${req.timeoutMs} ms`, { cause: error });
       }
       if (req.signal?.aborted) throw new TransportError('aborted', url.href, 'request aborted', { cause: error });
-      if ((error as { code?: unknown }).code === 'ERR_PINGBACK_FORBIDDEN_ADDRESS') {
+      if (code === 'ERR_PINGBACK_FORBIDDEN_ADDRESS') {
         throw new TransportError('forbidden-address', url.href, describe(error), { cause: error });
       }
       throw new TransportError('network', url.href, describe(error), { cause: error });

@@ -69,7 +69,7 @@ export { BLOCKLIST_META, blockHost, readRuntimeBlocklist } from './receive/block
 export type { Logger } from './receive/logger.ts';
 export { silentLogger } from './receive/logger.ts';
 export type { Resolver, SourcePolicy } from './receive/source-fetch.ts';
-export { SourceFetcher } from './receive/source-fetch.ts';
+export { SOURCE_CONCURRENCY, SourceFetcher } from './receive/source-fetch.ts';
 export { ipLiteral, isForbiddenAddress, parseIPv6 } from './receive/ip-address.ts';
 export type { SourceFacts } from './receive/verify.ts';
 export { verifySource } from './receive/verify.ts';

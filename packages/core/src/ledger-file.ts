@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { withFileLock, writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { withFileLock } from './file-lock.ts';
 import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
 import { ledgerKey } from './ledger.ts';
 import { PING_STATUSES } from './outcome.ts';

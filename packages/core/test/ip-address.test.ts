@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipLiteral, isForbiddenAddress, parseIPv6 } from '../src/receive/ip-address.ts';
+import { compileAddressSet, ipLiteral, isForbiddenAddress, parseIPv6 } from '../src/receive/ip-address.ts';
 
 /** The hostname a URL parser leaves, then the literal inside it: every textual form a URL can carry. */
 const literalOf = (url: string) => ipLiteral(new URL(url).hostname);
@@ -41,5 +41,17 @@ describe('address policy (R19)', () => {
     expect(parseIPv6('[::FFFF:7F00:0001]')).toBe(n);
     expect(parseIPv6('fe80::1%eth0')).toBe(parseIPv6('fe80::1'));
     expect(parseIPv6('1::2::3')).toBe(null);
+  });
+});
+
+describe('trusted addresses (allowAddresses)', () => {
+  it('matches exact addresses and CIDR ranges, IPv4 and IPv6, and IPv4-mapped forms of IPv4 entries', () => {
+    const set = compileAddressSet(['10.0.0.7', '192.168.4.0/22', 'fd00:1::/64', '::1']);
+    expect(['10.0.0.7', '192.168.4.1', '192.168.7.255', 'fd00:1::abcd', 'FD00:1:0:0::1', '::1', '::ffff:10.0.0.7', '::ffff:c0a8:501'].filter((a) => !set.has(a))).toEqual([]);
+    expect(['10.0.0.8', '192.168.8.0', '192.168.3.255', 'fd00:2::1', '::2', '127.0.0.1', 'not-an-ip'].filter((a) => set.has(a))).toEqual([]);
+  });
+
+  it.each(['10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/8', 'intranet.example', '10.0.0/24', '10.0.0.0/x', ''])('refuses %j, naming it', (entry) => {
+    expect(() => compileAddressSet([entry])).toThrow(`entry ${JSON.stringify(entry)} is neither an IP address nor a CIDR range`);
   });
 });

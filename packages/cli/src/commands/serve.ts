@@ -3,10 +3,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, FileStore, Receiver, canonicalKey, readManifest } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, FileStore, RECEIVER_DEFAULTS, Receiver, canonicalKey, readManifest } from '@pingback/core';
 import { clientAddress, readPlainRequest, sendPlainResponse } from '@pingback/core/node';
 import type { CommandSpec, Parsed } from '../args.ts';
-import { UsageError, intFlag } from '../args.ts';
+import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
 import { StaticSite } from '../serve/static-site.ts';
@@ -31,6 +31,12 @@ export const serveSpec: CommandSpec = {
       type: 'boolean',
       description: 'Let sources live on loopback or private addresses and any port. For local demos and tests only.',
     },
+    'allow-address': {
+      type: 'string',
+      value: 'LIST',
+      description: 'Private addresses or CIDR ranges sources may live on anyway, comma-separated (e.g. an intranet blog: 10.0.0.7,fd00:1::/64).',
+    },
+    'allow-port': { type: 'string', value: 'LIST', description: 'Ports sources may use besides 80 and 443, comma-separated.' },
     'rate-limit': { type: 'string', value: 'N', description: 'Pings per minute per client address and per source host (default 10; 0 turns limits off).' },
     moderation: { type: 'string', value: 'MODE', description: 'auto (default: accepted pingbacks are published) or manual (held as pending).' },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
@@ -71,6 +77,13 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     },
   };
   if (endpointPath) options.endpointPath = endpointPath;
+  const allowAddresses = listFlag(f, 'allow-address');
+  if (allowAddresses.length) options.allowAddresses = allowAddresses;
+  const allowPorts = listFlag(f, 'allow-port').map((port) => {
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`--allow-port takes port numbers (1–65535), got ${JSON.stringify(port)}`);
+    return Number(port);
+  });
+  if (allowPorts.length) options.allowedPorts = [...new Set([...RECEIVER_DEFAULTS.allowedPorts, ...allowPorts])];
   const rateLimit = intFlag(f, 'rate-limit');
   if (rateLimit !== undefined) options.rateLimit = rateLimit;
   const sourceTimeout = intFlag(f, 'source-timeout');

@@ -128,3 +128,41 @@ export function ipLiteral(hostname: string): string | null {
   const inner = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return isIPv6(inner) ? inner : null;
 }
+
+/** A set of trusted addresses: exact ones and CIDR ranges, IPv4 and IPv6. */
+export interface AddressSet {
+  has(address: string): boolean;
+}
+
+/**
+ * Compiles `10.1.2.3`, `10.1.2.0/24`, `fd00::/8` and the like into an `AddressSet`; throws a `RangeError`
+ * naming the entry that is neither an address nor a range, so the caller can say which option to fix.
+ * An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) matches an IPv4 entry, as it reaches the same host.
+ */
+export function compileAddressSet(entries: readonly string[]): AddressSet {
+  const v4Ranges: Range4[] = [];
+  const v6Ranges: Range6[] = [];
+  for (const entry of entries) {
+    const [base = '', bitsText, extra] = entry.trim().split('/');
+    const bits = bitsText === undefined ? undefined : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+    if (extra === undefined && isIPv4(base) && (bits === undefined || bits <= 32)) {
+      v4Ranges.push([v4(base), bits ?? 32]);
+      continue;
+    }
+    const value = parseIPv6(base);
+    if (extra === undefined && value !== null && (bits === undefined || bits <= 128)) {
+      v6Ranges.push([value, bits ?? 128]);
+      continue;
+    }
+    throw new RangeError(`entry ${JSON.stringify(entry)} is neither an IP address nor a CIDR range`);
+  }
+  return {
+    has(address: string): boolean {
+      if (isIPv4(address)) return v4Ranges.some((range) => inRange4(v4(address), range));
+      const value = parseIPv6(address);
+      if (value === null) return false;
+      if (value >> 32n === 0xffffn && v4Ranges.some((range) => inRange4(Number(value & 0xffffffffn), range))) return true;
+      return v6Ranges.some((range) => inRange6(value, range));
+    },
+  };
+}

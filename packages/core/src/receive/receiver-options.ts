@@ -12,6 +12,7 @@ import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { MemoryRateLimiter } from './rate-limit.ts';
 import type { Resolver, SourcePolicy } from './source-fetch.ts';
+import { trustedAddresses } from './source-fetch.ts';
 
 export type Moderation = 'auto' | 'manual';
 
@@ -39,7 +40,7 @@ export interface ReceiverOptions {
   rateLimiter?: RateLimiter;
   /** Let sources live on loopback or private networks and any port: local demos and tests only. */
   allowPrivateNetwork?: boolean;
-  /** Private addresses trusted anyway, e.g. an intranet blog that pings you. Exact addresses. */
+  /** Private addresses trusted anyway, e.g. an intranet blog that pings you: exact addresses or CIDR ranges. */
   allowAddresses?: string[];
   /** Ports a source may use when private networks are not allowed. Default [80, 443]. */
   allowedPorts?: number[];
@@ -57,6 +58,12 @@ export interface ReceiverOptions {
   rebuildHookUrl?: string;
   /** At most one rebuild per this many ms. Default 600000 (10 min). */
   rebuildIntervalMs?: number;
+  /**
+   * Deadline for each store call a ping makes (blocklist, rate limits, duplicate check, insert, listing).
+   * A store that fails or doesn't answer in time is answered fault 50, so the sender retries later.
+   * Default 10000 ms.
+   */
+  storeTimeoutMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -72,6 +79,7 @@ export const RECEIVER_DEFAULTS = {
   maxRedirects: 3,
   maxRequestBytes: 64 * 1024,
   rebuildIntervalMs: 10 * 60_000,
+  storeTimeoutMs: 10_000,
 } as const;
 
 export interface ReceiverSettings {
@@ -89,6 +97,7 @@ export interface ReceiverSettings {
   maxRequestBytes: number;
   rebuildHookUrl: string | undefined;
   rebuildIntervalMs: number;
+  storeTimeoutMs: number;
   logger: Logger;
   clock: Clock;
 }
@@ -96,7 +105,7 @@ export interface ReceiverSettings {
 const KNOWN = [
   'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit',
   'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
-  'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'logger', 'clock',
+  'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
 ] as const;
 
 function checkPath(option: string, value: unknown): string {
@@ -128,6 +137,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   const rateLimit = checkPositiveInt('rateLimit', options.rateLimit ?? RECEIVER_DEFAULTS.rateLimit, { allowZero: true });
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
   allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
+  if (options.allowAddresses !== undefined) trustedAddresses(options.allowAddresses); // throws, naming the bad entry
   const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
   return {
     site,
@@ -152,6 +162,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     maxRequestBytes: checkPositiveInt('maxRequestBytes', options.maxRequestBytes ?? RECEIVER_DEFAULTS.maxRequestBytes),
     rebuildHookUrl,
     rebuildIntervalMs: checkPositiveInt('rebuildIntervalMs', options.rebuildIntervalMs ?? RECEIVER_DEFAULTS.rebuildIntervalMs),
+    storeTimeoutMs: checkPositiveInt('storeTimeoutMs', options.storeTimeoutMs ?? RECEIVER_DEFAULTS.storeTimeoutMs),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
   };

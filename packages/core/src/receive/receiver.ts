@@ -18,6 +18,7 @@ import { resolveReceiverOptions } from './receiver-options.ts';
 import { triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from './source-fetch.ts';
+import { guardStoreCall } from './store-guard.ts';
 import { verifySource } from './verify.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
@@ -164,9 +165,14 @@ export class Receiver {
     throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.targetUnusable);
   }
 
+  /** A store call on the request path: any failure or a missed deadline becomes a `StoreError` (fault 50). */
+  private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return guardStoreCall(what, this.settings.storeTimeoutMs, call);
+  }
+
   private async getPingbacks(target: string): Promise<string[]> {
     const key = this.checkTarget(target);
-    const records = await this.settings.store.list({ key });
+    const records = await this.guarded('list', () => this.settings.store.list({ key }));
     return records.filter(isVisible).map((r) => r.source);
   }
 
@@ -182,13 +188,17 @@ export class Receiver {
       throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);
     }
     if (s.siteMatcher.isOwn(sourceUrl)) throw fault(FaultCode.GENERIC, MESSAGES.ownSite);
-    if (await isBlocked(sourceUrl, s.blocklist, s.store, now)) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.denied);
-    if (context.clientAddress && !(await s.rateLimiter.allow('client', context.clientAddress, now))) {
+    if (await this.guarded('blocklist', () => isBlocked(sourceUrl, s.blocklist, s.store, now))) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.denied);
+    // A limiter may keep its windows in the store (StoreRateLimiter), so it gets the same guard.
+    const { clientAddress } = context;
+    if (clientAddress && !(await this.guarded('rate limit', () => s.rateLimiter.allow('client', clientAddress, now)))) {
       throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
     }
-    if (!(await s.rateLimiter.allow('source-host', sourceUrl.hostname, now))) throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
+    if (!(await this.guarded('rate limit', () => s.rateLimiter.allow('source-host', sourceUrl.hostname, now)))) {
+      throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
+    }
     const id = recordId(key, source);
-    if (await s.store.get(id)) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
+    if (await this.guarded('get', () => s.store.get(id))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
 
     // 4–5. Fetch the source through the guarded fetcher.
     let response: HttpResponse;
@@ -228,7 +238,7 @@ export class Receiver {
       ...facts,
       receivedAt: new Date(now).toISOString(),
     };
-    if (!(await s.store.insert(record))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
+    if (!(await this.guarded('insert', () => s.store.insert(record)))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
     s.logger.info(`[pingback] ${record.status}: ${source} → ${key}`);
 
     // 9. Answer; the rebuild runs on after the answer where the platform allows it.

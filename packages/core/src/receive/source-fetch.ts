@@ -1,11 +1,13 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { Agent } from 'undici';
-import { TransportError } from '../errors.ts';
+import { PingbackOptionError, TransportError } from '../errors.ts';
 import type { HttpResponse } from '../http-request.ts';
 import { httpRequest } from '../http-request.ts';
+import { KeyedLimiter } from '../limiter.ts';
 import { userAgent } from '../user-agent.ts';
-import { ipLiteral, isForbiddenAddress } from './ip-address.ts';
+import type { AddressSet } from './ip-address.ts';
+import { compileAddressSet, ipLiteral, isForbiddenAddress } from './ip-address.ts';
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
@@ -21,7 +23,7 @@ export interface SourcePolicy {
   timeoutMs: number;
   /** Redirects followed, each hop checked again. Default 3. */
   maxRedirects: number;
-  /** Private addresses trusted anyway (an intranet source). Exact addresses. */
+  /** Private addresses trusted anyway (an intranet source): exact addresses or CIDR ranges. */
   allowAddresses?: readonly string[];
   /** DNS resolution; the addresses it returns are checked and the connection goes to one of them. */
   resolve?: Resolver;
@@ -29,8 +31,23 @@ export interface SourcePolicy {
 
 const FORBIDDEN = 'ERR_PINGBACK_FORBIDDEN_ADDRESS';
 
+/**
+ * Source fetches in flight at once. Under a flood the rest wait their turn, and each fetch's deadline
+ * starts when it leaves the queue: a source is judged by how fast it answers, not by how busy we are.
+ */
+export const SOURCE_CONCURRENCY = 64;
+
 function refuse(url: URL, why: string): TransportError {
   return new TransportError('forbidden-address', url.href, why);
+}
+
+/** The `allowAddresses` option compiled, or a `PingbackOptionError` naming the entry to fix. */
+export function trustedAddresses(entries: readonly string[]): AddressSet {
+  try {
+    return compileAddressSet(entries);
+  } catch (error) {
+    throw new PingbackOptionError('allowAddresses', (error as Error).message, 'List addresses such as "10.0.0.7" or ranges such as "10.0.0.0/24".');
+  }
 }
 
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -46,13 +63,14 @@ export class SourceFetcher {
   private readonly agent: Agent;
   private readonly site: string | undefined;
   private readonly forbidden: (address: string) => boolean;
+  private readonly turns = new KeyedLimiter(SOURCE_CONCURRENCY, SOURCE_CONCURRENCY);
 
   constructor(policy: SourcePolicy, site?: string) {
     this.policy = policy;
     this.site = site;
     const resolve = policy.resolve ?? systemResolver;
-    const allowed = new Set((policy.allowAddresses ?? []).map((a) => a.toLowerCase()));
-    this.forbidden = (address: string) => !allowed.has(address.toLowerCase()) && isForbiddenAddress(address);
+    const allowed = trustedAddresses(policy.allowAddresses ?? []);
+    this.forbidden = (address: string) => !allowed.has(address) && isForbiddenAddress(address);
     this.agent = new Agent({
       connect: {
         timeout: policy.timeoutMs,
@@ -97,7 +115,7 @@ export class SourceFetcher {
       accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8',
     };
     if (clientAddress) headers['x-pingback-forwarded-for'] = clientAddress;
-    return httpRequest({
+    return this.turns.run('', () => httpRequest({
       url: source,
       method: 'GET',
       headers,
@@ -107,7 +125,7 @@ export class SourceFetcher {
       dispatcher: this.agent,
       signal,
       checkUrl: this.checkUrl,
-    });
+    }));
   }
 
   close(): Promise<void> {

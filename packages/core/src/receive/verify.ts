@@ -1,6 +1,7 @@
 import type { HTMLElement } from 'node-html-parser';
 import { parse } from 'node-html-parser';
 import { canonicalKey } from '../canonical.ts';
+import { END_TAG, EOF, HtmlScanner, START_TAG } from '../html-scan.ts';
 import type { SiteMatcher } from '../site.ts';
 import type { PingbackAuthor } from '../store/record.ts';
 import { cap, plainText } from './plain-text.ts';
@@ -141,19 +142,49 @@ function isAncestor(ancestor: HTMLElement, node: HTMLElement): boolean {
 }
 
 /**
+ * The `<a href>` start tags a browser's tokenizer reads as markup, outside `<template>`: where each starts,
+ * and its href. node-html-parser (kept for the extraction) disagrees with browsers both ways: it takes the
+ * contents of `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`, the rest of the page after `<plaintext>` and
+ * anchors swallowed by a bogus comment (`<? …>`, `<!x …>`, `</ …>`) for links, and it reads `<!-->` as the
+ * start of a comment running to the next `-->`, losing the real links in between. So the tokenizer decides
+ * which links exist, and the tree only supplies the element to read the excerpt and author around.
+ */
+function realAnchors(html: string): { start: number; href: string }[] {
+  const found: { start: number; href: string }[] = [];
+  const scanner = new HtmlScanner(html);
+  let inTemplate = 0;
+  for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
+    if (scanner.name === 'template') inTemplate = Math.max(0, inTemplate + (kind === END_TAG ? -1 : 1));
+    else if (kind === START_TAG && inTemplate === 0 && scanner.name === 'a') {
+      const href = scanner.attr('href');
+      if (href !== null) found.push({ start: scanner.start, href });
+    }
+  }
+  return found;
+}
+
+/** The deepest element of the tree that spans `offset` of the source. */
+function elementAt(node: HTMLElement, offset: number): HTMLElement {
+  for (const child of node.childNodes) {
+    if (child.nodeType === 1 && child.range[0] <= offset && offset < child.range[1]) return elementAt(child as HTMLElement, offset);
+  }
+  return node;
+}
+
+/**
  * Does the source really link to the target? Only `<a href>` elements count (WordPress's rule too):
  * links in comments, scripts, styles, noscript and templates, in other attributes or in plain text do
  * not; an image pointing at the target does not. Hrefs are entity-decoded and resolved against the
  * page's `<base>` or URL; a link to the same post of this site in another form (http, trailing slash,
  * `index.html`) counts, so one post's pingbacks are never split.
  */
-function findLink(anchors: readonly HTMLElement[], input: VerifyInput, base: string): HTMLElement | null {
+function findLink(root: HTMLElement, anchors: readonly HTMLElement[], input: VerifyInput, base: string): HTMLElement | null {
   const wanted = URL.parse(input.target)?.href;
-  for (const a of anchors) {
-    const url = URL.parse((a.getAttribute('href') ?? '').trim(), base);
+  const inTree = new Map(anchors.map((a) => [a.range[0], a]));
+  for (const { start, href } of realAnchors(input.html)) {
+    const url = URL.parse(href.trim(), base);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) continue;
-    if (url.href === wanted) return a;
-    if (input.site.isOwn(url) && canonicalKey(url) === input.key) return a;
+    if (url.href === wanted || (input.site.isOwn(url) && canonicalKey(url) === input.key)) return inTree.get(start) ?? elementAt(root, start);
   }
   return null;
 }
@@ -224,10 +255,10 @@ function publishedOf(g: Gathered): string | undefined {
  * Returns null when the source does not link to the target.
  */
 export function verifySource(input: VerifyInput): SourceFacts | null {
-  const root = parse(input.html, { comment: false, blockTextElements: { script: true, style: true, noscript: true, textarea: true } });
+  const root = parse(input.html, { comment: false, blockTextElements: { script: true, style: true, noscript: true, textarea: true, title: true } });
   const g = gather(root);
   const base = (g.base && URL.parse(g.base.trim(), input.sourceUrl)?.href) || input.sourceUrl;
-  const link = findLink(g.anchors, input, base);
+  const link = findLink(root, g.anchors, input, base);
   if (!link) return null;
 
   const host = new URL(input.sourceUrl).host;

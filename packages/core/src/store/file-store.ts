@@ -35,14 +35,22 @@ export class FileStore implements PingbackStore {
     this.made.add(dir);
   }
 
+  /**
+   * The store's own folder for temporary files, swept of a killed process's leftovers on first use. It
+   * lives in the store because neither a hard link nor a rename can cross file systems.
+   */
+  private async tmpDir(): Promise<string> {
+    const tmpDir = join(this.dir, 'tmp');
+    if (!this.made.has(tmpDir)) {
+      this.ensureDir(tmpDir);
+      await sweepTempFiles(tmpDir);
+    }
+    return tmpDir;
+  }
+
   private async createExclusive(path: string, data: string): Promise<boolean> {
     try {
-      // The temporary file lives in the store itself: a hard link can't cross file systems.
-      const tmpDir = join(this.dir, 'tmp');
-      if (!this.made.has(tmpDir)) {
-        this.ensureDir(tmpDir);
-        await sweepTempFiles(tmpDir);
-      }
+      const tmpDir = await this.tmpDir();
       this.ensureDir(dirname(path));
       return await createFileExclusive(path, tmpDir, data);
     } catch (error) {
@@ -86,7 +94,7 @@ export class FileStore implements PingbackStore {
     const path = this.recordPath(record.id);
     if (!path) throw new StoreError(`invalid record id ${JSON.stringify(record.id)}`);
     try {
-      await writeFileAtomic(path, `${JSON.stringify(record)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify(record)}\n`, await this.tmpDir());
     } catch (error) {
       throw new StoreError(`could not write ${path}: ${(error as Error).message}`, { cause: error });
     }
@@ -148,7 +156,7 @@ export class FileStore implements PingbackStore {
   async setMeta(name: string, value: unknown): Promise<void> {
     const path = this.metaPath(name);
     try {
-      await writeFileAtomic(path, `${JSON.stringify(value)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify(value)}\n`, await this.tmpDir());
     } catch (error) {
       throw new StoreError(`could not write ${path}: ${(error as Error).message}`, { cause: error });
     }

@@ -149,7 +149,10 @@ function parseDate(raw: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(compact);
   if (!m) throw nonConforming(`bad dateTime.iso8601 "${raw.slice(0, 40)}"`);
   const [, y, mo, d, h, mi, s] = m;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, so 0050 would come back as 1950.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s));
   if (Number.isNaN(date.getTime())) throw nonConforming(`bad dateTime.iso8601 "${raw.slice(0, 40)}"`);
   return date;
 }
