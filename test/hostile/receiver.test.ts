@@ -16,7 +16,7 @@ import { SENTINEL_HOSTS, SITE, TRUSTED, hostileResolver, recordConnections, star
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./support/record-connections.ts', import.meta.url));
-const SOURCE_TIMEOUT_MS = 2000;
+const SOURCE_TIMEOUT_MS = 3000;
 
 type Outcome = { fault: number } | { result: unknown };
 const outcome = (bytes: Uint8Array): Outcome => {
