@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
 import { PingbackInputError, TransportError } from './errors.ts';
+import { loadUndici } from './undici-loader.ts';
 
 export interface HttpRequest {
   url: string;
@@ -91,6 +91,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   }
   const deadline = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
+  const { request } = await loadUndici();
   let method = req.method;
   let body = req.body;
   let redirects = 0;

@@ -1,9 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { PingbackOptionError, TransportError } from '../errors.ts';
 import type { HttpResponse } from '../http-request.ts';
 import { httpRequest } from '../http-request.ts';
+import { loadUndici } from '../undici-loader.ts';
 import { KeyedLimiter } from '../limiter.ts';
 import { userAgent } from '../user-agent.ts';
 import type { AddressSet } from './ip-address.ts';
@@ -60,7 +61,7 @@ const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, 
  */
 export class SourceFetcher {
   readonly policy: SourcePolicy;
-  private readonly agent: Agent;
+  private agent: Promise<Agent> | undefined;
   private readonly site: string | undefined;
   private readonly forbidden: (address: string) => boolean;
   private readonly turns = new KeyedLimiter(SOURCE_CONCURRENCY, SOURCE_CONCURRENCY);
@@ -68,10 +69,15 @@ export class SourceFetcher {
   constructor(policy: SourcePolicy, site?: string) {
     this.policy = policy;
     this.site = site;
-    const resolve = policy.resolve ?? systemResolver;
     const allowed = trustedAddresses(policy.allowAddresses ?? []);
     this.forbidden = (address: string) => !allowed.has(address) && isForbiddenAddress(address);
-    this.agent = new Agent({
+  }
+
+  /** The pinned, address-checking connection pool, made on first use (see undici-loader.ts). */
+  private dispatcher(): Promise<Agent> {
+    const policy = this.policy;
+    const resolve = policy.resolve ?? systemResolver;
+    this.agent ??= loadUndici().then(({ Agent }) => new Agent({
       connect: {
         timeout: policy.timeoutMs,
         lookup: (hostname, options, callback) => {
@@ -94,7 +100,8 @@ export class SourceFetcher {
           );
         },
       },
-    });
+    }));
+    return this.agent;
   }
 
   /** Refuses a hop before any connection: what no policy allows, whatever the DNS says. */
@@ -115,20 +122,20 @@ export class SourceFetcher {
       accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8',
     };
     if (clientAddress) headers['x-pingback-forwarded-for'] = clientAddress;
-    return this.turns.run('', () => httpRequest({
+    return this.turns.run('', async () => httpRequest({
       url: source,
       method: 'GET',
       headers,
       maxBytes: this.policy.maxBytes,
       timeoutMs: this.policy.timeoutMs,
       maxRedirects: this.policy.maxRedirects,
-      dispatcher: this.agent,
+      dispatcher: await this.dispatcher(),
       signal,
       checkUrl: this.checkUrl,
     }));
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await (await this.agent)?.close();
   }
 }
