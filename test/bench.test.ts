@@ -59,7 +59,8 @@ describe('pnpm bench --smoke', () => {
   it('reads back through the endpoint with a handful of Blobs requests, not one per pingback', () => {
     const requests = figure('reading', /Blobs requests/);
     expect(requests.pass).toBe(true);
-    expect(requests.measured).toBeLessThan(20);
+    // The smoke run reads 510 records: 16 listing shards, the snapshot, the 10 new records, the save.
+    expect(requests.measured).toBeLessThan(40);
   });
 
   it('measures the emitted Function against a trivial one', () => {

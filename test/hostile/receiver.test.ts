@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, PingbackRecord } from '@pingback/core';
-import { MemoryStore, Receiver, SOURCE_CONCURRENCY, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
+import { MemoryStore, RECEIVER_DEFAULTS, Receiver, SOURCE_CONCURRENCY, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
 import { startServer } from '../support/http.ts';
 import type { HostileCase } from './support/cases.ts';
 import { POSTS, hostileCases } from './support/cases.ts';
@@ -226,5 +226,15 @@ describe('a flood of valid pingbacks', () => {
       await receiver.close();
       await sources.close();
     }
+  });
+});
+
+describe('the limits SECURITY.md names', () => {
+  it('are the defaults a receiver gets when it sets nothing', () => {
+    const receiver = new Receiver({ site: SITE, store: new MemoryStore(), pages: [] });
+    expect(RECEIVER_DEFAULTS).toMatchObject({ maxSourceBytes: 1024 * 1024, sourceTimeoutMs: 10_000, maxRedirects: 3, allowedPorts: [80, 443], maxRequestBytes: 64 * 1024, rateLimit: 10, storeTimeoutMs: 10_000 });
+    expect(receiver.settings.source).toMatchObject({ allowPrivateNetwork: false, allowedPorts: [80, 443], maxBytes: 1024 * 1024, timeoutMs: 10_000, maxRedirects: 3 });
+    expect(receiver.settings).toMatchObject({ maxRequestBytes: 64 * 1024, storeTimeoutMs: 10_000, moderation: 'auto' });
+    expect(SOURCE_CONCURRENCY).toBe(64);
   });
 });

@@ -119,7 +119,11 @@ export class BlobsStore implements PingbackStore {
   async versions(): Promise<Map<string, string>> {
     let blobs: Array<{ key: string; etag: string }>;
     try {
-      blobs = (await this.blobs.list({ prefix: 'records/' })).blobs;
+      // One listing per first hex digit of the key hash, all at once: a single listing of every record
+      // is answered page after page (or, on the local server, file after file), and this is what a
+      // build waits for before it can read anything back.
+      const shards = await Promise.all([...'0123456789abcdef'].map((digit) => this.blobs.list({ prefix: `records/${digit}` })));
+      blobs = shards.flatMap((shard) => shard.blobs);
     } catch (error) {
       throw wrap('list records/', error);
     }

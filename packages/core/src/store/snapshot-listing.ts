@@ -51,16 +51,16 @@ export class SnapshotListing {
 
   private async refresh(): Promise<PingbackRecord[]> {
     let changed = false;
+    // The tags are read before the records they describe: a record changing in between is fetched in
+    // its newer state under the older tag, and so fetched again next time, never kept stale. The saved
+    // snapshot is read meanwhile: on Blobs both are round trips, and the listing is the slow one.
+    const listedAt = Date.now();
+    const [versions, saved] = await Promise.all([this.store.versions!(), this.entries ? null : this.store.getMeta<unknown>(SNAPSHOT_META)]);
     if (!this.entries) {
-      const saved = await this.store.getMeta<unknown>(SNAPSHOT_META);
       this.entries = new Map(isSnapshot(saved) ? saved.entries.filter(([, , r]) => isRecord(r)).map(([id, tag, record]) => [id, { tag, record }]) : []);
       changed = !isSnapshot(saved);
     }
     const entries = this.entries;
-    // The tags are read before the records they describe: a record changing in between is fetched in
-    // its newer state under the older tag, and so fetched again next time, never kept stale.
-    const listedAt = Date.now();
-    const versions = await this.store.versions!();
     for (const id of entries.keys()) {
       if (!versions.has(id)) {
         entries.delete(id);
