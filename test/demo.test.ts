@@ -14,16 +14,25 @@ let eleventyUrl: string;
 let first: DemoResult;
 const lines: string[] = [];
 
-beforeAll(async () => {
+/** The examples' build outputs and .pingback/ state, which the demo writes into the working tree. */
+async function clearExamples(): Promise<void> {
   for (const [dir, out] of [['astro-blog', 'dist'], ['eleventy-blog', '_site']] as const) {
     await rm(join(ROOT, 'examples', dir, '.pingback'), { recursive: true, force: true });
     await rm(join(ROOT, 'examples', dir, out), { recursive: true, force: true });
   }
+}
+
+beforeAll(async () => {
+  await clearExamples();
   astroUrl = `http://127.0.0.1:${await freePort()}/`;
   eleventyUrl = `http://127.0.0.1:${await freePort()}/`;
   first = await runDemo({ astroUrl, eleventyUrl, keep: true, log: (l) => lines.push(l) });
 }, 240_000);
-afterAll(() => first?.stop());
+// Left behind, the pingbacks between these test ports would show up in the next `pnpm demo`.
+afterAll(async () => {
+  await first?.stop();
+  await clearExamples();
+});
 
 describe('the two-blog demo', () => {
   it('sends each blog\'s pings to the other, verified by fetching the live source', () => {

@@ -13,7 +13,7 @@ let tempCounter = 0;
  * file descriptors, not FileHandle objects: this runs once per stored pingback, and the lighter calls
  * matter under load.
  */
-export function writeTempFile(dir: string, data: string | Uint8Array): Promise<string> {
+function writeTempFile(dir: string, data: string | Uint8Array): Promise<string> {
   const temp = join(dir, `${TEMP_STEM}.${(tempCounter++).toString(36)}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   return new Promise((resolve, reject) => {

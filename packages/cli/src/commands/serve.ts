@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, FileStore, RECEIVER_DEFAULTS, Receiver, canonicalKey, readManifest } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, canonicalKey, readManifest } from '@pingback/core';
 import { clientAddress, readPlainRequest, sendPlainResponse } from '@pingback/core/node';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
@@ -48,6 +48,16 @@ export const serveSpec: CommandSpec = {
   ],
 };
 
+const FLAG_OF_OPTION: Record<string, string> = {
+  allowAddresses: '--allow-address',
+  allowedPorts: '--allow-port',
+  rateLimit: '--rate-limit',
+  sourceTimeoutMs: '--source-timeout',
+  moderation: '--moderation',
+  endpointPath: '--endpoint-path',
+  site: '--site',
+};
+
 export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const f = parsed.flags;
   if (typeof f.root !== 'string') throw new UsageError('--root DIR is required (the built site)');
@@ -90,7 +100,14 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (sourceTimeout !== undefined) options.sourceTimeoutMs = sourceTimeout;
   if (f.moderation !== undefined) options.moderation = f.moderation as ReceiverOptions['moderation'];
   if (io.env.PINGBACK_BUILD_HOOK_URL) options.rebuildHookUrl = io.env.PINGBACK_BUILD_HOOK_URL;
-  const receiver = new Receiver(options);
+  let receiver: Receiver;
+  try {
+    receiver = new Receiver(options);
+  } catch (error) {
+    // The receiver names its options; a user of this command typed flags.
+    if (error instanceof PingbackOptionError && FLAG_OF_OPTION[error.option]) throw new UsageError(`${FLAG_OF_OPTION[error.option]}: ${error.message}`);
+    throw error;
+  }
   const pingable = new Set(pages);
   const { endpointPath: xmlrpcPath, readPath } = receiver.settings;
 
@@ -136,4 +153,3 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   await receiver.close();
   return Exit.OK;
 }
-

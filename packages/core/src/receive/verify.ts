@@ -48,8 +48,6 @@ function textOf(element: HTMLElement | null | undefined): string {
 
 /** Everything verification and extraction need, gathered in one walk of the tree (no selector engine). */
 interface Gathered {
-  anchors: HTMLElement[];
-  base: string | undefined;
   title: HTMLElement | undefined;
   h1: HTMLElement | undefined;
   html: HTMLElement | undefined;
@@ -69,22 +67,17 @@ function hasClass(el: HTMLElement, name: string): boolean {
 }
 
 function gather(root: HTMLElement): Gathered {
-  const g: Gathered = { anchors: [], base: undefined, title: undefined, h1: undefined, html: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], published: undefined, publishedAnywhere: undefined };
-  const walk = (node: HTMLElement, inEntry: boolean, inTemplate: boolean) => {
+  const g: Gathered = { title: undefined, h1: undefined, html: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], published: undefined, publishedAnywhere: undefined };
+  const walk = (node: HTMLElement, inEntry: boolean) => {
     for (const child of node.childNodes) {
       if (child.nodeType !== 1) continue;
       const el = child as HTMLElement;
       const tag = el.rawTagName.toLowerCase();
       const hasCls = el.getAttribute('class') !== undefined;
       const entry = inEntry || (hasCls && hasClass(el, 'h-entry'));
-      const template = inTemplate || tag === 'template';
       switch (tag) {
         case 'a':
-          if (!template && el.getAttribute('href') !== undefined) g.anchors.push(el);
           if (!g.relAuthor && (el.getAttribute('rel') ?? '').toLowerCase().split(/\s+/).includes('author')) g.relAuthor = el;
-          break;
-        case 'base':
-          if (g.base === undefined) g.base = el.getAttribute('href');
           break;
         case 'title':
           g.title ??= el;
@@ -118,10 +111,10 @@ function gather(root: HTMLElement): Gathered {
           }
         }
       }
-      walk(el, entry, template);
+      walk(el, entry);
     }
   };
-  walk(root, false, false);
+  walk(root, false);
   return g;
 }
 
@@ -141,29 +134,7 @@ function isAncestor(ancestor: HTMLElement, node: HTMLElement): boolean {
   return false;
 }
 
-/**
- * The `<a href>` start tags a browser's tokenizer reads as markup, outside `<template>`: where each starts,
- * and its href. node-html-parser (kept for the extraction) disagrees with browsers both ways: it takes the
- * contents of `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`, the rest of the page after `<plaintext>` and
- * anchors swallowed by a bogus comment (`<? …>`, `<!x …>`, `</ …>`) for links, and it reads `<!-->` as the
- * start of a comment running to the next `-->`, losing the real links in between. So the tokenizer decides
- * which links exist, and the tree only supplies the element to read the excerpt and author around.
- */
-function realAnchors(html: string): { start: number; href: string }[] {
-  const found: { start: number; href: string }[] = [];
-  const scanner = new HtmlScanner(html);
-  let inTemplate = 0;
-  for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
-    if (scanner.name === 'template') inTemplate = Math.max(0, inTemplate + (kind === END_TAG ? -1 : 1));
-    else if (kind === START_TAG && inTemplate === 0 && scanner.name === 'a') {
-      const href = scanner.attr('href');
-      if (href !== null) found.push({ start: scanner.start, href });
-    }
-  }
-  return found;
-}
-
-/** The deepest element of the tree that spans `offset` of the source. */
+/** The deepest element of the tree that spans `offset` of the source: the `<a>` that starts there. */
 function elementAt(node: HTMLElement, offset: number): HTMLElement {
   for (const child of node.childNodes) {
     if (child.nodeType === 1 && child.range[0] <= offset && offset < child.range[1]) return elementAt(child as HTMLElement, offset);
@@ -177,16 +148,37 @@ function elementAt(node: HTMLElement, offset: number): HTMLElement {
  * not; an image pointing at the target does not. Hrefs are entity-decoded and resolved against the
  * page's `<base>` or URL; a link to the same post of this site in another form (http, trailing slash,
  * `index.html`) counts, so one post's pingbacks are never split.
+ *
+ * The tokenizer decides, not the tree: node-html-parser (kept for the extraction) disagrees with browsers
+ * both ways. It takes the contents of `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`, the rest of the page
+ * after `<plaintext>` and anchors swallowed by a bogus comment (`<? …>`, `<!x …>`, `</ …>`) for links, and
+ * it reads `<!-->` as the start of a comment running to the next `-->`, losing the real links in between.
+ * Returns where the link's start tag begins in the source (-1: none) and the base links resolve against;
+ * a page with no link is refused before any tree is built.
  */
-function findLink(root: HTMLElement, anchors: readonly HTMLElement[], input: VerifyInput, base: string): HTMLElement | null {
+function linkStart(input: VerifyInput): { at: number; base: string } {
+  const scanner = new HtmlScanner(input.html);
+  const anchors: { at: number; href: string }[] = [];
+  let baseHref: string | undefined;
+  let inTemplate = 0;
+  for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
+    const name = scanner.name;
+    if (name === 'template') inTemplate = Math.max(0, inTemplate + (kind === END_TAG ? -1 : 1));
+    if (kind !== START_TAG || inTemplate > 0 || (name !== 'a' && name !== 'base')) continue;
+    const href = scanner.attr('href');
+    if (href === null) continue;
+    // The first <base> sets the base of every link, wherever it stands.
+    if (name === 'base') baseHref ??= href;
+    else anchors.push({ at: scanner.start, href });
+  }
+  const base = (baseHref && URL.parse(baseHref.trim(), input.sourceUrl)?.href) || input.sourceUrl;
   const wanted = URL.parse(input.target)?.href;
-  const inTree = new Map(anchors.map((a) => [a.range[0], a]));
-  for (const { start, href } of realAnchors(input.html)) {
+  for (const { at, href } of anchors) {
     const url = URL.parse(href.trim(), base);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) continue;
-    if (url.href === wanted || (input.site.isOwn(url) && canonicalKey(url) === input.key)) return inTree.get(start) ?? elementAt(root, start);
+    if (url.href === wanted || (input.site.isOwn(url) && canonicalKey(url) === input.key)) return { at, base };
   }
-  return null;
+  return { at: -1, base };
 }
 
 function excerptAround(link: HTMLElement): string {
@@ -255,11 +247,11 @@ function publishedOf(g: Gathered): string | undefined {
  * Returns null when the source does not link to the target.
  */
 export function verifySource(input: VerifyInput): SourceFacts | null {
+  const { at, base } = linkStart(input);
+  if (at < 0) return null;
   const root = parse(input.html, { comment: false, blockTextElements: { script: true, style: true, noscript: true, textarea: true, title: true } });
   const g = gather(root);
-  const base = (g.base && URL.parse(g.base.trim(), input.sourceUrl)?.href) || input.sourceUrl;
-  const link = findLink(root, g.anchors, input, base);
-  if (!link) return null;
+  const link = elementAt(root, at);
 
   const host = new URL(input.sourceUrl).host;
   const title = cap(textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
