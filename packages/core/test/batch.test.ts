@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetSite } from '../../../test/support/pingback-target.ts';
 import { startTargetSite } from '../../../test/support/pingback-target.ts';
-import type { PingPair, SendRow } from '../src/batch.ts';
-import { sendBatch } from '../src/batch.ts';
-import { MemoryLedger } from '../src/ledger.ts';
-import { FileLedger } from '../src/ledger-file.ts';
+import type { PingPair, SendRow } from '../src/send/batch.ts';
+import { sendBatch } from '../src/send/batch.ts';
+import { MemoryLedger } from '../src/send/ledger.ts';
+import { FileLedger } from '../src/send/ledger-file.ts';
 
 const SRC = 'https://me.example/posts/new/';
 let sites: TargetSite[] = [];

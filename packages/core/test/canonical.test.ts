@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from '../src/canonical.ts';
+import { canonicalKey } from '../src/site/canonical.ts';
 
 describe('canonicalKey (R15–R18)', () => {
   it('gives one key to every form of one post', () => {

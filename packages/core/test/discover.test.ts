@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, sleep, startServer } from '../../../test/support/http.ts';
-import { discoverEndpoint } from '../src/discover.ts';
+import { discoverEndpoint } from '../src/pingback/discover.ts';
 import { BadReplyError, TransportError } from '../src/errors.ts';
 
 let server: TestServer;

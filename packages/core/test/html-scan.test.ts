@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { END_TAG, EOF, HtmlScanner, START_TAG } from '../src/html-scan.ts';
+import { END_TAG, EOF, HtmlScanner, START_TAG } from '../src/html/html-scan.ts';
 
 function tags(html: string): string[] {
   const s = new HtmlScanner(html);

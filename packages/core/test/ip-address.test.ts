@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileAddressSet, ipLiteral, isForbiddenAddress, parseIPv6 } from '../src/receive/ip-address.ts';
+import { compileAddressSet, ipLiteral, isForbiddenAddress, parseIPv6 } from '../src/net/ip-address.ts';
 
 /** The hostname a URL parser leaves, then the literal inside it: every textual form a URL can carry. */
 const literalOf = (url: string) => ipLiteral(new URL(url).hostname);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KeyedLimiter } from '../src/limiter.ts';
+import { KeyedLimiter } from '../src/net/limiter.ts';
 import { VERSION } from '../src/version.ts';
 
 describe('KeyedLimiter', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectTargets } from '../src/links.ts';
-import { siteMatcher } from '../src/site.ts';
+import { selectTargets } from '../src/site/links.ts';
+import { siteMatcher } from '../src/site/site.ts';
 
 const site = siteMatcher('https://blog.example/', ['www.blog.example', 'https://old.example.org', '*--blog.netlify.app']);
 const filter = { pageUrl: 'https://blog.example/posts/hello/', site };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PingbackOptionError } from '../src/errors.ts';
-import { pageScanSettings, scanPage } from '../src/page-scan.ts';
+import { pageScanSettings, scanPage } from '../src/html/page-scan.ts';
 
 const page = (body: string, head = '<title>T</title>') => `<!doctype html><html lang="en"><head>${head}</head><body>${body}</body></html>`;
 

@@ -3,7 +3,7 @@ import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, sleep, startServer } from '../../../test/support/http.ts';
 import type { PythonPeer } from '../../../test/support/python.ts';
 import { startPythonPeer } from '../../../test/support/python.ts';
-import { sendPingback } from '../src/ping.ts';
+import { sendPingback } from '../src/pingback/ping.ts';
 
 let peer: PythonPeer;
 let hostile: TestServer;

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { startServer } from '../../../test/support/http.ts';
-import { canonicalKey } from '../src/canonical.ts';
-import { discoverEndpoint } from '../src/discover.ts';
+import { canonicalKey } from '../src/site/canonical.ts';
+import { discoverEndpoint } from '../src/pingback/discover.ts';
 import { FaultCode, PingbackFault } from '../src/faults.ts';
 import { verifySource } from '../src/receive/verify.ts';
-import { siteMatcher } from '../src/site.ts';
+import { siteMatcher } from '../src/site/site.ts';
 import type { XmlRpcValue } from '../src/xmlrpc/index.ts';
 import { parseMethodCall, parseMethodResponse, writeFault, writeMethodCall, writeMethodResponse } from '../src/xmlrpc/index.ts';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
-import { FileLedger } from '../ledger-file.ts';
-import type { Manifest } from '../manifest.ts';
+import { writeFileAtomic } from '../store/atomic-file.ts';
+import { FileLedger } from '../send/ledger-file.ts';
+import type { Manifest } from '../site/manifest.ts';
 import type { Logger } from '../receive/logger.ts';
 import { sendOutbox } from '../send/outbox.ts';
 import type { OutboxReport } from '../send/outbox.ts';

@@ -1,5 +1,5 @@
-import type { Manifest, ManifestPost } from '../manifest.ts';
-import { MANIFEST_VERSION } from '../manifest.ts';
+import type { Manifest, ManifestPost } from '../site/manifest.ts';
+import { MANIFEST_VERSION } from '../site/manifest.ts';
 import type { PageResult } from './page-pass.ts';
 
 export interface ManifestInput {

@@ -1,8 +1,8 @@
 import { PingbackOptionError } from '../errors.ts';
-import { compileHostPatterns } from '../host-pattern.ts';
+import { compileHostPatterns } from '../site/host-pattern.ts';
 import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
-import type { ContentOption, PageScanSettings } from '../page-scan.ts';
-import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../page-scan.ts';
+import type { ContentOption, PageScanSettings } from '../html/page-scan.ts';
+import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../html/page-scan.ts';
 import type { Moderation } from '../receive/receiver-options.ts';
 import type { PageInfo } from './post-match.ts';
 import { matchesAny } from './post-match.ts';

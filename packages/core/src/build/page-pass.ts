@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalKey } from '../canonical.ts';
-import { selectTargets } from '../links.ts';
-import type { PageScan, PageScanSettings } from '../page-scan.ts';
-import { scanPage } from '../page-scan.ts';
-import type { HostPattern } from '../host-pattern.ts';
-import type { SiteMatcher } from '../site.ts';
-import { siteMatcher } from '../site.ts';
-import { compileHostPatterns } from '../host-pattern.ts';
+import { canonicalKey } from '../site/canonical.ts';
+import { selectTargets } from '../site/links.ts';
+import type { PageScan, PageScanSettings } from '../html/page-scan.ts';
+import { scanPage } from '../html/page-scan.ts';
+import type { HostPattern } from '../site/host-pattern.ts';
+import type { SiteMatcher } from '../site/site.ts';
+import { siteMatcher } from '../site/site.ts';
+import { compileHostPatterns } from '../site/host-pattern.ts';
 import type { Advertise } from './options.ts';
 import type { PageInfo } from './post-match.ts';
 

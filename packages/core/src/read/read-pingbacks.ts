@@ -1,15 +1,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { writeFileAtomic } from '../atomic-file.ts';
-import { httpRequest } from '../http-request.ts';
+import { writeFileAtomic } from '../store/atomic-file.ts';
+import { httpRequest } from '../net/http-request.ts';
 import type { PublicPingback } from '../receive/read-endpoint.ts';
 import { publicRecord } from '../receive/read-endpoint.ts';
 import { isVisible } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';
 import type { PingbackStore } from '../store/store.ts';
 import type { OnReadError } from '../build/options.ts';
-import { userAgent } from '../user-agent.ts';
+import { userAgent } from '../net/user-agent.ts';
 
 /** Where a build reads pingbacks back from. */
 export type ReadSource =

@@ -1,5 +1,5 @@
-import type { HostPattern } from '../host-pattern.ts';
-import { compileHostPattern, compileHostPatterns } from '../host-pattern.ts';
+import type { HostPattern } from '../site/host-pattern.ts';
+import { compileHostPattern, compileHostPatterns } from '../site/host-pattern.ts';
 import type { PingbackStore } from '../store/store.ts';
 
 /** The meta document holding hosts blocked at run time (`pingback block <host>`). */

@@ -1,5 +1,5 @@
-import { EOF, HtmlScanner, START_TAG } from '../html-scan.ts';
-import { parseContentType } from '../media-type.ts';
+import { EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
+import { parseContentType } from '../net/media-type.ts';
 
 /**
  * The character encoding of a fetched HTML page, in the HTML standard's order: a byte-order mark, then the

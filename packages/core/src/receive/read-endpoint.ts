@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalKey } from '../canonical.ts';
+import { canonicalKey } from '../site/canonical.ts';
 import type { PingbackRecord } from '../store/record.ts';
 import { compareRecords, isVisible } from '../store/record.ts';
 import type { SnapshotListing } from '../store/snapshot-listing.ts';

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { httpRequest } from '../http-request.ts';
+import { httpRequest } from '../net/http-request.ts';
 import type { PingbackStore } from '../store/store.ts';
 
 export interface RebuildResult {

@@ -1,11 +1,11 @@
-import type { Clock } from '../client-options.ts';
-import { systemClock } from '../client-options.ts';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { PingbackOptionError } from '../errors.ts';
-import type { HostPattern } from '../host-pattern.ts';
-import { compileHostPatterns } from '../host-pattern.ts';
+import type { HostPattern } from '../site/host-pattern.ts';
+import { compileHostPatterns } from '../site/host-pattern.ts';
 import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
-import type { SiteMatcher } from '../site.ts';
-import { siteMatcher } from '../site.ts';
+import type { SiteMatcher } from '../site/site.ts';
+import { siteMatcher } from '../site/site.ts';
 import type { PingbackStore } from '../store/store.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';

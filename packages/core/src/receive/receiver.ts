@@ -1,9 +1,9 @@
-import { canonicalKey } from '../canonical.ts';
+import { canonicalKey } from '../site/canonical.ts';
 import { TransportError } from '../errors.ts';
 import { FaultCode, PingbackFault } from '../faults.ts';
-import type { HttpResponse } from '../http-request.ts';
-import { firstHeader } from '../http-request.ts';
-import { decodeText, isTextualType, parseContentType } from '../media-type.ts';
+import type { HttpResponse } from '../net/http-request.ts';
+import { firstHeader } from '../net/http-request.ts';
+import { decodeText, isTextualType, parseContentType } from '../net/media-type.ts';
 import type { PingbackRecord } from '../store/record.ts';
 import { isVisible, recordId } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';

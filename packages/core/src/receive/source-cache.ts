@@ -1,4 +1,4 @@
-import type { HttpResponse } from '../http-request.ts';
+import type { HttpResponse } from '../net/http-request.ts';
 
 type Outcome = { ok: true; response: HttpResponse } | { ok: false; error: unknown };
 

@@ -1,8 +1,8 @@
 import type { HTMLElement } from 'node-html-parser';
 import { parse } from 'node-html-parser';
-import { canonicalKey } from '../canonical.ts';
-import { END_TAG, EOF, HtmlScanner, START_TAG } from '../html-scan.ts';
-import type { SiteMatcher } from '../site.ts';
+import { canonicalKey } from '../site/canonical.ts';
+import { END_TAG, EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
+import type { SiteMatcher } from '../site/site.ts';
 import type { PingbackAuthor } from '../store/record.ts';
 import { cap, plainText } from './plain-text.ts';
 

@@ -1,6 +1,6 @@
 // What page code needs to show pingbacks, and nothing that touches the network or the disk: safe to
 // bundle into pages and components.
-export { canonicalKey } from '../canonical.ts';
+export { canonicalKey } from '../site/canonical.ts';
 export type { PublicPingback } from '../receive/read-endpoint.ts';
 export type { RenderOptions, RenderParts } from './pingbacks-html.ts';
 export { escapeHtml, formatDate, groupByKey, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml, safeHref } from './pingbacks-html.ts';

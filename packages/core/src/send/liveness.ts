@@ -1,7 +1,7 @@
-import type { ResolvedClientOptions } from '../client-options.ts';
-import { END_TAG, EOF, HtmlScanner } from '../html-scan.ts';
-import { httpRequest } from '../http-request.ts';
-import { decodeText, parseContentType } from '../media-type.ts';
+import type { ResolvedClientOptions } from '../net/client-options.ts';
+import { END_TAG, EOF, HtmlScanner } from '../html/html-scan.ts';
+import { httpRequest } from '../net/http-request.ts';
+import { decodeText, parseContentType } from '../net/media-type.ts';
 
 const LIVE_PAGE_BYTES = 4 * 1024 * 1024;
 

@@ -1,15 +1,15 @@
-import type { BatchOptions, SendRow } from '../batch.ts';
-import { countRows, sendBatch } from '../batch.ts';
-import type { ResolvedClientOptions } from '../client-options.ts';
-import { resolveClientOptions } from '../client-options.ts';
-import type { DirectoryResult } from '../directory.ts';
-import { notifyDirectories } from '../directory.ts';
-import type { Ledger } from '../ledger.ts';
-import { decide, DEFAULT_RETRY } from '../ledger.ts';
-import type { Manifest, ManifestPost } from '../manifest.ts';
-import type { SendStatus } from '../batch.ts';
-import { BATCH_DEFAULTS } from '../batch.ts';
-import { KeyedLimiter } from '../limiter.ts';
+import type { BatchOptions, SendRow } from './batch.ts';
+import { countRows, sendBatch } from './batch.ts';
+import type { ResolvedClientOptions } from '../net/client-options.ts';
+import { resolveClientOptions } from '../net/client-options.ts';
+import type { DirectoryResult } from '../pingback/directory.ts';
+import { notifyDirectories } from '../pingback/directory.ts';
+import type { Ledger } from './ledger.ts';
+import { decide, DEFAULT_RETRY } from './ledger.ts';
+import type { Manifest, ManifestPost } from '../site/manifest.ts';
+import type { SendStatus } from './batch.ts';
+import { BATCH_DEFAULTS } from './batch.ts';
+import { KeyedLimiter } from '../net/limiter.ts';
 import { liveTargets } from './liveness.ts';
 
 /** Posts whose live page is fetched at once. */

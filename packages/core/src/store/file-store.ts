@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createFileExclusive, sweepTempFiles, writeFileAtomic } from '../atomic-file.ts';
+import { createFileExclusive, sweepTempFiles, writeFileAtomic } from './atomic-file.ts';
 import type { PingbackRecord } from './record.ts';
 import { isRecord, keyHash, parseRecordId } from './record.ts';
 import type { PingbackStore } from './store.ts';

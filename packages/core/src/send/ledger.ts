@@ -1,5 +1,5 @@
-import type { PingStatus } from './outcome.ts';
-import { isDone } from './outcome.ts';
+import type { PingStatus } from '../outcome.ts';
+import { isDone } from '../outcome.ts';
 
 /**
  * What was sent for one (source, target) pair, so that a later run sends only what is new or due again.

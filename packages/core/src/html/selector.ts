@@ -1,4 +1,4 @@
-import { PingbackOptionError } from './errors.ts';
+import { PingbackOptionError } from '../errors.ts';
 import type { HtmlScanner } from './html-scan.ts';
 
 /**

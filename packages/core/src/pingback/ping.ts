@@ -1,11 +1,11 @@
-import type { ClientOptions, ResolvedClientOptions } from './client-options.ts';
-import { resolveClientOptions } from './client-options.ts';
+import type { ClientOptions, ResolvedClientOptions } from '../net/client-options.ts';
+import { resolveClientOptions } from '../net/client-options.ts';
 import type { Discovery } from './discover.ts';
 import { discoverEndpoint } from './discover.ts';
-import { BadReplyError, PingbackInputError, TransportError } from './errors.ts';
-import { PingbackFault } from './faults.ts';
-import type { PingStatus } from './outcome.ts';
-import { statusForFault } from './outcome.ts';
+import { BadReplyError, PingbackInputError, TransportError } from '../errors.ts';
+import { PingbackFault } from '../faults.ts';
+import type { PingStatus } from '../outcome.ts';
+import { statusForFault } from '../outcome.ts';
 import { callXmlRpc } from './xmlrpc-call.ts';
 
 export interface PingResult {

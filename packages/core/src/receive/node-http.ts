@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { PlainRequest, PlainResponse } from './receive/plain-http.ts';
+import type { PlainRequest, PlainResponse } from './plain-http.ts';
 
 // Node's http module meets the Web Request/Response the receiver speaks. Kept out of the main entry:
 // the core itself knows only Request and Response.

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { PingbackInputError, TransportError } from './errors.ts';
+import { PingbackInputError, TransportError } from '../errors.ts';
 import { loadUndici } from './undici-loader.ts';
 
 export interface HttpRequest {

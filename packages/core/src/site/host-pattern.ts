@@ -1,4 +1,4 @@
-import { PingbackOptionError } from './errors.ts';
+import { PingbackOptionError } from '../errors.ts';
 
 /**
  * A host pattern as users write them in `hosts` and blocklists: a host (`www.example.com`), a host with a

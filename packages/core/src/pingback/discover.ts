@@ -1,10 +1,10 @@
-import type { ClientOptions, ResolvedClientOptions } from './client-options.ts';
-import { resolveClientOptions } from './client-options.ts';
-import { BadReplyError, PingbackInputError } from './errors.ts';
-import { EOF, HtmlScanner, START_TAG, hasToken } from './html-scan.ts';
-import type { HttpResponse } from './http-request.ts';
-import { firstHeader, httpRequest } from './http-request.ts';
-import { decodeText, isTextualType, parseContentType } from './media-type.ts';
+import type { ClientOptions, ResolvedClientOptions } from '../net/client-options.ts';
+import { resolveClientOptions } from '../net/client-options.ts';
+import { BadReplyError, PingbackInputError } from '../errors.ts';
+import { EOF, HtmlScanner, START_TAG, hasToken } from '../html/html-scan.ts';
+import type { HttpResponse } from '../net/http-request.ts';
+import { firstHeader, httpRequest } from '../net/http-request.ts';
+import { decodeText, isTextualType, parseContentType } from '../net/media-type.ts';
 
 export type DiscoveredVia = 'header' | 'link';
 

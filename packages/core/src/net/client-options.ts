@@ -1,14 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { checkKnownKeys, checkPositiveInt, checkUrl } from './option-checks.ts';
-import { PingbackOptionError } from './errors.ts';
+import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
+import { PingbackOptionError } from '../errors.ts';
 import { userAgent } from './user-agent.ts';
-
-/** Anything that can tell the time; tests pass a fake, production uses `Date.now`. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 
 /** Options shared by everything that makes outbound requests as a Pingback client. */
 export interface ClientOptions {

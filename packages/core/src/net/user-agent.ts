@@ -1,4 +1,4 @@
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /**
  * Names the package and, when known, the site on whose behalf we call, so an operator who sees our

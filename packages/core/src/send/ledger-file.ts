@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-file.ts';
-import { withFileLock } from './file-lock.ts';
+import { writeFileAtomic } from '../store/atomic-file.ts';
+import { withFileLock } from '../store/file-lock.ts';
 import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
 import { ledgerKey } from './ledger.ts';
-import { PING_STATUSES } from './outcome.ts';
+import { PING_STATUSES } from '../outcome.ts';
 
 interface LedgerDocument {
   version: 1;

@@ -1,8 +1,8 @@
-import type { ClientOptions, ResolvedClientOptions } from './client-options.ts';
-import { resolveClientOptions } from './client-options.ts';
-import { BadReplyError, PingbackInputError, TransportError } from './errors.ts';
-import { PingbackFault } from './faults.ts';
-import { isStruct } from './xmlrpc/index.ts';
+import type { ClientOptions, ResolvedClientOptions } from '../net/client-options.ts';
+import { resolveClientOptions } from '../net/client-options.ts';
+import { BadReplyError, PingbackInputError, TransportError } from '../errors.ts';
+import { PingbackFault } from '../faults.ts';
+import { isStruct } from '../xmlrpc/index.ts';
 import { callXmlRpc } from './xmlrpc-call.ts';
 
 /** What a blog directory is told: the weblog's name and home, the changed page and the feed. */

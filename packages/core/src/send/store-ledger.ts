@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
-import { PING_STATUSES } from './outcome.ts';
-import type { PingbackStore } from './store/store.ts';
+import { PING_STATUSES } from '../outcome.ts';
+import type { PingbackStore } from '../store/store.ts';
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
 

@@ -1,9 +1,9 @@
-import type { ResolvedClientOptions } from './client-options.ts';
-import { BadReplyError } from './errors.ts';
-import { PingbackFault } from './faults.ts';
-import { httpRequest } from './http-request.ts';
-import type { XmlRpcValue } from './xmlrpc/index.ts';
-import { RESPONSE_LIMITS, parseMethodResponse, writeMethodCall } from './xmlrpc/index.ts';
+import type { ResolvedClientOptions } from '../net/client-options.ts';
+import { BadReplyError } from '../errors.ts';
+import { PingbackFault } from '../faults.ts';
+import { httpRequest } from '../net/http-request.ts';
+import type { XmlRpcValue } from '../xmlrpc/index.ts';
+import { RESPONSE_LIMITS, parseMethodResponse, writeMethodCall } from '../xmlrpc/index.ts';
 
 /**
  * Calls one XML-RPC method. Resolves with the result value; throws `PingbackFault` for a fault reply,

@@ -1,15 +1,15 @@
-import type { ClientOptions, ResolvedClientOptions } from './client-options.ts';
-import { resolveClientOptions } from './client-options.ts';
-import type { Discovery } from './discover.ts';
-import { discoverEndpoint } from './discover.ts';
-import { PingbackOptionError } from './errors.ts';
+import type { ClientOptions, ResolvedClientOptions } from '../net/client-options.ts';
+import { resolveClientOptions } from '../net/client-options.ts';
+import type { Discovery } from '../pingback/discover.ts';
+import { discoverEndpoint } from '../pingback/discover.ts';
+import { PingbackOptionError } from '../errors.ts';
 import type { Ledger, LedgerEntry, RetryPolicy } from './ledger.ts';
 import { DEFAULT_RETRY, decide, nextEntry } from './ledger.ts';
-import { KeyedLimiter } from './limiter.ts';
-import { checkKnownKeys, checkPositiveInt } from './option-checks.ts';
-import type { PingStatus } from './outcome.ts';
-import type { PingResult } from './ping.ts';
-import { failureOutcome, sendPingback } from './ping.ts';
+import { KeyedLimiter } from '../net/limiter.ts';
+import { checkKnownKeys, checkPositiveInt } from '../option-checks.ts';
+import type { PingStatus } from '../outcome.ts';
+import type { PingResult } from '../pingback/ping.ts';
+import { failureOutcome, sendPingback } from '../pingback/ping.ts';
 
 export interface PingPair {
   source: string;
