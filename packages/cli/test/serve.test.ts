@@ -269,4 +269,15 @@ describe('static serving', () => {
     expect((await runCli(['serve', '--root', join(dir, 'nowhere'), '--site', SITE], dir)).stderr).toMatch(/--root .* does not exist; build the site first/);
     expect((await runCli(['serve', '--root', site.root], dir)).stderr).toMatch(/--site URL is required when there is no manifest/);
   });
+
+  it('on a port already taken, says which and how to pick another, exits 2, no stack', async () => {
+    const holder = await startServer((_req, res) => void res.end());
+    try {
+      const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', String(holder.port), '--store', join(dir, 'busy')], dir);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toBe(`pingback serve: port ${holder.port} on 127.0.0.1 is already in use; stop what is using it, or pick another with --port (0 picks a free one)\nRun \`pingback serve --help\` for usage.\n`);
+    } finally {
+      await holder.close();
+    }
+  });
 });

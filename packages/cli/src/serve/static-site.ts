@@ -153,7 +153,8 @@ export class StaticSite {
    */
   advertises(key: string, endpoint: string): boolean {
     const file = this.pageFile(key);
-    if (!file) return false;
+    // Only pages say so; a feed, an image or a video is never read for it.
+    if (!file || !/\.html?$/i.test(file)) return false;
     let stamp: string;
     try {
       const { mtimeMs, size } = statSync(file);
