@@ -7,6 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,8 @@ export interface Blog {
   name: string;
   dir: string;
   url: string;
+  /** The environment variable that moves it. */
+  variable: 'PINGBACK_ASTRO_URL' | 'PINGBACK_ELEVENTY_URL';
   output: string;
   build: string[];
 }
@@ -50,8 +54,8 @@ export interface DemoResult {
 
 function blogs(astroUrl: string, eleventyUrl: string): Blog[] {
   return [
-    { name: 'Astro example', dir: join(ROOT, 'examples/astro-blog'), url: astroUrl, output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
-    { name: 'Eleventy example', dir: join(ROOT, 'examples/eleventy-blog'), url: eleventyUrl, output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
+    { name: 'Astro example', dir: join(ROOT, 'examples/astro-blog'), url: astroUrl, variable: 'PINGBACK_ASTRO_URL', output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
+    { name: 'Eleventy example', dir: join(ROOT, 'examples/eleventy-blog'), url: eleventyUrl, variable: 'PINGBACK_ELEVENTY_URL', output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
   ];
 }
 
@@ -72,11 +76,58 @@ function serve(blog: Blog, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   let err = '';
   child.stderr!.on('data', (c) => (err += c));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}`)));
+    child.once('exit', (code) => reject(new Error(`pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}\n${blog.variable} moves the blog to another address.`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('listening on')) resolve(child);
     });
   });
+}
+
+/** Where a blog listens, as `listen()` takes it (`[::1]` without its brackets). */
+function addressOf(blog: Blog): { host: string; port: number } {
+  const url = new URL(blog.url);
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+}
+
+/** Listens on the address for a moment: null if it is free, else why not. */
+function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    probe.listen(port, host, () => probe.close(() => resolve(null)));
+  });
+}
+
+/** A free port on the host, to suggest; the kernel picks it. */
+function freePortOn(host: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(null));
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Checks, before the builds (which take a while), that each blog's address can be listened on, and if not
+ * says which port is taken and which variable moves the blog: the one thing a person can do about it.
+ */
+async function checkAddresses(sites: Blog[]): Promise<void> {
+  for (const blog of sites) {
+    const { host, port } = addressOf(blog);
+    const error = await tryListen(host, port);
+    if (!error) continue;
+    const why = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'may not be used by this user' : `can't be listened on (${error.code ?? error.message})`;
+    const free = await freePortOn(host);
+    const moved = new URL(blog.url);
+    if (free) moved.port = String(free);
+    throw new Error(
+      `port ${port} on ${host}, where the demo serves the ${blog.name} (${blog.url}), ${why}. ` +
+        `Stop what is using it, or move the blog with ${blog.variable}${free ? `, e.g. ${blog.variable}=${moved.href} npx -y pnpm@10 demo` : ''}.`,
+    );
+  }
 }
 
 const countOf = (html: string) => Number(/class="pingback-count" data-count="(\d+)"/.exec(html)?.[1] ?? Number.NaN);
@@ -110,6 +161,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
   };
 
+  await checkAddresses(sites);
   try {
     log(`1. Building both blogs: the Astro example at ${astroUrl}, the Eleventy example at ${eleventyUrl}`);
     for (const blog of sites) {

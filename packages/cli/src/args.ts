@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closest } from './suggest.ts';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -47,11 +48,41 @@ export interface Parsed {
   flags: Record<string, string | boolean | string[] | undefined>;
 }
 
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+/**
+ * Node's parser reports a mistyped flag in its own words ("Unknown option '--prot'. To specify a
+ * positional argument starting with a '-', …"); this says it in ours and names the flag that was meant.
+ */
+function checkFlags(spec: CommandSpec, options: ParseOptions, argv: string[]): void {
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const names = Object.keys(options);
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    if (!option) {
+      // `-port` is read as the short flags -p -o -r -t: name what was typed, not its first letter.
+      const typed = argv[token.index]!.split('=')[0]!;
+      const meant = closest(typed.replace(/^-+/, ''), names);
+      if (meant) throw new UsageError(`unknown flag ${typed}; did you mean --${meant}?`);
+      const known = names.filter((n) => n !== 'help').map((n) => `--${n}`);
+      throw new UsageError(`unknown flag ${typed}; pingback ${spec.name} takes ${known.length ? known.join(', ') : 'no flags but --help'}`);
+    }
+    if (option.type === 'string' && token.value === undefined) {
+      throw new UsageError(`${token.rawName} needs a value: ${token.rawName} ${spec.flags[token.name]?.value ?? 'VALUE'}`);
+    }
+    if (option.type === 'boolean' && token.inlineValue) {
+      throw new UsageError(`${token.rawName} takes no value; write just ${token.rawName}`);
+    }
+  }
+}
+
 export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  const options: ParseOptions = { help: { type: 'boolean', short: 'h' } };
   for (const [name, flag] of Object.entries(spec.flags)) {
     options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   }
+  checkFlags(spec, options, argv);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

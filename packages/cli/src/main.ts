@@ -8,6 +8,7 @@ import { send, sendSpec } from './commands/send.ts';
 import { serve, serveSpec } from './commands/serve.ts';
 import type { Io } from './io.ts';
 import { Exit } from './io.ts';
+import { closest } from './suggest.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -53,7 +54,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) {
-    io.stderr.write(`pingback: unknown command "${name}"\n\n${overview()}`);
+    const meant = closest(name, COMMANDS.map((c) => c.spec.name));
+    io.stderr.write(`pingback: unknown command "${name}"${meant ? `; did you mean ${meant}?` : ''}\n\n${overview()}`);
     return Exit.ERROR;
   }
   try {

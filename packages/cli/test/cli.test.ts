@@ -6,6 +6,7 @@ import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, startServer } from '../../../test/support/http.ts';
 import type { PythonPeer } from '../../../test/support/python.ts';
 import { startPythonPeer } from '../../../test/support/python.ts';
+import { parseCommand } from '../src/args.ts';
 import { COMMANDS } from '../src/main.ts';
 
 const BIN = fileURLToPath(new URL('../bin/pingback.js', import.meta.url));
@@ -114,8 +115,14 @@ describe('usage', () => {
     [['ping', 'only-one-arg'], /expected <source> <target>, got 1 argument/],
     [['ping', 'not-a-url', 'http://t.example/'], /source must be an absolute http\(s\) URL/],
     [['discover', 'http://t.example/', '--timeout', 'soon'], /--timeout must be a whole number/],
-    [['discover', 'http://t.example/', '--bogus'], /Unknown option '--bogus'/],
-    [['frobnicate'], /unknown command "frobnicate"/],
+    [['discover', 'http://t.example/', '--bogus'], /^pingback discover: unknown flag --bogus; pingback discover takes --json, --timeout, --lenient, --site, --user-agent\n/],
+    [['serve', '--prot', '5404'], /^pingback serve: unknown flag --prot; did you mean --port\?\nRun `pingback serve --help` for usage\.\n$/],
+    [['serve', '-port', '5404'], /^pingback serve: unknown flag -port; did you mean --port\?\n/],
+    [['serve', '--root'], /^pingback serve: --root needs a value: --root DIR\n/],
+    [['list', '--json=yes'], /^pingback list: --json takes no value; write just --json\n/],
+    [['serve', '--root', '.', '--site', 'https://blog.example/', '--port', '70000'], /^pingback serve: --port must be 0–65535, got 70000\n/],
+    [['frobnicate'], /unknown command "frobnicate"\n/],
+    [['serv', '--root', '.'], /^pingback: unknown command "serv"; did you mean serve\?\n/],
     [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-port', '80,http'], /--allow-port takes port numbers \(1–65535\), got "http"/],
     [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-address', '10.0.0.0/33'], /option `allowAddresses` entry "10\.0\.0\.0\/33" is neither an IP address nor a CIDR range/],
   ])('%j exits 2 and says what is wrong', async (args, message) => {
@@ -130,6 +137,15 @@ describe('usage', () => {
     for (const flag of [...Object.keys(spec.flags), 'help']) expect(out.stdout).toContain(`--${flag}`);
     for (const arg of spec.positionals) expect(out.stdout).toContain(`<${arg.name}>`);
     expect(out.stdout).toContain(spec.summary);
+  });
+
+  it.each(COMMANDS.map((c) => c.spec))('a mistyped flag of $name names the flag that was meant', (spec) => {
+    for (const name of Object.keys(spec.flags)) {
+      const swapped = `${name.slice(0, 1)}${name.slice(2, 3)}${name.slice(1, 2)}${name.slice(3)}`; // `port` → `prot`
+      for (const typo of [swapped, name.slice(0, -1), `${name}s`, name.toUpperCase()].filter((t) => t !== name)) {
+        expect(() => parseCommand(spec, [`--${typo}`]), `--${typo}`).toThrow(`unknown flag --${typo}; did you mean --${name}?`);
+      }
+    }
   });
 
   it('--help on discover and ping states the exit codes', async () => {

@@ -3,20 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PingbackStore } from '@pingback/core';
-import { FileStore } from '@pingback/core';
+import { FileStore, Receiver, parseMethodResponse, writeMethodCall } from '@pingback/core';
 import { BlobsStore } from '@pingback/netlify';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
+import type { TestServer } from '../../../test/support/http.ts';
+import { html, startServer } from '../../../test/support/http.ts';
 import { record } from '../../../test/support/store-contract.ts';
 import { runCli } from './serve-support.ts';
 
 let dir: string;
 let blobs: LocalBlobs;
+let source: TestServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pingback-moderate-'));
   blobs = await startLocalBlobs();
+  source = await startServer(html('<!doctype html><title>A reply</title><p><a href="https://blog.example/posts/b/">a post</a></p>'));
 });
 afterAll(async () => {
+  await source.close();
   await blobs.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -48,9 +53,9 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     expect(await ids('--target', 'https://blog.example/posts/a/index.html')).toEqual([a.id, b.id]);
     expect(await ids('--status', 'pending')).toEqual([a.id]);
 
-    expect((await runCli(['approve', a.id, ...flags], dir)).stdout).toMatch(`approved ${a.id} (https://one.example/ → /posts/a)`);
-    expect((await runCli(['reject', b.id, ...flags], dir)).code).toBe(0);
-    expect((await runCli(['delete', c.id, ...flags], dir)).code).toBe(0);
+    expect((await runCli(['approve', a.id, ...flags], dir)).stdout).toBe(`approved ${a.id} (https://one.example/ → /posts/a)\n`);
+    expect((await runCli(['reject', b.id, ...flags], dir)).stdout).toBe(`rejected ${b.id} (https://two.example/ → /posts/a)\n`);
+    expect((await runCli(['delete', c.id, ...flags], dir)).stdout).toBe(`deleted ${c.id} (https://three.example/ → /posts/b)\n`);
     expect(await ids('--status', 'approved')).toEqual([a.id]);
     expect(await ids('--status', 'rejected')).toEqual([b.id]);
     expect(await ids('--status', 'deleted')).toEqual([c.id]);
@@ -61,6 +66,30 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
 
     expect((await runCli(['block', '*.spam.example', ...flags], dir)).stdout).toMatch(/blocked \*\.spam\.example .*\(1 blocked host pattern\)/);
     expect(await store.getMeta('blocklist')).toEqual(['*.spam.example']);
+
+    // A ping from the blocked host, through the real receiver over this store, is refused with 49 before any fetch;
+    // the same page from a host that isn't blocked is registered.
+    const receiver = new Receiver({
+      site: 'https://blog.example/',
+      store,
+      pages: ['/posts/b'],
+      rateLimit: 0,
+      allowPrivateNetwork: true,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    const ping = async (from: string) => {
+      const body = writeMethodCall('pingback.ping', [`http://${from}:${source.port}/reply`, 'https://blog.example/posts/b/']);
+      const reply = parseMethodResponse(new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()));
+      return reply.kind === 'fault' ? reply.faultCode : reply.value;
+    };
+    try {
+      const fetched = source.requests.length;
+      expect(await ping('www.spam.example')).toBe(49);
+      expect(source.requests.length).toBe(fetched);
+      expect(await ping('fine.example')).toMatch(/registered/);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('says so when there is no such pingback, or the arguments are wrong', async () => {

@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMethodCall, parseMethodResponse } from '@pingback/core';
 import type { TestServer } from '../../../test/support/http.ts';
-import { startServer } from '../../../test/support/http.ts';
+import { html, routes, startServer } from '../../../test/support/http.ts';
 import { POSTS, SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
 import type { Served } from './serve-support.ts';
 import { runCli, startServe } from './serve-support.ts';
@@ -26,8 +26,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function serve(store: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const s = await startServe(['--root', site.root, '--manifest', site.manifestPath, '--store', join(dir, store), '--source-timeout', '1500', ...extra], dir, env);
+async function serve(store: string, extra: string[] = [], env: Record<string, string> = {}, build = site): Promise<Served> {
+  const s = await startServe(['--root', build.root, '--manifest', build.manifestPath, '--store', join(dir, store), '--source-timeout', '1500', ...extra], dir, env);
   servers.push(s);
   return s;
 }
@@ -67,8 +67,9 @@ describe('pingback serve answers every receiver case for Python\'s xmlrpc.client
 
 describe('private networks are refused without a connection (R19, R21, R23)', () => {
   it('refuses loopback sources by literal, by name and by port, all as 16, and never connects', async () => {
-    const served = await serve('private', ['--rate-limit', '0']);
     const port = new URL(sources.url).port;
+    // The source's own port is allowed, so that the address rule, not the port rule, is what refuses the loopback cases.
+    const served = await serve('private', ['--rate-limit', '0', '--allow-port', port]);
     const before = sources.requests.length;
     const targets = [
       `http://127.0.0.1:${port}/links`,
@@ -87,6 +88,10 @@ describe('private networks are refused without a connection (R19, R21, R23)', ()
       expect(r.fault, targets[i]).toEqual({ code: 16, string: 'The source URL could not be retrieved.' });
     }
     expect(sources.requests.length).toBe(before);
+    // The sender hears only the uniform fault 16; serve's own log says what would let a local test through.
+    const refusals = served.stderr().split('\n').filter((l) => / unavailable \(forbidden-address\)/.test(l));
+    expect(refusals).toHaveLength(targets.length);
+    for (const l of refusals) expect(l).toMatch(/--allow-private-network allows it, for local demos and tests only/);
   });
 });
 
@@ -195,6 +200,55 @@ describe('moderation, rebuilds and the read endpoint', () => {
   });
 });
 
+describe('a rebuild while serving', () => {
+  const ping = (served: Served, source: string, post: string) =>
+    runWithPython(served.endpoint, [{ call: ['pingback.ping', [source, T(`/posts/${post}/`)]] }]).then(([r]) => r!.fault?.code ?? r!.result);
+  const linking = (...posts: string[]) => html(`<!doctype html><title>Reply</title><p>${posts.map((p) => `<a href="${T(`/posts/${p}/`)}">${p}</a>`).join(' ')}</p>`);
+  let replies: TestServer;
+  beforeAll(async () => {
+    replies = await startServer(routes({ '/fresh': linking('fresh'), '/hello': linking('hello'), '/later': linking('later'), '/advertised': linking('advertised') }));
+  });
+  afterAll(() => replies.close());
+
+  it('serves a new post with its endpoint and accepts its pings, without a restart; a half-written manifest keeps the last good one', async () => {
+    const build = await writeReceiverSite(join(dir, 'rebuild'));
+    const served = await serve('rebuild', ['--allow-private-network', '--rate-limit', '0'], {}, build);
+    // Before the rebuild the post doesn't exist yet: 32, and no endpoint on a page that isn't there.
+    expect(await ping(served, `${replies.url}/fresh`, 'fresh')).toBe(32);
+
+    // The rebuild writes the new page, then the manifest that lists it.
+    await mkdir(join(build.root, 'posts', 'fresh'), { recursive: true });
+    await writeFile(join(build.root, 'posts', 'fresh', 'index.html'), '<!doctype html><title>Fresh</title><article>Fresh</article>');
+    await writeFile(build.manifestPath, JSON.stringify({ ...build.manifest, pages: [...build.manifest.pages, '/posts/fresh'] }));
+    const page = await fetch(`${served.url}/posts/fresh/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-pingback')).toBe('https://blog.example/xmlrpc');
+    expect(await ping(served, `${replies.url}/fresh`, 'fresh')).toMatch(/registered/);
+    expect(served.stderr()).toMatch(/reloaded .*manifest\.json: \d+ pingable pages \(1 new\)/);
+
+    // A manifest caught half-written is not a manifest: the last good one still answers, and the log says so once.
+    await mkdir(join(build.root, 'posts', 'later'), { recursive: true });
+    await writeFile(join(build.root, 'posts', 'later', 'index.html'), '<!doctype html><title>Later</title>');
+    await writeFile(build.manifestPath, JSON.stringify({ ...build.manifest, pages: [...build.manifest.pages, '/posts/fresh', '/posts/later'] }).slice(0, 60));
+    expect(await ping(served, `${replies.url}/hello`, 'hello')).toMatch(/registered/);
+    expect(await ping(served, `${replies.url}/later`, 'later')).toBe(33);
+    expect(served.stderr().match(/is not valid JSON\. Rebuild the site to write a fresh manifest\. Still answering by the manifest read before/g)).toHaveLength(1);
+    await writeFile(build.manifestPath, JSON.stringify({ ...build.manifest, pages: [...build.manifest.pages, '/posts/fresh', '/posts/later'] }));
+    expect(await ping(served, `${replies.url}/later`, 'later')).toMatch(/registered/);
+    expect((await list('rebuild')).map((r) => r.key).sort()).toEqual(['/posts/fresh', '/posts/hello', '/posts/later']);
+  });
+
+  it('without a manifest, a new page that advertises the endpoint takes pings at once', async () => {
+    const build = await writeReceiverSite(join(dir, 'rebuild-plain'));
+    const served = await startServe(['--root', build.root, '--site', SITE, '--store', join(dir, 'rebuild-plain-store'), '--allow-private-network', '--rate-limit', '0'], dir);
+    servers.push(served);
+    await mkdir(join(build.root, 'posts', 'advertised'), { recursive: true });
+    await writeFile(join(build.root, 'posts', 'advertised', 'index.html'), `<!doctype html><title>Advertised</title><link rel="pingback" href="${T('/xmlrpc')}">`);
+    expect((await fetch(`${served.url}/posts/advertised/`)).headers.get('x-pingback')).toBe('https://blog.example/xmlrpc');
+    expect(await ping(served, `${replies.url}/advertised`, 'advertised')).toMatch(/registered/);
+  });
+});
+
 describe('static serving', () => {
   it('sends X-Pingback on pingable pages only, serves pretty URLs, 404s what is missing, stays inside the root', async () => {
     const served = servers[0]!;
@@ -214,5 +268,16 @@ describe('static serving', () => {
   it('needs a site and a root, and says so', async () => {
     expect((await runCli(['serve', '--root', join(dir, 'nowhere'), '--site', SITE], dir)).stderr).toMatch(/--root .* does not exist; build the site first/);
     expect((await runCli(['serve', '--root', site.root], dir)).stderr).toMatch(/--site URL is required when there is no manifest/);
+  });
+
+  it('on a port already taken, says which and how to pick another, exits 2, no stack', async () => {
+    const holder = await startServer((_req, res) => void res.end());
+    try {
+      const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', String(holder.port), '--store', join(dir, 'busy')], dir);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toBe(`pingback serve: port ${holder.port} on 127.0.0.1 is already in use; stop what is using it, or pick another with --port (0 picks a free one)\nRun \`pingback serve --help\` for usage.\n`);
+    } finally {
+      await holder.close();
+    }
   });
 });

@@ -66,27 +66,33 @@ export async function list(parsed: Parsed, io: Io): Promise<number> {
   return Exit.OK;
 }
 
-async function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRecord, verb: string): Promise<number> {
+/** A moderation command's name and what its output says it did. */
+interface Verb {
+  name: 'approve' | 'reject' | 'delete';
+  done: 'approved' | 'rejected' | 'deleted';
+}
+
+async function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRecord, verb: Verb): Promise<number> {
   const { store } = await openStore(parsed.flags, io);
   const [id] = parsed.positionals as [string];
   const record = await store.get(id);
   if (!record || record.deletedAt) {
-    io.stderr.write(`pingback ${verb}: no pingback with id ${id}\n`);
+    io.stderr.write(`pingback ${verb.name}: no pingback with id ${id}\n`);
     return Exit.NEGATIVE;
   }
   const next = apply(record);
   await store.update(next);
-  io.stdout.write(`${verb}d ${id} (${record.source} → ${record.key})\n`);
-  if (verb === 'approve' && io.env.PINGBACK_BUILD_HOOK_URL) {
+  io.stdout.write(`${verb.done} ${id} (${record.source} → ${record.key})\n`);
+  if (verb.name === 'approve' && io.env.PINGBACK_BUILD_HOOK_URL) {
     const result = await triggerRebuild(store, io.env.PINGBACK_BUILD_HOOK_URL, 10 * 60_000, Date.now());
     io.stdout.write(`  ${result.message}\n`);
   }
   return Exit.OK;
 }
 
-export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), 'approve');
-export const reject = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'rejected' }), 'reject');
-export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString()), 'delete');
+export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), { name: 'approve', done: 'approved' });
+export const reject = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'rejected' }), { name: 'reject', done: 'rejected' });
+export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString()), { name: 'delete', done: 'deleted' });
 
 export async function block(parsed: Parsed, io: Io): Promise<number> {
   const { blockHost } = await import('@pingback/core');

@@ -3,12 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, canonicalKey, readManifest } from '@pingback/core';
-import { clientAddress, readPlainRequest, sendPlainResponse } from '@pingback/core/node';
+import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
+import { guardServer, requestListener } from '../serve/listener.ts';
+import { LiveManifest } from '../serve/live-manifest.ts';
 import { StaticSite } from '../serve/static-site.ts';
 import { DEFAULT_STORE_DIR } from '../store-flags.ts';
 
@@ -58,32 +59,62 @@ const FLAG_OF_OPTION: Record<string, string> = {
   site: '--site',
 };
 
+/** Appended to serve's log line for a source the address policy refused; never part of the answer to the sender. */
+const POLICY_HINT =
+  ' (refused by the address policy: a loopback, private or reserved address, or a port other than 80 and 443; ' +
+  '--allow-private-network allows it, for local demos and tests only; --allow-address and --allow-port allow single addresses and ports)';
+
+function withHint(message: string): string {
+  return /unavailable \(forbidden-address\)$/.test(message) ? `${message}${POLICY_HINT}` : message;
+}
+
+/** Why the server could not listen, in terms of the flags that fix it; other errors stay as they are. */
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is already in use; stop what is using it, or pick another with --port (0 picks a free one)`);
+  if (code === 'EACCES') return new UsageError(`not allowed to listen on port ${port} on ${host}; pick a port above 1023 with --port`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} is not an address of this machine; use e.g. 127.0.0.1 or ::1`);
+  return error as Error;
+}
+
 export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const f = parsed.flags;
   if (typeof f.root !== 'string') throw new UsageError('--root DIR is required (the built site)');
   const site = new StaticSite(f.root);
   if (!existsSync(site.root)) throw new UsageError(`--root ${f.root} does not exist; build the site first`);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
 
   const manifestPath = typeof f.manifest === 'string' ? f.manifest : existsSync(DEFAULT_MANIFEST_PATH) ? DEFAULT_MANIFEST_PATH : undefined;
-  const manifest: Manifest | undefined = manifestPath ? await readManifest(resolve(manifestPath)) : undefined;
+  const live = manifestPath ? await LiveManifest.open(resolve(manifestPath), log, (previous, next) => {
+    // The receiver answers for the site, hosts and endpoint it started with.
+    const changed = (['site', 'endpoint', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    if (changed.length) log(`pingback serve: the manifest's ${changed.join(', ')} changed; restart pingback serve to answer for the new ${changed.length === 1 ? 'value' : 'values'}`);
+  }) : undefined;
+  const manifest: Manifest | undefined = live?.manifest;
   const siteUrl = (f.site as string | undefined) ?? manifest?.site;
   if (!siteUrl) throw new UsageError('--site URL is required when there is no manifest');
   const endpointPath = (f['endpoint-path'] as string | undefined) ?? (manifest ? new URL(manifest.endpoint).pathname : undefined);
   const endpoint = new URL(endpointPath ?? '/xmlrpc', siteUrl).href;
-  const pages = manifest ? manifest.pages : await site.advertisingPages(endpoint, siteUrl);
+  // Without a manifest the pages say for themselves whether they take pingbacks, read as they are now.
+  const isPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint);
+  const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl)).length;
+
+  const port = intFlag(f, 'port') ?? 8080;
+  if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
+  const host = (f.host as string | undefined) ?? '127.0.0.1';
 
   const storeDir = resolve((f.store as string | undefined) ?? DEFAULT_STORE_DIR);
   const options: ReceiverOptions = {
     site: siteUrl,
     store: new FileStore(storeDir),
-    pages,
+    pages: (key) => isPingable(key),
     pageExists: site.pageExists,
     hosts: manifest?.hosts ?? [],
     allowPrivateNetwork: f['allow-private-network'] === true,
     logger: {
-      info: (m) => io.stderr.write(`${m}\n`),
-      warn: (m) => io.stderr.write(`${m}\n`),
-      error: (m) => io.stderr.write(`${m}\n`),
+      info: (m) => log(withHint(m)),
+      warn: (m) => log(m),
+      error: (m) => log(m),
     },
   };
   if (endpointPath) options.endpointPath = endpointPath;
@@ -108,39 +139,24 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     if (error instanceof PingbackOptionError && FLAG_OF_OPTION[error.option]) throw new UsageError(`${FLAG_OF_OPTION[error.option]}: ${error.message}`);
     throw error;
   }
-  const pingable = new Set(pages);
-  const { endpointPath: xmlrpcPath, readPath } = receiver.settings;
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const head = req.method === 'HEAD';
-    const work =
-      url.pathname === xmlrpcPath || url.pathname === readPath
-        ? readPlainRequest(req, siteUrl, receiver.settings.maxRequestBytes).then(async (request) => {
-            const answer = await receiver.respond(request, { clientAddress: clientAddress(req) });
-            // A body cut off at the cap is still arriving: close the connection after the answer.
-            if (!request.complete) res.setHeader('connection', 'close');
-            sendPlainResponse(answer, res, head);
-          })
-        : req.method !== 'GET' && !head
-          ? Promise.resolve(void res.writeHead(405, { allow: 'GET, HEAD' }).end())
-          : site.serve(url.pathname, res, head, pingable.has(canonicalKey(new URL(url.pathname, siteUrl))) ? { 'x-pingback': receiver.endpoint } : {});
-    work.catch((error: unknown) => {
-      io.stderr.write(`pingback serve: ${(error as Error).stack ?? String(error)}\n`);
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, log }));
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
-  const port = intFlag(f, 'port') ?? 8080;
-  const host = (f.host as string | undefined) ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolveListen);
-  });
+  } catch (error) {
+    await receiver.close();
+    throw listenError(error, host, port);
+  }
+  guardServer(server, log);
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
-  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingable.size} pingable pages, store ${storeDir}\n`);
+  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${storeDir}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
 
   await new Promise<void>((done) => {
     const stop = () => {

@@ -1,7 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import type { ReadStream } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { canonicalKey, scanPage } from '@pingback/core';
 
 const TYPES: Record<string, string> = {
@@ -29,18 +31,23 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+const inside = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
 /**
  * A built site on disk, served the way static hosts serve it: `/post/` and `/post` from `post/index.html`
- * or `post.html`, `404.html` for what is missing, and nothing outside the root.
+ * or `post.html`, `404.html` for what is missing, and nothing outside the root: not through `..` in any
+ * encoding, a backslash, a NUL byte, nor a symbolic link that leads out (every file is resolved to its
+ * real path and refused unless that lies under the root's real path).
  */
 export class StaticSite {
   readonly root: string;
+  private readonly advertised = new Map<string, { stamp: string; yes: boolean }>();
 
   constructor(root: string) {
     this.root = resolve(root);
   }
 
-  /** The file a URL path maps to, or null. Never a path outside the root. */
+  /** The file a URL path maps to (its real path), or null. Never a path outside the root. */
   fileFor(pathname: string): string | null {
     let decoded: string;
     try {
@@ -48,46 +55,78 @@ export class StaticSite {
     } catch {
       return null;
     }
-    if (decoded.includes('\0')) return null;
+    // A backslash is a separator on Windows and a name character elsewhere; no built site needs one.
+    if (decoded.includes('\0') || decoded.includes('\\')) return null;
     const base = resolve(this.root, `.${decoded}`);
-    if (base !== this.root && !base.startsWith(this.root + sep)) return null;
+    if (!inside(this.root, base)) return null;
+    let realRoot: string;
+    try {
+      // Each time, not once: a root that is a symbolic link may be switched to a new build.
+      realRoot = realpathSync.native(this.root);
+    } catch {
+      return null;
+    }
     const candidates = decoded.endsWith('/') ? [join(base, 'index.html')] : [base, `${base}.html`, join(base, 'index.html')];
     for (const candidate of candidates) {
+      let real: string;
       try {
-        if (statSync(candidate).isFile()) return candidate;
+        real = realpathSync.native(candidate);
+        if (!statSync(real).isFile()) continue;
       } catch {
-        // try the next form
+        continue; // missing, or a dangling link: try the next form
       }
+      return inside(realRoot, real) ? real : null;
     }
     return null;
   }
 
   /** Whether any page exists at a canonical key: lets the receiver answer 32 only when it is sure. */
-  pageExists = (key: string): boolean => this.fileFor(key === '/' ? '/' : key) !== null || this.fileFor(`${key}/`) !== null;
+  pageExists = (key: string): boolean => this.pageFile(key) !== null;
+
+  /** The HTML file of the page at a canonical key (`/posts/a` → `posts/a/index.html`, `posts/a.html`, …). */
+  pageFile(key: string): string | null {
+    return this.fileFor(key === '/' ? '/' : key) ?? this.fileFor(`${key}/`);
+  }
 
   async serve(pathname: string, res: ServerResponse, head: boolean, headers: Record<string, string> = {}): Promise<void> {
     const file = this.fileFor(pathname);
-    if (!file) {
-      const notFound = join(this.root, '404.html');
-      const body = existsSync(notFound) ? await readFile(notFound) : Buffer.from('Not found\n');
-      res.writeHead(404, { 'content-type': existsSync(notFound) ? TYPES['.html']! : 'text/plain; charset=utf-8' });
-      res.end(head ? undefined : body);
-      return;
-    }
+    if (!file) return this.notFound(res, head);
     const handle = await open(file, 'r');
+    let stream: ReadStream | undefined;
     try {
       const { size } = await handle.stat();
+      // The reader may have gone while the file was opened: nothing to send it.
+      if (res.destroyed) return;
       res.writeHead(200, {
         'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': String(size),
         'cache-control': 'no-cache',
         ...headers,
       });
-      if (head) res.end();
-      else res.end(await handle.readFile());
+      if (head) {
+        res.end();
+        return;
+      }
+      // Streamed, so that many readers of a large file cost a buffer each, not the file each.
+      stream = handle.createReadStream();
+      await pipeline(stream, res);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // The reader went away mid-file: nothing to answer and nothing wrong here.
+      if (res.destroyed && (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_UNABLE_TO_PIPE')) return;
+      throw error;
     } finally {
-      await handle.close();
+      // The stream closes the file when it ends or is destroyed; without one, close it here.
+      if (stream) stream.destroy();
+      else await handle.close();
     }
+  }
+
+  private async notFound(res: ServerResponse, head: boolean): Promise<void> {
+    const page = this.fileFor('/404.html');
+    const body = page ? await readFile(page) : Buffer.from('Not found\n');
+    res.writeHead(404, { 'content-type': page ? TYPES['.html']! : 'text/plain; charset=utf-8', 'content-length': String(body.byteLength) });
+    res.end(head ? undefined : body);
   }
 
   /** Every HTML file's URL path (`/posts/a/index.html` → `/posts/a/`). */
@@ -107,15 +146,52 @@ export class StaticSite {
     return out;
   }
 
-  /** Without a manifest: the pages whose HTML advertises this endpoint with our link element. */
-  async advertisingPages(endpoint: string, site: string): Promise<string[]> {
-    const keys: string[] = [];
-    for (const path of await this.htmlPaths()) {
-      const file = this.fileFor(path);
-      if (!file) continue;
-      const scan = scanPage(await readFile(file, 'utf8'));
-      if (scan.pingback && URL.parse(scan.pingback.href)?.href === endpoint) keys.push(canonicalKey(new URL(path, site)));
+  /**
+   * Without a manifest: whether the page at a canonical key advertises this endpoint with our link
+   * element, as the file is now. Read again only when the file changes, so a rebuild is seen at once;
+   * the memo holds one entry per file of the site, never more.
+   */
+  advertises(key: string, endpoint: string): boolean {
+    const file = this.pageFile(key);
+    // Only pages say so; a feed, an image or a video is never read for it.
+    if (!file || !/\.html?$/i.test(file)) return false;
+    let stamp: string;
+    try {
+      const { mtimeMs, size } = statSync(file);
+      stamp = `${mtimeMs}:${size}`;
+    } catch {
+      return false;
     }
-    return keys;
+    const known = this.advertised.get(file);
+    if (known?.stamp === stamp) return known.yes;
+    let yes = false;
+    try {
+      const scan = scanPage(readFileSync(file, 'utf8'));
+      yes = !!scan.pingback && URL.parse(scan.pingback.href)?.href === endpoint;
+    } catch {
+      // gone or unreadable since the stat: not pingable now, and asked again next time
+      return false;
+    }
+    this.advertised.set(file, { stamp, yes });
+    return yes;
   }
+
+  /** Without a manifest: the pages that advertise this endpoint now (for the start-up line). */
+  async advertisingPages(endpoint: string, site: string): Promise<string[]> {
+    const keys = new Set<string>();
+    for (const path of await this.htmlPaths()) {
+      const key = canonicalKey(urlOfPath(path, site));
+      if (this.advertises(key, endpoint)) keys.add(key);
+    }
+    return [...keys];
+  }
+}
+
+/** A path of the site as a URL, set as a path: `//x` stays a path (`new URL('//x', site)` would make x a host). */
+export function urlOfPath(path: string, site: string | URL): URL {
+  const url = new URL(site);
+  url.pathname = path;
+  url.search = '';
+  url.hash = '';
+  return url;
 }

@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { PingbackInputError } from '../errors.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
+import { requestTargetUrl } from './request-target.ts';
+
+export { requestTargetUrl } from './request-target.ts';
 
 // Node's http module meets the Web Request/Response the receiver speaks. Kept out of the main entry:
 // the core itself knows only Request and Response.
@@ -11,14 +15,28 @@ export function clientAddress(req: IncomingMessage): string | undefined {
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+/** The request's URL on `origin` (see `requestTargetUrl`), or a `PingbackInputError` to answer with 400. */
+function targetOf(req: IncomingMessage, origin: string): URL {
+  const url = requestTargetUrl(req.url ?? '/', origin);
+  if (!url) throw new PingbackInputError(`request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is neither a path nor an absolute http(s) URL`);
+  return url;
+}
+
 /**
  * A Node request as the receiver's `PlainRequest`, its body read into memory up to just over `maxBytes`;
  * then reading stops (`complete: false`) and the receiver refuses the call as too large. The caller
- * should close the connection after answering, which discards the rest.
+ * should close the connection after answering, which discards the rest. Rejects with a
+ * `PingbackInputError` for a request target that is not a path (answer 400); check first with
+ * `requestTargetUrl` to tell it apart from a failing body.
  */
 export function readPlainRequest(req: IncomingMessage, origin: string, maxBytes: number): Promise<PlainRequest> {
   const method = req.method ?? 'GET';
-  const url = new URL(req.url ?? '/', origin);
+  let url: URL;
+  try {
+    url = targetOf(req, origin);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   const header = (name: string): string | null => {
     const value = req.headers[name];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
@@ -55,8 +73,12 @@ export function sendPlainResponse(answer: PlainResponse, res: ServerResponse, he
   res.end(head || answer.body === null ? undefined : answer.body);
 }
 
-/** A Node request as a Web `Request`; the body streams through untouched (the receiver caps it). */
+/**
+ * A Node request as a Web `Request`; the body streams through untouched (the receiver caps it). Throws a
+ * `PingbackInputError` for a request target that is not a path (answer 400).
+ */
 export function toRequest(req: IncomingMessage, origin: string): Request {
+  const url = targetOf(req, origin);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -64,7 +86,7 @@ export function toRequest(req: IncomingMessage, origin: string): Request {
   }
   const method = req.method ?? 'GET';
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(new URL(req.url ?? '/', origin), {
+  return new Request(url, {
     method,
     headers,
     ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),

@@ -1,0 +1,95 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Receiver } from '@pingback/core';
+import { canonicalKey } from '@pingback/core';
+import { clientAddress, readPlainRequest, requestTargetUrl, sendPlainResponse } from '@pingback/core/node';
+import type { StaticSite } from './static-site.ts';
+
+/** What the listener answers with; `refresh` brings the build up to date before each request. */
+export interface ServeRoutes {
+  siteUrl: string;
+  receiver: Receiver;
+  site: StaticSite;
+  refresh(): Promise<void>;
+  isPingable(key: string): boolean;
+  log(line: string): void;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function answer(res: ServerResponse, status: number, body: string, head: boolean, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': TEXT, 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(head ? undefined : body);
+}
+
+/** A stranger's request target as it may appear in our log: quoted (no control characters reach a terminal) and short. */
+const shown = (target: string | undefined): string => JSON.stringify((target ?? '').slice(0, 200));
+
+async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const head = req.method === 'HEAD';
+  // A path, resolved as a path: `//[/` or an absolute form the URL parser rejects is a bad request, not a crash.
+  const url = requestTargetUrl(req.url ?? '/', r.siteUrl);
+  if (!url) return answer(res, 400, 'Bad request: the request target is neither a path nor an absolute http(s) URL.\n', head, { connection: 'close' });
+  await r.refresh();
+  const { endpointPath, readPath, maxRequestBytes } = r.receiver.settings;
+  if (url.pathname === endpointPath || url.pathname === readPath) {
+    const request = await readPlainRequest(req, r.siteUrl, maxRequestBytes);
+    const reply = await r.receiver.respond(request, { clientAddress: clientAddress(req) });
+    // A body cut off at the cap is still arriving: close the connection after the answer.
+    if (!request.complete) res.setHeader('connection', 'close');
+    sendPlainResponse(reply, res, head);
+    return;
+  }
+  if (req.method !== 'GET' && !head) return answer(res, 405, 'Method not allowed: this is a static site.\n', false, { allow: 'GET, HEAD' });
+  const headers: Record<string, string> = r.isPingable(canonicalKey(url)) ? { 'x-pingback': r.receiver.endpoint } : {};
+  await r.site.serve(url.pathname, res, head, headers);
+}
+
+function failed(r: ServeRoutes, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  // The caller hung up mid-request (a body cut short): there is no one to answer and nothing of ours broke.
+  const gone = (error as NodeJS.ErrnoException)?.code === 'ECONNRESET' && req.destroyed;
+  if (!gone) r.log(`pingback serve: ${req.method} ${shown(req.url)} failed, answered 500: ${(error as Error)?.stack ?? String(error)}`);
+  try {
+    if (!gone && !res.headersSent) answer(res, 500, 'Internal server error.\n', req.method === 'HEAD', { connection: 'close' });
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * The request listener of `pingback serve`: the receiver's endpoints, then the static site. Nothing a
+ * request holds can take the process down: a target that is not a path is 400, anything unexpected is
+ * 500 and logged, and the next request is answered as usual.
+ */
+export function requestListener(r: ServeRoutes): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    // Only a bug of ours could make the response emit one (a write after its end); log it, never crash on it.
+    res.on('error', (error) => r.log(`pingback serve: response to ${req.method} ${shown(req.url)}: ${error.stack ?? String(error)}`));
+    route(r, req, res).catch((error: unknown) => failed(r, req, res, error));
+  };
+}
+
+/**
+ * The server-level paths a stranger reaches before any request exists. A request line or header that
+ * Node's parser refuses, headers over the size limit, or a client too slow to send them, is answered
+ * (400, 431, 408) and its connection closed, as Node does by default, written out here so that this
+ * handler is ours and cannot throw; a server error after listening is logged rather than fatal.
+ */
+export function guardServer(server: Server, log: (line: string) => void): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
+    const socket = duplex as Socket;
+    try {
+      if (error.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
+        const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        socket.destroySoon();
+      } else socket.destroy();
+    } catch {
+      socket.destroy();
+    }
+  });
+  server.on('error', (error) => log(`pingback serve: server error: ${error.stack ?? String(error)}`));
+}
