@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { startServer } from '../../../test/support/http.ts';
 import { record } from '../../../test/support/store-contract.ts';
 import { TransportError } from '../src/errors.ts';
 import type { HttpResponse } from '../src/net/http-request.ts';
 import { KeyedLimiter, LimiterFullError } from '../src/net/limiter.ts';
 import { MemoryRateLimiter } from '../src/receive/rate-limit.ts';
+import { Receiver } from '../src/receive/receiver.ts';
+import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/receive/source-fetch.ts';
+import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
 import { SourceCache } from '../src/receive/source-cache.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import { SnapshotListing } from '../src/store/snapshot-listing.ts';
@@ -90,4 +94,37 @@ describe('KeyedLimiter', () => {
     expect(limiter.waiting).toBe(0);
     expect(await limiter.run('', async () => 4)).toBe(4);
   });
+});
+
+describe('the receiver under more pings than its source queue holds', () => {
+  it(`answers the pings past ${SOURCE_CONCURRENCY} fetching and ${SOURCE_QUEUE} waiting with fault 50 at once, and the rest in turn`, async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sources = await startServer(async (req, res) => {
+      await gate;
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<a href="https://blog.example/posts/a/">x</a><!-- ${req.url} -->`);
+    });
+    const receiver = new Receiver({ site: 'https://blog.example/', store: new MemoryStore(), pages: ['/posts/a'], rateLimit: 0, allowPrivateNetwork: true });
+    try {
+      const total = SOURCE_CONCURRENCY + SOURCE_QUEUE + 10;
+      const early: number[] = [];
+      const answers = Array.from({ length: total }, async (_, i) => {
+        const body = writeMethodCall('pingback.ping', [`${sources.url}/s${i}`, 'https://blog.example/posts/a/']);
+        const reply = parseMethodResponse(new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()));
+        if (reply.kind === 'fault') early.push(reply.faultCode);
+        return reply;
+      });
+      // The overflow is answered while every fetch is still held at the source.
+      await vi.waitFor(() => expect(early).toHaveLength(10), { timeout: 20_000 });
+      expect(early).toEqual(Array(10).fill(50));
+      release();
+      const replies = await Promise.all(answers);
+      expect(replies.filter((r) => r.kind === 'result')).toHaveLength(SOURCE_CONCURRENCY + SOURCE_QUEUE);
+      expect(replies.filter((r) => r.kind === 'fault')).toEqual(Array(10).fill({ kind: 'fault', faultCode: 50, faultString: 'The source could not be fetched right now; try again later.' }));
+    } finally {
+      release();
+      await receiver.close();
+      await sources.close();
+    }
+  }, 60_000);
 });
