@@ -84,7 +84,7 @@ export const worstPage: Scenario = {
       { scenario: 'worst-page', metric: `verify the worst ${sizeLabel} page (${name})`, measured: ms(full.subject), baseline: ms(full.baseline), ratio: full.subject / full.baseline, unit: 'ms', target: '≤ 25 × a plain page', pass: full.subject / full.baseline <= 25, notes: 'baseline: a plain article of the same size' },
       { scenario: 'worst-page', metric: `… the same shape at ${sizeLabel} against half that`, measured: ms(scaling.subject), baseline: ms(scaling.baseline), ratio: scaling.subject / scaling.baseline, unit: 'ms', target: '≤ 3 × (linear: 2 ×, quadratic: 4 ×)', pass: scaling.subject / scaling.baseline <= 3 },
       { scenario: 'worst-page', metric: `parse the worst 64 KiB XML-RPC body (${xmlName}), ×10`, measured: ms(xmlFull.subject), baseline: ms(xmlFull.baseline), ratio: xmlFull.subject / xmlFull.baseline, unit: 'ms', target: 'report', pass: true, notes: 'baseline: a plain pingback.ping body of the same size' },
-      { scenario: 'worst-page', metric: '… the same shape at 64 KiB against 32 KiB', measured: ms(xmlScaling.subject), baseline: ms(xmlScaling.baseline), ratio: xmlScaling.subject / xmlScaling.baseline, unit: 'ms', target: '≤ 3 × (linear: 2 ×)', pass: xmlScaling.subject / xmlScaling.baseline <= 3 },
+      { scenario: 'worst-page', metric: '… the same shape at 64 KiB against 32 KiB', measured: ms(xmlScaling.subject), baseline: ms(xmlScaling.baseline), ratio: xmlScaling.subject / xmlScaling.baseline, unit: 'ms', target: '≤ 3.5 × (linear: 2 ×, quadratic: 4 ×)', pass: xmlScaling.subject / xmlScaling.baseline <= 3.5 },
     ] satisfies Figure[];
   },
 };
