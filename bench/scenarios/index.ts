@@ -5,5 +5,6 @@ import { reading } from './reading.ts';
 import { receiving } from './receiving.ts';
 import { sending } from './sending.ts';
 import { astroBuild, eleventyBuild } from './site-builds.ts';
+import { worstPage } from './worst-page.ts';
 
-export const SCENARIOS: Scenario[] = [buildPass, astroBuild, eleventyBuild, sending, receiving, reading, functionBundle];
+export const SCENARIOS: Scenario[] = [buildPass, astroBuild, eleventyBuild, sending, receiving, worstPage, reading, functionBundle];

@@ -33,7 +33,9 @@ export type TransportFailure =
   | 'redirect-limit'
   | 'bad-redirect'
   | 'aborted'
-  | 'forbidden-address';
+  | 'forbidden-address'
+  /** The receiver has too many source fetches waiting already. */
+  | 'busy';
 
 /** The request never produced a usable HTTP response: it timed out, the connection failed or reset, etc. */
 export class TransportError extends Error {

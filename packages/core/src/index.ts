@@ -33,8 +33,11 @@ export { DEFAULT_RETRY, MemoryLedger, decide, ledgerKey, nextEntry } from './sen
 export { FileLedger } from './send/ledger-file.ts';
 export { writeFileAtomic } from './store/atomic-file.ts';
 
-export { END_TAG, EOF, HtmlScanner, START_TAG, hasToken, tokens } from './html/html-scan.ts';
-export type { TokenKind } from './html/html-scan.ts';
+export { COMMENT, END_TAG, EOF, HtmlScanner, START_TAG, hasToken, tokens } from './html/html-scan.ts';
+export type { ScannerOptions, TokenKind } from './html/html-scan.ts';
+export type { BoundedDocument, DocumentLimits, HtmlNode, HtmlText, Namespace } from './html/bounded-document.ts';
+export { DOCUMENT_LIMITS, HtmlElement, elementAt, findElement, parseBoundedDocument, textContent, walk } from './html/bounded-document.ts';
+export { serializeDocument, serializeElement } from './html/serialize-document.ts';
 export type { SelectorList } from './html/selector.ts';
 export { parseSelector } from './html/selector.ts';
 export type { ContentOption, PageScan, PageScanSettings } from './html/page-scan.ts';
@@ -57,7 +60,7 @@ export type { PingbackStore } from './store/store.ts';
 export { StoreError } from './store/store.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { FileStore } from './store/file-store.ts';
-export { SNAPSHOT_META, SnapshotListing } from './store/snapshot-listing.ts';
+export { SNAPSHOT_MAX_BYTES, SNAPSHOT_META, SnapshotListing } from './store/snapshot-listing.ts';
 
 export type { RequestContext } from './receive/receiver.ts';
 export { MESSAGES, RECEIVER_METHODS, Receiver, createReceiver } from './receive/receiver.ts';
@@ -66,12 +69,14 @@ export { RECEIVER_DEFAULTS, resolveReceiverOptions } from './receive/receiver-op
 export type { PublicPingback } from './receive/read-endpoint.ts';
 export { READ_LIMIT, publicRecord } from './receive/read-endpoint.ts';
 export type { RateLimiter, RateScope } from './receive/rate-limit.ts';
-export { MemoryRateLimiter, RATE_WINDOW_MS, StoreRateLimiter } from './receive/rate-limit.ts';
+export { MemoryRateLimiter, RATE_LIMITER_MAX_KEYS, RATE_WINDOW_MS, StoreRateLimiter } from './receive/rate-limit.ts';
 export { BLOCKLIST_META, blockHost, readRuntimeBlocklist } from './receive/blocklist.ts';
 export type { Logger } from './receive/logger.ts';
 export { silentLogger } from './receive/logger.ts';
 export type { Resolver, SourcePolicy } from './receive/source-fetch.ts';
-export { SOURCE_CONCURRENCY, SourceFetcher } from './receive/source-fetch.ts';
+export { SOURCE_CONCURRENCY, SOURCE_QUEUE, SourceFetcher } from './receive/source-fetch.ts';
+export type { SourceCacheLimits } from './receive/source-cache.ts';
+export { SOURCE_CACHE_LIMITS } from './receive/source-cache.ts';
 export { ipLiteral, isForbiddenAddress, parseIPv6 } from './net/ip-address.ts';
 export type { SourceFacts } from './receive/verify.ts';
 export { verifySource } from './receive/verify.ts';

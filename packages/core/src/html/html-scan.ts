@@ -10,7 +10,17 @@ import { decodeHTMLAttribute } from 'entities';
 export const EOF = 0;
 export const START_TAG = 1;
 export const END_TAG = 2;
-export type TokenKind = typeof EOF | typeof START_TAG | typeof END_TAG;
+/** A comment, a doctype or other markup the tokenizer drops (`<?…>`, `</>`): only reported when asked for. */
+export const COMMENT = 3;
+export type TokenKind = typeof EOF | typeof START_TAG | typeof END_TAG | typeof COMMENT;
+
+export interface ScannerOptions {
+  /**
+   * Also stop at comments and the other markup that is dropped, so that whatever lies between two tokens
+   * is exactly the page's text (or, after a raw-text start tag, that element's content).
+   */
+  comments?: boolean;
+}
 
 /** Elements whose content the tokenizer reads as text up to the matching end tag. */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript']);
@@ -27,11 +37,12 @@ export class HtmlScanner {
   readonly html: string;
   private pos = 0;
   private rawText: string | null = null;
+  private readonly comments: boolean;
 
   kind: TokenKind = EOF;
   /** Lower-cased tag name of the current token. */
   name = '';
-  /** Index of the token's `<`. */
+  /** Index of the token's `<`; at `EOF`, where the page's text ends (an unfinished tag at the end is dropped). */
   start = 0;
   /** Index just past the token's `>`. */
   end = 0;
@@ -45,8 +56,9 @@ export class HtmlScanner {
   private readonly valueStart: number[] = [];
   private readonly valueEnd: number[] = [];
 
-  constructor(html: string) {
+  constructor(html: string, options: ScannerOptions = {}) {
     this.html = html;
+    this.comments = options.comments === true;
   }
 
   /** Advances to the next start or end tag and returns its kind; `EOF` at the end. */
@@ -57,44 +69,48 @@ export class HtmlScanner {
     let p = this.pos;
     for (;;) {
       p = html.indexOf('<', p);
-      if (p < 0 || p + 1 >= len) {
-        this.pos = len;
-        return (this.kind = EOF);
-      }
+      if (p < 0 || p + 1 >= len) return this.eof(len);
       const c = html.charCodeAt(p + 1);
       if (isAlpha(c)) {
         if (this.readTag(p, p + 1, START_TAG)) return this.kind;
-        return (this.kind = EOF);
+        return this.eof(p);
       }
+      let skipped: number;
       if (c === 0x2f /* / */) {
         const d = html.charCodeAt(p + 2);
         if (isAlpha(d)) {
           if (this.readTag(p, p + 2, END_TAG)) return this.kind;
-          return (this.kind = EOF);
+          return this.eof(p);
         }
-        if (d === 0x3e /* > */) {
-          p += 3; // "</>" is dropped
-          continue;
+        skipped = d === 0x3e /* > */ ? p + 3 /* "</>" is dropped */ : this.bogusComment(p + 2);
+      } else if (c === 0x21 /* ! */) {
+        if (html.startsWith('--', p + 2)) skipped = this.comment(p + 4);
+        else {
+          skipped = this.bogusComment(p + 2);
+          if (html.slice(p + 2, p + 9).toLowerCase() === 'doctype') this.doctypeEnd = skipped;
         }
-        p = this.bogusComment(p + 2);
+      } else if (c === 0x3f /* ? */) {
+        skipped = this.bogusComment(p + 2);
+      } else {
+        p++; // a lone "<" is text
         continue;
       }
-      if (c === 0x21 /* ! */) {
-        if (html.startsWith('--', p + 2)) {
-          p = this.comment(p + 4);
-          continue;
-        }
-        const close = this.bogusComment(p + 2);
-        if (html.slice(p + 2, p + 9).toLowerCase() === 'doctype') this.doctypeEnd = close;
-        p = close;
-        continue;
+      if (this.comments) {
+        this.start = p;
+        this.end = this.pos = skipped;
+        this.name = '';
+        return (this.kind = COMMENT);
       }
-      if (c === 0x3f /* ? */) {
-        p = this.bogusComment(p + 2);
-        continue;
-      }
-      p++; // a lone "<" is text
+      p = skipped;
     }
+  }
+
+  private eof(textEnd: number): TokenKind {
+    this.pos = this.html.length;
+    this.start = textEnd;
+    this.end = this.html.length;
+    this.name = '';
+    return (this.kind = EOF);
   }
 
   /** Position just past a comment whose "<!--" ended before `from`. */
@@ -265,6 +281,24 @@ export class HtmlScanner {
   /** Index of the attribute's name among the current tag's attributes, or -1; tells attribute order. */
   attrIndex(name: string): number {
     return this.find(name);
+  }
+
+  /** How many attributes the current start tag has, repeated ones included. */
+  get attrCount(): number {
+    return this.count;
+  }
+
+  /** The name of attribute `n` (in source order), lower-cased. */
+  attrNameAt(n: number): string {
+    return this.html.slice(this.nameStart[n]!, this.nameEnd[n]!).toLowerCase();
+  }
+
+  /** The value of attribute `n`, decoded as `attr()` decodes it; `''` for a bare attribute. */
+  attrValueAt(n: number): string {
+    const vs = this.valueStart[n]!;
+    if (vs < 0) return '';
+    const raw = this.html.slice(vs, this.valueEnd[n]!);
+    return raw.includes('&') ? decodeHTMLAttribute(raw) : raw;
   }
 }
 

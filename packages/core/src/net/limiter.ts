@@ -1,10 +1,19 @@
+/** `KeyedLimiter.run` when `maxWaiting` tasks already wait: the caller should answer "try again later". */
+export class LimiterFullError extends Error {
+  override readonly name = 'LimiterFullError';
+}
+
 /**
  * Runs tasks with a global concurrency limit and a per-key (per-host) limit, fairly: hosts with work
- * waiting take turns, so one host with a thousand links can't starve the rest.
+ * waiting take turns, so one host with a thousand links can't starve the rest. Its maps hold only keys
+ * with work running or waiting, and at most `maxWaiting` tasks wait: a flood is refused, not queued
+ * without bound.
  */
 export class KeyedLimiter {
   private readonly global: number;
   private readonly perKey: number;
+  private readonly maxWaiting: number;
+  private waitingCount = 0;
   private active = 0;
   private readonly activeByKey = new Map<string, number>();
   private readonly pending = new Map<string, (() => void)[]>();
@@ -12,14 +21,23 @@ export class KeyedLimiter {
   private readonly ready: string[] = [];
   private readonly isReady = new Set<string>();
 
-  constructor(global: number, perKey: number) {
+  constructor(global: number, perKey: number, maxWaiting = Infinity) {
     this.global = global;
     this.perKey = perKey;
+    this.maxWaiting = maxWaiting;
+  }
+
+  /** Tasks waiting for a turn. */
+  get waiting(): number {
+    return this.waitingCount;
   }
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    if (this.waitingCount >= this.maxWaiting) return Promise.reject(new LimiterFullError(`${this.waitingCount} tasks already wait`));
+    this.waitingCount++;
     return new Promise<T>((resolve, reject) => {
       const start = () => {
+        this.waitingCount--;
         task().then(resolve, reject).finally(() => this.release(key));
       };
       const queue = this.pending.get(key);

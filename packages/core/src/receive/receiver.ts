@@ -53,6 +53,7 @@ export const MESSAGES = {
   tooMany: 'Too many pingbacks; try again later.',
   ownSite: "Pingbacks from this site's own pages are not recorded.",
   storeDown: 'The pingback could not be stored right now; try again later.',
+  busy: 'The source could not be fetched right now; try again later.',
   tooLarge: 'parse error: request body too large',
   internal: 'Internal error.',
 } as const;
@@ -206,6 +207,7 @@ export class Receiver {
       const identity = sourceUrl.href.replace(/#.*$/, '');
       response = await this.cache.get(identity, now, () => this.fetcher.fetch(identity, context.clientAddress));
     } catch (error) {
+      if (error instanceof TransportError && error.kind === 'busy') throw fault(FaultCode.UPSTREAM_ERROR, MESSAGES.busy);
       if (error instanceof TransportError) {
         s.logger.info(`[pingback] source ${sourceUrl.host} unavailable (${error.kind})`);
         throw fault(FaultCode.SOURCE_NOT_FOUND, MESSAGES.sourceUnavailable);

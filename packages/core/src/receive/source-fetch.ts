@@ -5,7 +5,7 @@ import { PingbackOptionError, TransportError } from '../errors.ts';
 import type { HttpResponse } from '../net/http-request.ts';
 import { httpRequest } from '../net/http-request.ts';
 import { loadUndici } from '../net/undici-loader.ts';
-import { KeyedLimiter } from '../net/limiter.ts';
+import { KeyedLimiter, LimiterFullError } from '../net/limiter.ts';
 import { userAgent } from '../net/user-agent.ts';
 import type { AddressSet } from '../net/ip-address.ts';
 import { compileAddressSet, ipLiteral, isForbiddenAddress } from '../net/ip-address.ts';
@@ -38,6 +38,9 @@ const FORBIDDEN = 'ERR_PINGBACK_FORBIDDEN_ADDRESS';
  */
 export const SOURCE_CONCURRENCY = 64;
 
+/** Source fetches waiting for a turn at most; past that a ping is answered "try again later" at once. */
+export const SOURCE_QUEUE = 1024;
+
 function refuse(url: URL, why: string): TransportError {
   return new TransportError('forbidden-address', url.href, why);
 }
@@ -64,7 +67,7 @@ export class SourceFetcher {
   private agent: Promise<Agent> | undefined;
   private readonly site: string | undefined;
   private readonly forbidden: (address: string) => boolean;
-  private readonly turns = new KeyedLimiter(SOURCE_CONCURRENCY, SOURCE_CONCURRENCY);
+  private readonly turns = new KeyedLimiter(SOURCE_CONCURRENCY, SOURCE_CONCURRENCY, SOURCE_QUEUE);
 
   constructor(policy: SourcePolicy, site?: string) {
     this.policy = policy;
@@ -132,7 +135,10 @@ export class SourceFetcher {
       dispatcher: await this.dispatcher(),
       signal,
       checkUrl: this.checkUrl,
-    }));
+    })).catch((error: unknown) => {
+      if (error instanceof LimiterFullError) throw new TransportError('busy', source, `${SOURCE_QUEUE} source fetches are already waiting`, { cause: error });
+      throw error;
+    });
   }
 
   async close(): Promise<void> {

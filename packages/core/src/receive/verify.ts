@@ -1,5 +1,5 @@
-import type { HTMLElement } from 'node-html-parser';
-import { parse } from 'node-html-parser';
+import type { BoundedDocument, HtmlElement } from '../html/bounded-document.ts';
+import { NOT_TEXT, elementAt, findElement, parseBoundedDocument, textContent, walk } from '../html/bounded-document.ts';
 import { canonicalKey } from '../site/canonical.ts';
 import { END_TAG, EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
 import type { SiteMatcher } from '../site/site.ts';
@@ -27,7 +27,8 @@ export interface VerifyInput {
   contentLanguage?: string;
 }
 
-export const LIMITS = { title: 200, excerpt: 300, author: 100 } as const;
+/** Lengths kept of what the page says of itself; a longer author URL is dropped rather than cut. */
+export const LIMITS = { title: 200, excerpt: 300, author: 100, url: 2048 } as const;
 
 const BLOCKS = new Set([
   'p', 'li', 'blockquote', 'dd', 'dt', 'td', 'th', 'figcaption', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre',
@@ -35,111 +36,144 @@ const BLOCKS = new Set([
 ]);
 
 const LANG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+/** Longer dates are not dates: Date.parse is never handed a stranger's megabyte. */
+const MAX_DATE = 64;
 
 function httpUrl(href: string | undefined, base: string): string | undefined {
-  if (!href) return undefined;
+  if (!href || href.length > LIMITS.url) return undefined;
   const url = URL.parse(href.trim(), base);
-  return url && (url.protocol === 'http:' || url.protocol === 'https:') ? url.href : undefined;
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') && url.href.length <= LIMITS.url ? url.href : undefined;
 }
 
-function textOf(element: HTMLElement | null | undefined): string {
-  return element ? plainText(element.text) : '';
+function textOf(element: HtmlElement | null | undefined): string {
+  return element ? plainText(textContent(element)) : '';
 }
 
-/** Everything verification and extraction need, gathered in one walk of the tree (no selector engine). */
+/** An `<address>` as the author lookup needs it: where it stands in document order, and whether it has text. */
+interface AddressEntry {
+  el: HtmlElement;
+  /** Its position in document order among all elements. */
+  index: number;
+  hasText: boolean;
+}
+
+/**
+ * Everything extraction needs, gathered in one walk of the tree. Candidates are recorded with their place
+ * in document order (each element's index and the last index under it), so every later question (which
+ * `<address>` is nearest the link) is answered by looking up, never by searching the tree again.
+ */
 interface Gathered {
-  title: HTMLElement | undefined;
-  h1: HTMLElement | undefined;
-  html: HTMLElement | undefined;
+  title: HtmlElement | undefined;
+  h1: HtmlElement | undefined;
   metas: Map<string, string>;
   /** p-author inside an h-entry, else any p-author. */
-  author: HTMLElement | undefined;
-  authorAnywhere: HTMLElement | undefined;
-  relAuthor: HTMLElement | undefined;
-  addresses: HTMLElement[];
+  author: HtmlElement | undefined;
+  authorAnywhere: HtmlElement | undefined;
+  relAuthor: HtmlElement | undefined;
+  /** In document order. */
+  addresses: AddressEntry[];
+  /** Document-order index of each element, and of the last element under it. */
+  order: Map<HtmlElement, { index: number; last: number }>;
   published: string | undefined;
   publishedAnywhere: string | undefined;
 }
 
-function hasClass(el: HTMLElement, name: string): boolean {
-  const cls = el.getAttribute('class');
-  return cls !== undefined && cls.split(/\s+/).includes(name);
-}
+/** The metas extraction reads; the rest of a page's metas are not kept. */
+const META_KEYS = new Set(['author', 'og:title', 'article:published_time']);
 
-function gather(root: HTMLElement): Gathered {
-  const g: Gathered = { title: undefined, h1: undefined, html: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], published: undefined, publishedAnywhere: undefined };
-  const walk = (node: HTMLElement, inEntry: boolean) => {
-    for (const child of node.childNodes) {
-      if (child.nodeType !== 1) continue;
-      const el = child as HTMLElement;
-      const tag = el.rawTagName.toLowerCase();
-      const hasCls = el.getAttribute('class') !== undefined;
-      const entry = inEntry || (hasCls && hasClass(el, 'h-entry'));
-      switch (tag) {
+function gather(doc: BoundedDocument): Gathered {
+  const g: Gathered = { title: undefined, h1: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], order: new Map(), published: undefined, publishedAnywhere: undefined };
+  let index = 0;
+  let entries = 0; // open h-entry elements
+  const entryOf = new Set<HtmlElement>();
+  const openAddresses: AddressEntry[] = [];
+  let hidden = 0; // inside a script, style or template: no text, no candidates
+  walk(
+    doc.html,
+    (node) => {
+      if (node.type === 'text') {
+        const address = openAddresses[openAddresses.length - 1];
+        if (address && !address.hasText && hidden === 0 && plainText(node.text) !== '') address.hasText = true;
+        return;
+      }
+      const el = node;
+      const place = { index, last: index };
+      index++;
+      g.order.set(el, place);
+      if (el.name === 'template') return false; // inert: not part of the page
+      if (NOT_TEXT.has(el.name)) hidden++;
+      const html = el.namespace === 'html';
+      switch (el.name) {
         case 'a':
           if (!g.relAuthor && (el.getAttribute('rel') ?? '').toLowerCase().split(/\s+/).includes('author')) g.relAuthor = el;
           break;
         case 'title':
-          g.title ??= el;
+          if (html) g.title ??= el;
           break;
         case 'h1':
-          g.h1 ??= el;
+          if (html) g.h1 ??= el;
           break;
-        case 'html':
-          g.html ??= el;
+        case 'address': {
+          const entry = { el, index: index - 1, hasText: false };
+          g.addresses.push(entry);
+          openAddresses.push(entry);
           break;
-        case 'address':
-          g.addresses.push(el);
-          break;
+        }
         case 'meta': {
           const key = (el.getAttribute('name') ?? el.getAttribute('property'))?.toLowerCase();
           const content = el.getAttribute('content');
-          if (key && content !== undefined && !g.metas.has(key)) g.metas.set(key, content);
+          if (key && META_KEYS.has(key) && content !== undefined && !g.metas.has(key)) g.metas.set(key, content);
           break;
         }
       }
-      if (hasCls) {
-        if (hasClass(el, 'p-author')) {
-          if (entry) g.author ??= el;
+      if (el.getAttribute('class') !== undefined) {
+        if (el.hasClass('h-entry')) {
+          entries++;
+          entryOf.add(el);
+        }
+        const inEntry = entries > 0;
+        if (el.hasClass('p-author')) {
+          if (inEntry) g.author ??= el;
           g.authorAnywhere ??= el;
         }
-        if (hasClass(el, 'dt-published')) {
+        if (el.hasClass('dt-published')) {
           const value = el.getAttribute('datetime');
           if (value !== undefined) {
-            if (entry) g.published ??= value;
+            if (inEntry) g.published ??= value;
             g.publishedAnywhere ??= value;
           }
         }
       }
-      walk(el, entry);
-    }
-  };
-  walk(root, false);
+      return true;
+    },
+    (el) => {
+      g.order.get(el)!.last = index - 1;
+      if (NOT_TEXT.has(el.name)) hidden--;
+      if (entryOf.has(el)) entries--;
+      if (el.name === 'address') {
+        const done = openAddresses.pop()!;
+        // Text inside an inner address is text of the outer one too.
+        const outer = openAddresses[openAddresses.length - 1];
+        if (done.hasText && outer) outer.hasText = true;
+      }
+    },
+  );
   return g;
 }
 
-function findIn(el: HTMLElement, predicate: (e: HTMLElement) => boolean): HTMLElement | undefined {
-  for (const child of el.childNodes) {
-    if (child.nodeType !== 1) continue;
-    const c = child as HTMLElement;
-    if (predicate(c)) return c;
-    const deeper = findIn(c, predicate);
-    if (deeper) return deeper;
-  }
-  return undefined;
-}
+const isLink = (e: HtmlElement) => e.name === 'a' && e.getAttribute('href') !== undefined;
 
-function isAncestor(ancestor: HTMLElement, node: HTMLElement): boolean {
-  for (let n: HTMLElement | null = node.parentNode; n; n = n.parentNode) if (n === ancestor) return true;
-  return false;
-}
-
-/** The deepest element of the tree that spans `offset` of the source: the `<a>` that starts there. */
-function elementAt(node: HTMLElement, offset: number): HTMLElement {
-  for (const child of node.childNodes) {
-    if (child.nodeType === 1 && child.range[0] <= offset && offset < child.range[1]) return elementAt(child as HTMLElement, offset);
+/** The first address at or after document index `from` and no later than `to`, by binary search. */
+function firstAddressIn(addresses: AddressEntry[], from: number, to: number): AddressEntry | undefined {
+  let lo = 0;
+  let hi = addresses.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (addresses[mid]!.index < from) lo = mid + 1;
+    else hi = mid;
   }
-  return node;
+  const found = addresses[lo];
+  return found && found.index <= to ? found : undefined;
 }
 
 /**
@@ -149,11 +183,10 @@ function elementAt(node: HTMLElement, offset: number): HTMLElement {
  * page's `<base>` or URL; a link to the same post of this site in another form (http, trailing slash,
  * `index.html`) counts, so one post's pingbacks are never split.
  *
- * The tokenizer decides, not the tree: node-html-parser (kept for the extraction) disagrees with browsers
- * both ways. It takes the contents of `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`, the rest of the page
- * after `<plaintext>` and anchors swallowed by a bogus comment (`<? …>`, `<!x …>`, `</ …>`) for links, and
- * it reads `<!-->` as the start of a comment running to the next `-->`, losing the real links in between.
- * Returns where the link's start tag begins in the source (-1: none) and the base links resolve against;
+ * The tokenizer decides, as it does for the build: a tree library (node-html-parser, used here before)
+ * disagreed with browsers both ways, taking the contents of `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`,
+ * the rest of the page after `<plaintext>` and anchors swallowed by a bogus comment for links, and reading
+ * `<!-->` as the start of a comment running to the next `-->`. Returns where the link's start tag begins in the source (-1: none) and the base links resolve against;
  * a page with no link is refused before any tree is built.
  */
 function linkStart(input: VerifyInput): { at: number; base: string } {
@@ -181,14 +214,31 @@ function linkStart(input: VerifyInput): { at: number; base: string } {
   return { at: -1, base };
 }
 
-function excerptAround(link: HTMLElement): string {
-  let block: HTMLElement | null = link.parentNode;
-  while (block && !BLOCKS.has(block.tagName?.toLowerCase() ?? '')) block = block.parentNode;
-  const text = textOf(block ?? link);
-  const anchor = textOf(link);
-  const at = anchor ? text.indexOf(anchor) : -1;
+/**
+ * The text of the link's block (its nearest paragraph, list item, cell, section… ancestor), cut to the
+ * excerpt's length around the link. `anchor` is false when a cap left the link element out of the tree
+ * and `link` is the element its content went into.
+ */
+function excerptAround(link: HtmlElement, anchor: boolean): string {
+  let block: HtmlElement | null = anchor ? link.parent : link;
+  while (block && !BLOCKS.has(block.name)) block = block.parent;
+  const scope = block ?? link;
+  // Where the link's text starts is known from the walk: searching the text for it could find an
+  // earlier copy, and costs more than the walk.
+  const all: string[] = [];
+  let before = -1;
+  walk(scope, (node) => {
+    if (node.type === 'text') all.push(node.text);
+    else if (node === link && anchor) before = all.length;
+    else if (NOT_TEXT.has(node.name)) return false;
+    return true;
+  });
+  const text = plainText(all.join(''));
   if (text.length <= LIMITS.excerpt) return text;
-  const centre = at >= 0 ? at + anchor.length / 2 : 0;
+  const linkText = anchor ? textOf(link) : '';
+  let at = before >= 0 ? plainText(all.slice(0, before).join('')).length : -1;
+  if (at > 0 && text.charCodeAt(at) === 0x20) at++;
+  const centre = at >= 0 && linkText ? at + linkText.length / 2 : 0;
   let start = Math.max(0, Math.round(centre - LIMITS.excerpt / 2));
   let end = Math.min(text.length, start + LIMITS.excerpt - 2);
   start = Math.max(0, end - (LIMITS.excerpt - 2));
@@ -203,12 +253,12 @@ function excerptAround(link: HTMLElement): string {
   return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
 }
 
-function authorOf(g: Gathered, link: HTMLElement, base: string): PingbackAuthor | null {
+function authorOf(g: Gathered, link: HtmlElement, anchor: boolean, base: string): PingbackAuthor | null {
   const card = g.author ?? g.authorAnywhere;
   if (card) {
-    const nameEl = findIn(card, (e) => hasClass(e, 'p-name'));
+    const nameEl = findElement(card, (e) => e.hasClass('p-name'));
     const name = textOf(nameEl) || textOf(card);
-    const linkEl = card.rawTagName.toLowerCase() === 'a' ? card : (findIn(card, (e) => hasClass(e, 'u-url')) ?? findIn(card, (e) => e.rawTagName.toLowerCase() === 'a' && e.getAttribute('href') !== undefined));
+    const linkEl = card.name === 'a' ? card : (findElement(card, (e) => e.hasClass('u-url')) ?? findElement(card, isLink));
     const url = httpUrl(linkEl?.getAttribute('href'), base);
     if (name) return url ? { name, url } : { name };
   }
@@ -216,14 +266,17 @@ function authorOf(g: Gathered, link: HTMLElement, base: string): PingbackAuthor 
     const url = httpUrl(g.relAuthor.getAttribute('href'), base);
     return url ? { name: textOf(g.relAuthor), url } : { name: textOf(g.relAuthor) };
   }
-  // pingdjack's rule: the <address> nearest the link.
+  // pingdjack's rule: the <address> nearest the link. Going up from the link, the first ancestor that
+  // is an address or holds one with text decides: the first such address in document order, found by
+  // binary search over the addresses by their document-order index.
   if (g.addresses.length > 0) {
-    for (let node: HTMLElement | null = link.parentNode; node; node = node.parentNode) {
-      const address = node.rawTagName?.toLowerCase() === 'address' ? node : g.addresses.find((a) => isAncestor(node!, a));
-      if (address && textOf(address)) {
-        const a = findIn(address, (e) => e.rawTagName.toLowerCase() === 'a' && e.getAttribute('href') !== undefined);
+    for (let node: HtmlElement | null = anchor ? link.parent : link; node; node = node.parent) {
+      const place = g.order.get(node);
+      const found = place && firstAddressIn(g.addresses, place.index, place.last);
+      if (found?.hasText) {
+        const a = findElement(found.el, isLink);
         const url = httpUrl(a?.getAttribute('href'), base);
-        const name = textOf(a) || textOf(address);
+        const name = textOf(a) || textOf(found.el);
         return url ? { name, url } : { name };
       }
     }
@@ -234,7 +287,8 @@ function authorOf(g: Gathered, link: HTMLElement, base: string): PingbackAuthor 
 
 function publishedOf(g: Gathered): string | undefined {
   for (const value of [g.published, g.publishedAnywhere, g.metas.get('article:published_time')]) {
-    const time = value ? Date.parse(value.trim()) : Number.NaN;
+    const trimmed = value?.trim();
+    const time = trimmed && trimmed.length <= MAX_DATE ? Date.parse(trimmed) : Number.NaN;
     if (!Number.isNaN(time)) return new Date(time).toISOString();
   }
   return undefined;
@@ -245,25 +299,30 @@ function publishedOf(g: Gathered): string | undefined {
  * plain-text excerpt around the link, the author (h-card p-author, rel=author, the nearest `<address>`,
  * `<meta name=author>`, else the title, else the host), the published date and the language.
  * Returns null when the source does not link to the target.
+ *
+ * Every step costs time in proportion to the page's length, whatever its markup: the link check is one
+ * tokenizer pass, the tree is the bounded document (`html/bounded-document.ts`), and extraction is one
+ * walk of it that records each candidate with its place, then lookups.
  */
 export function verifySource(input: VerifyInput): SourceFacts | null {
   const { at, base } = linkStart(input);
   if (at < 0) return null;
-  const root = parse(input.html, { comment: false, blockTextElements: { script: true, style: true, noscript: true, textarea: true, title: true } });
-  const g = gather(root);
-  const link = elementAt(root, at);
+  const doc = parseBoundedDocument(input.html);
+  const g = gather(doc);
+  const found = elementAt(doc, at);
+  const anchor = found.start === at && found.name === 'a';
 
   const host = new URL(input.sourceUrl).host;
   const title = cap(textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
-  const author = authorOf(g, link, base) ?? { name: title || host };
+  const author = authorOf(g, found, anchor, base) ?? { name: title || host };
   const facts: SourceFacts = {
     title,
-    excerpt: cap(excerptAround(link), LIMITS.excerpt),
+    excerpt: cap(excerptAround(found, anchor), LIMITS.excerpt),
     author: { ...author, name: cap(author.name, LIMITS.author) },
   };
   const published = publishedOf(g);
   if (published) facts.published = published;
-  const lang = (g.html?.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
+  const lang = (doc.html.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
   if (LANG.test(lang)) facts.lang = lang;
   return facts;
 }

@@ -6,6 +6,19 @@ import type { PingbackStore } from './store.ts';
 export const SNAPSHOT_META = 'listing-snapshot';
 const FETCH_CONCURRENCY = 32;
 
+/**
+ * Bytes of records the snapshot keeps in memory between reads (about 40,000 typical pingbacks). Past it
+ * nothing is kept between reads: each read starts again from the snapshot saved in the store.
+ */
+export const SNAPSHOT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** About what a record costs in memory: its strings, and the objects around them. */
+function recordBytes(record: PingbackRecord): number {
+  let bytes = 400 + record.id.length + record.source.length + record.target.length + record.key.length;
+  bytes += (record.title?.length ?? 0) + (record.excerpt?.length ?? 0) + (record.author?.name.length ?? 0) + (record.author?.url?.length ?? 0);
+  return bytes;
+}
+
 interface SnapshotDocument {
   version: 1;
   /** [record id, version tag, record]. */
@@ -22,16 +35,24 @@ function isSnapshot(value: unknown): value is SnapshotDocument {
  * document, refreshed by comparing it with the store's version tags (one listing) and fetching only the
  * records whose tag changed. Reading back 10,000 pingbacks from Netlify Blobs then costs a listing and a
  * snapshot, not 10,000 reads, on every page of the read endpoint and on every build. Records stay the
- * truth: the snapshot is a cache, rebuilt from them when missing or unreadable.
+ * truth: the snapshot is a cache, rebuilt from them when missing or unreadable. What stays in memory
+ * between reads is bounded by `maxBytes`; the records the store no longer has are dropped on each refresh.
  */
 export class SnapshotListing {
   private readonly store: PingbackStore;
+  private readonly maxBytes: number;
   private entries: Map<string, { tag: string; record: PingbackRecord }> | null = null;
   private refreshing: Promise<PingbackRecord[]> | null = null;
   private refreshedAt = -Infinity;
 
-  constructor(store: PingbackStore) {
+  constructor(store: PingbackStore, maxBytes = SNAPSHOT_MAX_BYTES) {
     this.store = store;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Records kept in memory between reads. */
+  get size(): number {
+    return this.entries?.size ?? 0;
   }
 
   /**
@@ -84,6 +105,10 @@ export class SnapshotListing {
       await this.store.setMeta(SNAPSHOT_META, doc).catch(() => {});
     }
     this.refreshedAt = listedAt;
-    return [...entries.values()].map((e) => e.record);
+    const records = [...entries.values()].map((e) => e.record);
+    let bytes = 0;
+    for (const record of records) bytes += recordBytes(record);
+    if (bytes > this.maxBytes) this.entries = null;
+    return records;
   }
 }

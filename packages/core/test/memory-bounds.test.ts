@@ -1,0 +1,130 @@
+import { describe, expect, it, vi } from 'vitest';
+import { startServer } from '../../../test/support/http.ts';
+import { record } from '../../../test/support/store-contract.ts';
+import { TransportError } from '../src/errors.ts';
+import type { HttpResponse } from '../src/net/http-request.ts';
+import { KeyedLimiter, LimiterFullError } from '../src/net/limiter.ts';
+import { MemoryRateLimiter } from '../src/receive/rate-limit.ts';
+import { Receiver } from '../src/receive/receiver.ts';
+import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/receive/source-fetch.ts';
+import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
+import { SourceCache } from '../src/receive/source-cache.ts';
+import { MemoryStore } from '../src/store/memory-store.ts';
+import { SnapshotListing } from '../src/store/snapshot-listing.ts';
+
+const response = (bytes: number): HttpResponse => ({ status: 200, url: 'http://x/', headers: new Map(), body: new Uint8Array(bytes), truncated: false, redirects: 0 });
+const refused = () => Promise.reject(new TransportError('forbidden-address', 'http://10.0.0.1/', 'forbidden address'));
+
+describe('SourceCache', () => {
+  it('keeps at most maxEntries sources, refused ones included, and sweeps them once their window has passed', async () => {
+    const cache = new SourceCache({ ttlMs: 60_000, maxEntries: 100 });
+    for (let i = 0; i < 5000; i++) await cache.get(`http://10.0.0.1/${i}/${'x'.repeat(2000)}`, 0, refused).catch(() => {});
+    expect(cache.size).toBe(100);
+    await cache.get('http://10.0.0.1/later', 60_000, refused).catch(() => {});
+    expect(cache.size).toBe(1);
+  });
+
+  it('counts keys and bodies against maxBytes, dropping the oldest first', async () => {
+    const cache = new SourceCache({ maxBytes: 4 * 1024 * 1024 });
+    for (let i = 0; i < 20; i++) await cache.get(`http://s.example/${i}`, 0, async () => response(1024 * 1024));
+    expect(cache.heldBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(cache.size).toBe(3);
+    let fetched = 0;
+    await cache.get('http://s.example/19', 1, async () => (fetched++, response(1)));
+    expect(fetched).toBe(0); // the newest is still there
+  });
+
+  it('still fetches a source once for concurrent pings, and forgets "too busy" at once', async () => {
+    const cache = new SourceCache();
+    let fetches = 0;
+    const slow = () => new Promise<HttpResponse>((resolve) => setTimeout(() => (fetches++, resolve(response(10))), 10));
+    await Promise.all(Array.from({ length: 20 }, () => cache.get('http://s.example/a', 0, slow)));
+    expect(fetches).toBe(1);
+    await cache.get('http://s.example/b', 0, () => Promise.reject(new TransportError('busy', 'http://s.example/b', 'busy'))).catch(() => {});
+    expect(await cache.get('http://s.example/b', 1, async () => response(5))).toMatchObject({ status: 200 });
+  });
+});
+
+describe('MemoryRateLimiter', () => {
+  it('keeps at most maxKeys windows under a flood of distinct ids, and sweeps them when the window passes', async () => {
+    const limiter = new MemoryRateLimiter(10, 60_000, 1000);
+    for (let i = 0; i < 30_000; i++) expect(await limiter.allow('client', `198.18.${i >> 8}.${i & 255}`, i)).toBe(true);
+    expect(limiter.size).toBe(1000);
+    await limiter.allow('client', 'late', 30_000 + 60_000);
+    expect(limiter.size).toBe(1);
+  });
+
+  it('still limits each id exactly, long ids too, without one long id standing for another', async () => {
+    const limiter = new MemoryRateLimiter(3);
+    const long = (c: string) => `${'h'.repeat(10_000)}${c}.example`;
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await limiter.allow('source-host', long('a'), 1000 + i));
+    expect(answers).toEqual([true, true, true, false, false]);
+    expect(await limiter.allow('source-host', long('b'), 2000)).toBe(true);
+    expect(await limiter.allow('source-host', long('a'), 1000 + 60_000)).toBe(true);
+  });
+});
+
+describe('SnapshotListing', () => {
+  it('keeps records in memory between reads only up to maxBytes, and lists them all either way', async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 50; i++) await store.insert(record(`/posts/${i % 5}`, `https://s.example/${i}`));
+    const small = new SnapshotListing(store, 10_000);
+    expect(await small.list()).toHaveLength(50);
+    expect(small.size).toBe(0);
+    const roomy = new SnapshotListing(store);
+    expect(await roomy.list()).toHaveLength(50);
+    expect(roomy.size).toBe(50);
+    // Without the in-memory copy the next read starts from the snapshot saved in the store.
+    await store.insert(record('/posts/0', 'https://s.example/new'));
+    expect(await small.list()).toHaveLength(51);
+  });
+});
+
+describe('KeyedLimiter', () => {
+  it('lets at most maxWaiting tasks wait and refuses the next at once', async () => {
+    const limiter = new KeyedLimiter(1, 1, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const running = [limiter.run('', () => gate), limiter.run('', async () => 1), limiter.run('', async () => 2)];
+    expect(limiter.waiting).toBe(2);
+    await expect(limiter.run('', async () => 3)).rejects.toBeInstanceOf(LimiterFullError);
+    release();
+    await Promise.all(running);
+    expect(limiter.waiting).toBe(0);
+    expect(await limiter.run('', async () => 4)).toBe(4);
+  });
+});
+
+describe('the receiver under more pings than its source queue holds', () => {
+  it(`answers the pings past ${SOURCE_CONCURRENCY} fetching and ${SOURCE_QUEUE} waiting with fault 50 at once, and the rest in turn`, async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sources = await startServer(async (req, res) => {
+      await gate;
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<a href="https://blog.example/posts/a/">x</a><!-- ${req.url} -->`);
+    });
+    const receiver = new Receiver({ site: 'https://blog.example/', store: new MemoryStore(), pages: ['/posts/a'], rateLimit: 0, allowPrivateNetwork: true });
+    try {
+      const total = SOURCE_CONCURRENCY + SOURCE_QUEUE + 10;
+      const early: number[] = [];
+      const answers = Array.from({ length: total }, async (_, i) => {
+        const body = writeMethodCall('pingback.ping', [`${sources.url}/s${i}`, 'https://blog.example/posts/a/']);
+        const reply = parseMethodResponse(new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()));
+        if (reply.kind === 'fault') early.push(reply.faultCode);
+        return reply;
+      });
+      // The overflow is answered while every fetch is still held at the source.
+      await vi.waitFor(() => expect(early).toHaveLength(10), { timeout: 20_000 });
+      expect(early).toEqual(Array(10).fill(50));
+      release();
+      const replies = await Promise.all(answers);
+      expect(replies.filter((r) => r.kind === 'result')).toHaveLength(SOURCE_CONCURRENCY + SOURCE_QUEUE);
+      expect(replies.filter((r) => r.kind === 'fault')).toEqual(Array(10).fill({ kind: 'fault', faultCode: 50, faultString: 'The source could not be fetched right now; try again later.' }));
+    } finally {
+      release();
+      await receiver.close();
+      await sources.close();
+    }
+  }, 60_000);
+});
