@@ -45,7 +45,7 @@ export type { TargetFilter } from './site/links.ts';
 export { selectTargets } from './site/links.ts';
 export { decodeText, isTextualType, parseContentType } from './net/media-type.ts';
 
-export { canonicalKey, canonicalKeyOfPath } from './site/canonical.ts';
+export { canonicalHost, canonicalKey, canonicalKeyOfPath, canonicalSource } from './site/canonical.ts';
 export type { HostPattern } from './site/host-pattern.ts';
 export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts';
 export type { Manifest, ManifestPost } from './site/manifest.ts';
