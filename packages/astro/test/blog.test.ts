@@ -90,14 +90,16 @@ describe('a real astro build of a blog with the integration', () => {
     const items = html.match(/<li class="pingback h-cite"/g) ?? [];
     expect(items).toHaveLength(2);
     expect(html).toContain('<span class="pingback-count" data-count="2">2</span>');
-    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc">One &lt;em&gt;reply&lt;/em&gt;</a>');
-    expect(html).toContain('<span class="p-name">Bob</span>');
+    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(html).toContain('<span class="p-name"><bdi>Bob</bdi></span>');
+    expect(html).toContain('<p class="words"><span class="pingback-count" data-count="2">2 pingbacks</span> · <span class="pingback-count" data-count="2">2 replies</span></p>');
     expect(html).not.toContain('javascript:');
     expect(html).not.toContain('three.example');
     expect(html).not.toContain('four.example');
     const older = await page('dist-main', 'posts/older');
     expect(older).toContain('<p class="pingbacks__empty">No pingbacks yet.</p>');
     expect(older).toContain('data-count="0"');
+    expect(older).toContain('<span class="pingback-count" data-count="0">0 pingbacks</span>');
   });
 
   it('exposes the same pingbacks as a content collection', async () => {

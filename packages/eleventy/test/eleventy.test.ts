@@ -80,19 +80,29 @@ describe('a real Eleventy build of a blog with the plugin', () => {
   });
 
   it('renders the shortcode and filters in Nunjucks, Liquid, JavaScript and WebC, counts equal to the lists', async () => {
+    // What the shortcode (or the pingbacksHtml filter) printed itself, apart from the fixture's own loop.
+    const section = (html: string) => {
+      const found = html.match(/<section class="pingbacks"[^]*?<\/section>/g) ?? [];
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
     const webc = await read('_site-main', 'posts/webc-post');
-    expect(webc).toContain('<p class="count">1 pingbacks</p>');
+    expect(webc).toContain('<p class="count">1 pingback</p>');
     expect(webc).toContain('<ul class="titles"><li>A &lt;b&gt;WebC&lt;/b&gt; reply</li></ul>');
-    expect(webc.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(section(webc).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(section(webc)).toContain('rel="nofollow ugc"><bdi>A &lt;b&gt;WebC&lt;/b&gt; reply</bdi></a>');
     const hello = await read('_site-main', 'posts/hello');
-    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
-    expect(hello).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
-    expect(hello).toContain('One &lt;em&gt;reply&lt;/em&gt;');
-    expect(hello).toContain('<p class="count">2 pingbacks</p>');
+    const list = section(hello);
+    expect(list.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(list).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
+    expect(list).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(list).toContain('<span class="pingback__author p-author h-card"><a class="p-name u-url" href="https://ann.example/" rel="nofollow ugc"><bdi>Ann Author</bdi></a></span>');
+    expect(hello).not.toContain('<em>reply');
+    expect(hello).toContain('<p class="count">2 pingbacks</p><p class="count-html"><span class="pingback-count" data-count="2">2 replies</span></p>');
     expect(hello).toContain('<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li></ul>');
     const older = await read('_site-main', 'posts/older');
-    expect(older).toContain('<p class="count">1 pingbacks</p>');
-    expect(older.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(older).toContain('<p class="count">1 pingback</p>');
+    expect(section(older).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
     const js = await read('_site-main', 'posts/js-post');
     expect(js).toContain('<p class="count">0 pingbacks</p>');
     expect(js).toContain('<section class="pingbacks" id="pingbacks"><p class="pingbacks__empty">No pingbacks yet.</p></section>');
