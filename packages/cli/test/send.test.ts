@@ -58,8 +58,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const send = async (args: string[]) => {
-  const out = await runCli(['send', ...args], dir);
+// The site is on loopback, so every run that should send says so (--allow-private-network).
+const send = async (args: string[], allow = true) => {
+  const out = await runCli(['send', ...args, ...(allow ? ['--allow-private-network'] : [])], dir);
   return { ...out, rows: args.includes('--json') && out.stdout.trim().startsWith('[') ? (JSON.parse(out.stdout) as Row[]) : [] };
 };
 const byTarget = (rows: Row[]) => Object.fromEntries(rows.map((r) => [new URL(r.target).pathname, r.status]));
@@ -71,6 +72,22 @@ describe('pingback send', () => {
     expect(out.rows.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(out.rows[0]!.message).toBe('dry run: not checked, not sent');
     expect(other.calls).toBe(0);
+  });
+
+  it('a site that is not public sends nothing and tells no directory, says so in one line, and keeps no ledger', async () => {
+    const out = await send([], false);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^pings \(pingback send\): nothing sent and no directory told, because the site is not public \(127\.0\.0\.1 is not a public address\); 3 links left for a run on the public site \(allowPrivateNetwork \/ --allow-private-network sends anyway, for local tests\)\n$/);
+    const json = await send(['--json'], false);
+    expect(json.rows.map((r) => [r.status, r.message])).toEqual(Array(3).fill(['skipped', 'not sent: the site is not public (127.0.0.1 is not a public address)']));
+    expect(json.stderr).toMatch(/nothing sent and no directory told/);
+    // Nor a reserved name, whatever the manifest says.
+    const named = await send(['--site', 'http://blog.localhost:4321/', '--json'], false);
+    expect(new Set(named.rows.map((r) => r.message))).toEqual(new Set(['not sent: the site is not public (blog.localhost is a local or reserved name (.localhost))']));
+    expect(other.calls).toBe(0);
+    expect(site.requests).toHaveLength(0);
+    expect(directory.calls).toHaveLength(0);
+    await expect(readFile(join(dir, '.pingback/ledger.json'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('pings what is live, queues what is not, tells the directory, and writes the ledger', async () => {

@@ -138,7 +138,7 @@ describe('only a full build writes the manifest and sends', () => {
   const sendEnv = () => ({
     PINGBACK_SITE: `${site.url}/`,
     PINGBACK_TARGET: target.url,
-    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ send: 'build', dryRun: false, skipHosts: ['papers.example'] }),
+    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ send: 'build', dryRun: false, skipHosts: ['papers.example'], allowPrivateNetwork: true }),
   });
 
   it.each([

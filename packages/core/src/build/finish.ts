@@ -82,9 +82,10 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   }
   try {
     const ledger = await FileLedger.open(resolve(root, options.ledger));
-    const report = await sendOutbox(manifest, { ledger, notifyEdits: options.notifyEdits, site: options.site.href });
+    const report = await sendOutbox(manifest, { ledger, notifyEdits: options.notifyEdits, site: options.site.href, allowPrivateNetwork: options.allowPrivateNetwork });
     logger.info(summary.sent(report, 'build'));
-    logger.info(summary.directories(report));
+    // A site that is not public sends nothing and says so in that one line.
+    if (report.notPublic === undefined) logger.info(summary.directories(report));
     if (options.verbose) for (const row of report.rows) logger.info(`  ${row.status} ${row.source} → ${row.target}: ${row.message}`);
     return { manifest, manifestPath, report };
   } catch (error) {

@@ -62,6 +62,11 @@ export interface IntegrationOptions {
   netlify?: boolean;
   /** Log details, not just the summary lines. */
   verbose?: boolean;
+  /**
+   * Send at build time even when the site's URL is not public (loopback, private, `localhost`, `*.test`,
+   * `*.example`, …). Default false: a local build pings no one and tells no directory. For tests only.
+   */
+  allowPrivateNetwork?: boolean;
 }
 
 export const INTEGRATION_DEFAULTS = {
@@ -83,7 +88,7 @@ export const INTEGRATION_DEFAULTS = {
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
   'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
-  'netlify', 'verbose',
+  'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
 export interface ResolvedIntegrationOptions {
@@ -113,6 +118,7 @@ export interface ResolvedIntegrationOptions {
   cacheDir: string;
   netlify: boolean;
   verbose: boolean;
+  allowPrivateNetwork: boolean;
 }
 
 export interface ResolveContext {
@@ -235,5 +241,6 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     cacheDir: file('cacheDir', options.cacheDir, INTEGRATION_DEFAULTS.cacheDir),
     netlify: bool('netlify', options.netlify, context.onNetlify),
     verbose: bool('verbose', options.verbose, false),
+    allowPrivateNetwork: bool('allowPrivateNetwork', options.allowPrivateNetwork, false),
   };
 }
