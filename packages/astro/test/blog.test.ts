@@ -193,6 +193,17 @@ describe('options', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(message);
   }, 60_000);
 
+  it('warns, naming the option and some of the site\'s pages, when `posts` matches none of them', async () => {
+    built.push('dist-no-posts');
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'] }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines).toContain(
+      "`posts` ([\"/articles/**\"]) matched none of the site's 8 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/older/, /posts/quiet/, /posts/secret/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+    );
+    // The default matches, and says nothing.
+    expect((await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts' })).lines.join('\n')).not.toMatch(/matched none/);
+  }, 60_000);
+
   it('asks for `site` when it is missing', async () => {
     const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_NO_SITE: '1' });
     expect(result.code).not.toBe(0);

@@ -117,6 +117,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
         dryRunByDefault: isTestRun(process.env),
         onNetlify: process.env.NETLIFY === 'true',
         adapterKeys: ['site', 'postTags', 'dataKey'],
+        postsOption: `\`posts\` (${typeof postRule === 'function' ? 'a function' : JSON.stringify(typeof postRule === 'string' ? [postRule] : postRule)}${posts === undefined ? ', the default' : ''}) with \`postTags\` (${JSON.stringify(tags)})`,
       },
     );
   } catch (error) {

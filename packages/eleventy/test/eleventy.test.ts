@@ -212,6 +212,14 @@ describe('options', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(message);
   }, 60_000);
 
+  it('warns, naming the options and some of the site\'s pages, when `posts` and `postTags` match none of them', async () => {
+    const result = await build('_site-no-posts', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'], postTags: [] }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines.join('\n')).toContain(
+      "`posts` ([\"/articles/**\"]) with `postTags` ([]) matched none of the site's 9 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/hidden/, /posts/js-post/, /posts/older/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+    );
+  }, 60_000);
+
   it('asks for the site URL', async () => {
     const result = await build('_site-bad', { PINGBACK_SITE: '' });
     expect(result.code).not.toBe(0);

@@ -94,6 +94,8 @@ const KNOWN = [
 export interface ResolvedIntegrationOptions {
   site: URL;
   isPost: (page: PageInfo) => boolean;
+  /** What decides which pages are posts, as the user wrote it: for the warning when it matches no page. */
+  postsOption: string;
   scan: PageScanSettings;
   advertise: Advertise;
   hosts: string[];
@@ -132,6 +134,8 @@ export interface ResolveContext {
   onNetlify: boolean;
   /** The adapter's own extra option names, accepted and ignored here. */
   adapterKeys?: readonly string[];
+  /** How the adapter names what makes a page a post, when it is more than `posts` (Eleventy's tags). */
+  postsOption?: string;
 }
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -185,6 +189,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
 
   let isPost: (page: PageInfo) => boolean;
   const posts = options.posts ?? INTEGRATION_DEFAULTS.posts;
+  const postsOption =
+    context.postsOption ?? `\`posts\` (${typeof posts === 'function' ? 'a function' : JSON.stringify(typeof posts === 'string' ? [posts] : posts)}${options.posts === undefined ? ', the default' : ''})`;
   if (typeof posts === 'function') isPost = posts;
   else {
     const patterns = stringList('posts', typeof posts === 'string' ? [posts] : posts, []);
@@ -217,6 +223,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   return {
     site,
     isPost,
+    postsOption,
     scan,
     advertise: oneOf('advertise', options.advertise, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise),
     hosts,
