@@ -151,6 +151,23 @@ describe('failures inside the receiver', () => {
   });
 });
 
+describe('a repeat ping', () => {
+  it('is answered 48 from the store before the source is fetched again, on any instance', async () => {
+    const store = new MemoryStore();
+    const fetches = () => allowed.requests.filter((r) => r.path === '/ok').length;
+    const before = fetches();
+    expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toMatchObject({ kind: 'result' });
+    expect(fetches() - before).toBe(1);
+    // Fresh receivers share nothing but the store (another Function instance, a restarted serve): no
+    // source cache can answer for them.
+    for (let i = 0; i < 3; i++) {
+      expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toEqual({ kind: 'fault', faultCode: 48, faultString: 'The pingback has already been registered.' });
+    }
+    expect(fetches() - before).toBe(1);
+    expect(store.records.size).toBe(1);
+  });
+});
+
 describe('receiver options', () => {
   it.each([
     [{ moderation: 'sometimes' }, /option `moderation` must be "auto" or "manual"/],
