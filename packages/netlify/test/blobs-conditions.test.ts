@@ -91,9 +91,9 @@ describe('the Blobs store sends If-None-Match: * on every insert and create', ()
   it('createMeta: first and second call alike; setMeta does not', async () => {
     const store = openStore();
     for (const expected of [true, false]) {
-      const { result, requests } = await requestsOf(() => store.createMeta('deploy-token.x', { at: 1 }));
+      const { result, requests } = await requestsOf(() => store.createMeta('rebuild-slot.x', { at: 1 }));
       expect(result).toBe(expected);
-      expect(writes(requests).map((w) => [w.key, w.headers['if-none-match']])).toEqual([['meta/deploy-token.x', '*']]);
+      expect(writes(requests).map((w) => [w.key, w.headers['if-none-match']])).toEqual([['meta/rebuild-slot.x', '*']]);
     }
     const { requests } = await requestsOf(() => store.setMeta('blocklist', ['spam.example']));
     expect(writes(requests).map((w) => [w.key, w.headers['if-none-match']])).toEqual([['meta/blocklist', undefined]]);
