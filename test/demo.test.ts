@@ -68,6 +68,8 @@ describe('the two-blog demo', () => {
       const page = await browser.newPage();
       await page.goto(`${astroUrl}posts/hello-pingbacks/`);
       await expect(page.locator('.pingback-count').innerText()).resolves.toBe('1 pingback');
+      // The date, a separator and the count, each apart from the next.
+      await expect(page.locator('p:has(> .pingback-count)').innerText()).resolves.toMatch(/ \d{4} · 1 pingback$/);
       const item = page.locator('.pingbacks__list .pingback');
       await expect(item.count()).resolves.toBe(1);
       const text = await item.innerText();
@@ -77,6 +79,7 @@ describe('the two-blog demo', () => {
       await expect(page.locator('.pingbacks__list a.pingback__source').getAttribute('rel')).resolves.toBe('nofollow ugc');
       await page.goto(`${eleventyUrl}posts/plain-html-wins/`);
       await expect(page.locator('.pingback-count').innerText()).resolves.toBe('1 pingback');
+      await expect(page.locator('p:has(> .pingback-count)').innerText()).resolves.toMatch(/ \d{4} · 1 pingback$/);
       await expect(page.locator('.pingbacks__list .pingback').innerText()).resolves.toContain('Islands and links');
     } finally {
       await browser.close();

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from './support/http.ts';
@@ -35,6 +35,29 @@ describe('packed packages, installed outside the workspace', () => {
       expect(list.filter((f) => /\.test\.|\/src\/|tsbuildinfo/.test(f))).toEqual([]);
     }
     expect(files(tarballs['@pingback/cli']!)).toContain('package/bin/pingback.js');
+  });
+
+  it('ship no source map that points at a file the tarball lacks', () => {
+    // Vite follows a package's maps and warns on every build when their sources aren't there.
+    for (const [name, tarball] of Object.entries(tarballs)) {
+      const unpacked = mkdtempSync(join(dir, 'unpacked-'));
+      execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+      const shipped = new Set(files(tarball));
+      const missing: string[] = [];
+      for (const file of files(tarball)) {
+        const text = readFileSync(join(unpacked, file), 'utf8');
+        const at = (ref: string) => posix.normalize(posix.join(posix.dirname(file), ref));
+        if (/\.(js|mjs|cjs|d\.ts)$/.test(file)) {
+          const ref = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+          if (ref && !ref.startsWith('data:') && !shipped.has(at(ref))) missing.push(`${file} → ${ref}`);
+        }
+        if (file.endsWith('.map')) {
+          const map = JSON.parse(text) as { sourceRoot?: string; sources?: string[] };
+          for (const source of map.sources ?? []) if (!shipped.has(at(posix.join(map.sourceRoot ?? '', source)))) missing.push(`${file} → ${source}`);
+        }
+      }
+      expect(missing, name).toEqual([]);
+    }
   });
 
   it('pin the workspace dependencies to real versions', () => {
@@ -104,8 +127,9 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     const astroRange = pkg.dependencies.astro;
     installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange });
     const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
-    const { stdout } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
     expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
+    expect(`${stdout}${stderr}`).not.toMatch(/sourcemap/i);
     expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc">');
   }, 300_000);
 });

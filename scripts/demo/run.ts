@@ -175,7 +175,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const sent = new Map<string, BlogReport['sent']>();
     let newPings = 0;
     for (const blog of sites) {
-      const result = await run([CLI, 'send', '--json'], blog.dir, env);
+      // Both blogs live on loopback, which a real site never is: without the flag, send sends nothing.
+      const result = await run([CLI, 'send', '--json', '--allow-private-network'], blog.dir, env);
       if (result.code !== 0) throw new Error(`pingback send for the ${blog.name} failed:\n${result.out}`);
       const rows = JSON.parse(result.out.slice(result.out.indexOf('['))) as { status: string; source: string; target: string; message: string }[];
       const tally = { registered: 0, queued: 0, skipped: 0, other: 0 };

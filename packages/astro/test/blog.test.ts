@@ -90,14 +90,16 @@ describe('a real astro build of a blog with the integration', () => {
     const items = html.match(/<li class="pingback h-cite"/g) ?? [];
     expect(items).toHaveLength(2);
     expect(html).toContain('<span class="pingback-count" data-count="2">2</span>');
-    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc">One &lt;em&gt;reply&lt;/em&gt;</a>');
-    expect(html).toContain('<span class="p-name">Bob</span>');
+    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(html).toContain('<span class="p-name"><bdi>Bob</bdi></span>');
+    expect(html).toContain('<p class="words"><span class="pingback-count" data-count="2">2 pingbacks</span> · <span class="pingback-count" data-count="2">2 replies</span></p>');
     expect(html).not.toContain('javascript:');
     expect(html).not.toContain('three.example');
     expect(html).not.toContain('four.example');
     const older = await page('dist-main', 'posts/older');
     expect(older).toContain('<p class="pingbacks__empty">No pingbacks yet.</p>');
     expect(older).toContain('data-count="0"');
+    expect(older).toContain('<span class="pingback-count" data-count="0">0 pingbacks</span>');
   });
 
   it('exposes the same pingbacks as a content collection', async () => {
@@ -189,6 +191,17 @@ describe('options', () => {
     const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
     expect(result.code).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).toMatch(message);
+  }, 60_000);
+
+  it('warns, naming the option and some of the site\'s pages, when `posts` matches none of them', async () => {
+    built.push('dist-no-posts');
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'] }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines).toContain(
+      "`posts` ([\"/articles/**\"]) matched none of the site's 8 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/older/, /posts/quiet/, /posts/secret/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+    );
+    // The default matches, and says nothing.
+    expect((await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts' })).lines.join('\n')).not.toMatch(/matched none/);
   }, 60_000);
 
   it('asks for `site` when it is missing', async () => {

@@ -36,6 +36,19 @@ const build = (extra: Record<string, string> = {}) =>
 const pinged = () => target.pings.map(([source, t]) => `${new URL(source).pathname} → ${new URL(t).pathname}`).sort();
 
 describe('send mode "build": pings leave at the end of the build, only for live posts', () => {
+  it('a site that is not public (here, on loopback) pings no one and tells no directory, and says so in one line', async () => {
+    const result = await build({ PINGBACK_PRIVATE_SITE: 'refuse' });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.lines.filter((l) => /^(pings|directories)/.test(l));
+    expect(lines).toEqual([
+      'pings (build): nothing sent and no directory told, because the site is not public (127.0.0.1 is not a public address); 5 links left for a run on the public site (allowPrivateNetwork / --allow-private-network sends anyway, for local tests)',
+    ]);
+    expect(target.pings).toHaveLength(0);
+    expect(site.requests).toHaveLength(0);
+    expect(directory.calls).toHaveLength(0);
+    await expect(readFile(join(FIXTURE, '.pingback/ledger.json'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 120_000);
+
   it('pings the external links of live posts, skips own pages, home pages and mail (C20), nothing from drafts or noindex (C22), queues what is not live', async () => {
     const result = await build();
     expect(result.code, result.stderr).toBe(0);

@@ -16,13 +16,20 @@ describe('address policy (R19)', () => {
     'http://[64:ff9b::a9fe:a9fe]/', 'http://[64:ff9b:1::a00:1]/', 'http://[2002:7f00:1::1]/', 'http://[2002:c0a8:101::]/',
     'http://[fe80::1]/', 'http://[febf::1]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[ff02::1]/',
     'http://[2001:db8::1]/', 'http://[2001::1]/', 'http://[100::1]/', 'http://[fec0::1]/',
+    // IPv4-translated (::ffff:0:0:0/96) and local-use NAT64 (64:ff9b:1::/48) are refused whatever they carry,
+    // public addresses included, and in every spelling of the prefix.
+    'http://[::ffff:0:808:808]/', 'http://[::ffff:0:8.8.8.8]/', 'http://[0:0:0:0:ffff:0:7f00:1]/', 'http://[::ffff:0:0:0]/',
+    'http://[64:ff9b:1::808:808]/', 'http://[64:ff9b:1::8.8.8.8]/', 'http://[64:ff9b:1:ffff:ffff:ffff:ffff:ffff]/', 'http://[64:ff9b:1::]/',
   ])('refuses %s', (url) => {
     const literal = literalOf(url);
     expect(literal).not.toBe(null);
     expect(isForbiddenAddress(literal!)).toBe(true);
   });
 
-  it.each(['http://93.184.216.34/', 'http://8.8.8.8/', 'http://1.1.1.1/', 'http://172.32.0.1/', 'http://100.128.0.1/', 'http://[2606:4700:4700::1111]/', 'http://[2a00:1450:4001::200e]/', 'http://[::ffff:8.8.8.8]/', 'http://[2002:808:808::]/'])(
+  it.each(['http://93.184.216.34/', 'http://8.8.8.8/', 'http://1.1.1.1/', 'http://172.32.0.1/', 'http://100.128.0.1/', 'http://[2606:4700:4700::1111]/', 'http://[2a00:1450:4001::200e]/', 'http://[::ffff:8.8.8.8]/', 'http://[2002:808:808::]/',
+    // The neighbours of the newly refused ranges stay open: well-known NAT64 of a public address, and the
+    // prefixes just outside 64:ff9b:1::/48 and ::ffff:0:0:0/96.
+    'http://[64:ff9b::808:808]/', 'http://[64:ff9b:2::1]/', 'http://[64:ff9b:0:1::1]/'])(
     'allows the public address %s',
     (url) => {
       expect(isForbiddenAddress(literalOf(url)!)).toBe(false);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { startServer } from '../../../test/support/http.ts';
-import { canonicalKey } from '../src/site/canonical.ts';
+import { canonicalKey, canonicalSource } from '../src/site/canonical.ts';
 import { discoverEndpoint } from '../src/pingback/discover.ts';
 import { FaultCode, PingbackFault } from '../src/faults.ts';
 import { verifySource } from '../src/receive/verify.ts';
@@ -465,6 +465,51 @@ describe('canonicalKey', () => {
         ];
         for (const form of forms) expect(canonicalKey(form), form).toBe(key);
         expect(key).toBe(path === '' ? '/' : `/${new URL(`https://x.example/${path}`).pathname.slice(1)}`);
+      }),
+      { numRuns: RUNS.canonical },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// canonicalSource
+
+describe('canonicalSource', () => {
+  const query = fc.array(
+    fc.oneof(
+      fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), fc.string({ unit: 'binary', maxLength: 6 })).map(([k, v]) => `${k}=${encodeURIComponent(v)}`),
+      fc.constantFrom('utm_source=feed', 'UTM_MEDIUM=rss', 'fbclid=x', '', 'p=%7e', 'q=%2f', 'flag'),
+    ),
+    { maxLength: 5 },
+  );
+
+  it('is idempotent, and never throws for what the URL parser accepts', () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.string({ unit: 'binary', maxLength: 12 }), (url, extra) => {
+        for (const value of [url, `${url}${extra}`]) {
+          if (!URL.canParse(value)) continue;
+          const once = canonicalSource(value);
+          expect(canonicalSource(once), `${value} → ${once}`).toBe(once);
+        }
+      }),
+      { numRuns: RUNS.canonical },
+    );
+  });
+
+  it('is the same for every spelling of one page, and keeps its other parameters', () => {
+    fc.assert(
+      fc.property(host, fc.array(segment, { maxLength: 3 }), query, fc.webFragments(), (h, segments, pairs, fragment) => {
+        const path = `/${segments.join('/')}`;
+        const kept = pairs.filter((p) => p !== '' && !/^(utm_|fbclid=)/i.test(p)).join('&');
+        const identity = canonicalSource(`https://${h}${path}${kept ? `?${kept}` : ''}`);
+        const dotted = /^[\d.]+$|^\[/.test(h) ? h : `${h}.`;
+        const forms = [
+          `https://${h.toUpperCase()}:443${path}?${pairs.join('&')}#${fragment}`,
+          `https://${dotted}${path}?${[...pairs, 'utm_campaign=x'].join('&')}`,
+          `https://${h}${path.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}${kept ? `?${kept}` : '?'}`,
+        ];
+        for (const form of forms) expect(canonicalSource(form), form).toBe(identity);
+        expect(new URL(identity).search.slice(1).split('&').filter(Boolean)).toHaveLength(kept ? kept.split('&').length : 0);
       }),
       { numRuns: RUNS.canonical },
     );

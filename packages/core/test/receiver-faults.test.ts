@@ -4,11 +4,10 @@ import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, startServer } from '../../../test/support/http.ts';
-import { FaultCode } from '../src/faults.ts';
 import { StoreRateLimiter } from '../src/receive/rate-limit.ts';
 import type { ReceiverOptions } from '../src/receive/receiver-options.ts';
 import { RECEIVER_DEFAULTS } from '../src/receive/receiver-options.ts';
-import { MESSAGES, Receiver } from '../src/receive/receiver.ts';
+import { Receiver } from '../src/receive/receiver.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import type { PingbackRecord } from '../src/store/record.ts';
 import { isRecord } from '../src/store/record.ts';
@@ -19,7 +18,8 @@ import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
 const SITE = 'https://blog.example/';
 const TARGET = `${SITE}posts/a/`;
 const TIMEOUT_MS = 200;
-const STORE_DOWN = { kind: 'fault', faultCode: FaultCode.UPSTREAM_ERROR, faultString: MESSAGES.storeDown };
+// The wire's own values, not the implementation's constants: renumbering or rewording them must fail here.
+const STORE_DOWN = { kind: 'fault', faultCode: 50, faultString: 'The pingback could not be stored right now; try again later.' };
 
 /** Every store call a ping (or getPingbacks) makes, told apart by method and meta document. */
 type Point = 'blocklist' | 'rate-read' | 'rate-write' | 'get' | 'insert' | 'list';
@@ -203,7 +203,7 @@ describe('a store that fails during pingback.ping', () => {
 
     // The sender retries later, against the same store, now healthy.
     const again = await ping(receiver(healthy, errors));
-    if (landed) expect(again).toEqual({ kind: 'fault', faultCode: FaultCode.ALREADY_REGISTERED, faultString: MESSAGES.alreadyRegistered });
+    if (landed) expect(again).toEqual({ kind: 'fault', faultCode: 48, faultString: 'The pingback has already been registered.' });
     else expect(again).toEqual({ kind: 'result', value: `Pingback from ${sourceUrl} to ${TARGET} registered. Keep the web talking!` });
     expect(errors).toHaveLength(1);
     const after = await healthy.list();

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, startServer } from '../../../test/support/http.ts';
 import { record } from '../../../test/support/store-contract.ts';
-import { FaultCode } from '../src/faults.ts';
 import type { ReceiverOptions } from '../src/receive/receiver-options.ts';
 import { Receiver } from '../src/receive/receiver.ts';
 import type { PingbackStore } from '../src/store/store.ts';
@@ -111,7 +110,7 @@ describe('failures inside the receiver', () => {
     for (const method of ['get', 'insert'] as const) {
       const store = failing(method);
       const reply = await ping(receiver({ store }), `${allowed.url}/ok`);
-      expect(reply).toEqual({ kind: 'fault', faultCode: FaultCode.UPSTREAM_ERROR, faultString: 'The pingback could not be stored right now; try again later.' });
+      expect(reply).toEqual({ kind: 'fault', faultCode: 50, faultString: 'The pingback could not be stored right now; try again later.' });
       expect((store as MemoryStore).records.size).toBe(0);
     }
   });
@@ -149,6 +148,23 @@ describe('failures inside the receiver', () => {
     const request = new Request(`${SITE}xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.extensions.getPingbacks', [`${SITE}posts/a`]) });
     const reply = parseMethodResponse(new Uint8Array(await (await receiver({ store }).handle(request)).arrayBuffer()));
     expect(reply).toEqual({ kind: 'result', value: ['https://one.example/'] });
+  });
+});
+
+describe('a repeat ping', () => {
+  it('is answered 48 from the store before the source is fetched again, on any instance', async () => {
+    const store = new MemoryStore();
+    const fetches = () => allowed.requests.filter((r) => r.path === '/ok').length;
+    const before = fetches();
+    expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toMatchObject({ kind: 'result' });
+    expect(fetches() - before).toBe(1);
+    // Fresh receivers share nothing but the store (another Function instance, a restarted serve): no
+    // source cache can answer for them.
+    for (let i = 0; i < 3; i++) {
+      expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toEqual({ kind: 'fault', faultCode: 48, faultString: 'The pingback has already been registered.' });
+    }
+    expect(fetches() - before).toBe(1);
+    expect(store.records.size).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, RenderOptions, ResolvedIntegrationOptions } from '@pingback/core';
+import type { CountWords, EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, RenderOptions, ResolvedIntegrationOptions } from '@pingback/core';
 import {
   PingbackOptionError,
   canonicalKey,
@@ -7,8 +7,10 @@ import {
   isRoutePattern,
   matchesAny,
   passSettings,
+  pingbackCountText,
   processPage,
   readForBuild,
+  renderPingbackCountHtml,
   renderPingbacksHtml,
   resolveIntegrationOptions,
   summary,
@@ -115,6 +117,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
         dryRunByDefault: isTestRun(process.env),
         onNetlify: process.env.NETLIFY === 'true',
         adapterKeys: ['site', 'postTags', 'dataKey'],
+        postsOption: `\`posts\` (${typeof postRule === 'function' ? 'a function' : JSON.stringify(typeof postRule === 'string' ? [postRule] : postRule)}${posts === undefined ? ', the default' : ''}) with \`postTags\` (${JSON.stringify(tags)})`,
       },
     );
   } catch (error) {
@@ -173,6 +176,13 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   const pingbacksFor = (url: unknown): PublicPingback[] => data.byKey[keyOf(url)] ?? [];
   eleventyConfig.addFilter('pingbacksFor', (url) => pingbacksFor(url));
   eleventyConfig.addFilter('pingbackCount', (url) => pingbacksFor(url).length);
+  // The count in words ("1 pingback", "2 pingbacks") of a post's URL, or of a number (`pingbackData.count`).
+  const countOf = (value: unknown) => (typeof value === 'number' ? value : pingbacksFor(value).length);
+  const wordsOf = (words: unknown) => (words && typeof words === 'object' ? { words: words as CountWords } : {});
+  eleventyConfig.addFilter('pingbackCountText', (value, words, locale) => pingbackCountText(countOf(value), { ...wordsOf(words), ...(typeof locale === 'string' ? { locale } : {}) }));
+  eleventyConfig.addFilter('pingbackCountHtml', (value, words, locale) =>
+    renderPingbackCountHtml(countOf(value), { label: words && typeof words === 'object' ? (words as CountWords) : true, ...(typeof locale === 'string' ? { locale } : {}) }),
+  );
   eleventyConfig.addFilter('pingbacksHtml', (url, options) => renderPingbacksHtml(pingbacksFor(url), (options ?? {}) as RenderOptions));
   eleventyConfig.addShortcode('pingbacks', (url, options) => renderPingbacksHtml(pingbacksFor(url), (options ?? {}) as RenderOptions));
 

@@ -1,11 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Manifest } from '@pingback/core';
-import { FileStore, parseMethodResponse, resolveIntegrationOptions, writeMethodCall } from '@pingback/core';
-import { functionSettings, renderFunction } from '@pingback/netlify';
+import { FileStore, parseMethodResponse, writeMethodCall } from '@pingback/core';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import type { TargetSite } from '../../../test/support/pingback-target.ts';
@@ -80,19 +80,29 @@ describe('a real Eleventy build of a blog with the plugin', () => {
   });
 
   it('renders the shortcode and filters in Nunjucks, Liquid, JavaScript and WebC, counts equal to the lists', async () => {
+    // What the shortcode (or the pingbacksHtml filter) printed itself, apart from the fixture's own loop.
+    const section = (html: string) => {
+      const found = html.match(/<section class="pingbacks"[^]*?<\/section>/g) ?? [];
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
     const webc = await read('_site-main', 'posts/webc-post');
-    expect(webc).toContain('<p class="count">1 pingbacks</p>');
+    expect(webc).toContain('<p class="count">1 pingback</p>');
     expect(webc).toContain('<ul class="titles"><li>A &lt;b&gt;WebC&lt;/b&gt; reply</li></ul>');
-    expect(webc.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(section(webc).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(section(webc)).toContain('rel="nofollow ugc"><bdi>A &lt;b&gt;WebC&lt;/b&gt; reply</bdi></a>');
     const hello = await read('_site-main', 'posts/hello');
-    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
-    expect(hello).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
-    expect(hello).toContain('One &lt;em&gt;reply&lt;/em&gt;');
-    expect(hello).toContain('<p class="count">2 pingbacks</p>');
+    const list = section(hello);
+    expect(list.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(list).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
+    expect(list).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(list).toContain('<span class="pingback__author p-author h-card"><a class="p-name u-url" href="https://ann.example/" rel="nofollow ugc"><bdi>Ann Author</bdi></a></span>');
+    expect(hello).not.toContain('<em>reply');
+    expect(hello).toContain('<p class="count">2 pingbacks</p><p class="count-html"><span class="pingback-count" data-count="2">2 replies</span></p>');
     expect(hello).toContain('<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li></ul>');
     const older = await read('_site-main', 'posts/older');
-    expect(older).toContain('<p class="count">1 pingbacks</p>');
-    expect(older.match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(older).toContain('<p class="count">1 pingback</p>');
+    expect(section(older).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
     const js = await read('_site-main', 'posts/js-post');
     expect(js).toContain('<p class="count">0 pingbacks</p>');
     expect(js).toContain('<section class="pingbacks" id="pingbacks"><p class="pingbacks__empty">No pingbacks yet.</p></section>');
@@ -128,7 +138,7 @@ describe('only a full build writes the manifest and sends', () => {
   const sendEnv = () => ({
     PINGBACK_SITE: `${site.url}/`,
     PINGBACK_TARGET: target.url,
-    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ send: 'build', dryRun: false, skipHosts: ['papers.example'] }),
+    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ send: 'build', dryRun: false, skipHosts: ['papers.example'], allowPrivateNetwork: true }),
   });
 
   it.each([
@@ -168,6 +178,28 @@ describe('only a full build writes the manifest and sends', () => {
   }, 90_000);
 });
 
+const ASTRO_FIXTURE_MODULES = fileURLToPath(new URL('../../astro/test/fixtures/blog/node_modules/', import.meta.url));
+
+/** A small Astro site at blog.example with @pingback/astro, built for Netlify in a folder of its own. */
+async function astroProjectOnNetlify(options: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pingback-astro-twin-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'node_modules/@pingback'), { recursive: true });
+  await mkdir(join(dir, 'src/pages/posts'), { recursive: true });
+  await symlink(await realpath(join(ASTRO_FIXTURE_MODULES, 'astro')), join(dir, 'node_modules/astro'), 'dir');
+  for (const name of ['astro', 'netlify']) await symlink(await realpath(join(ASTRO_FIXTURE_MODULES, '@pingback', name)), join(dir, 'node_modules/@pingback', name), 'dir');
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'astro-twin', private: true, type: 'module' }));
+  await writeFile(
+    join(dir, 'astro.config.mjs'),
+    `import pingback from '@pingback/astro';\nexport default { site: 'https://blog.example', integrations: [pingback(${JSON.stringify(options)})] };\n`,
+  );
+  await writeFile(join(dir, 'src/pages/posts/hello.astro'), '<html><head><title>Hello</title></head><body><article><a href="https://other.example/x/">x</a></article></body></html>\n');
+  const result = await siteBuild('astro', dir, { NETLIFY: 'true' });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.lines.find((l) => l.startsWith('Netlify Function emitted'))).toMatch(/^Netlify Function emitted to \.netlify\/v1\/functions\/pingback\.mjs/);
+  return dir;
+}
+
 describe('building for Netlify', () => {
   it('emits the same Function as the Astro integration would, from the same template, and it answers', async () => {
     await seed();
@@ -175,8 +207,11 @@ describe('building for Netlify', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback on 4 header rules');
     const file = join(FIXTURE, '.netlify/v1/functions/pingback.mjs');
-    const options = resolveIntegrationOptions({ hosts: ['www.blog.example'], directories: [] }, { site: 'https://blog.example/', siteHint: '', dryRunByDefault: true, onNetlify: true });
-    expect(await readFile(file, 'utf8')).toBe(renderFunction(functionSettings(options), '../../../.pingback/manifest.json'));
+    // What a real `astro build` with @pingback/astro emits for the same options, on Netlify.
+    const astro = await astroProjectOnNetlify({ hosts: ['www.blog.example'], directories: [], readFrom: 'store' });
+    for (const name of ['pingback.mjs', 'pingback-send-background.mjs']) {
+      expect(await readFile(join(FIXTURE, '.netlify/v1/functions', name), 'utf8'), name).toBe(await readFile(join(astro, '.netlify/v1/functions', name), 'utf8'));
+    }
 
     const blobs = await startLocalBlobs();
     process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
@@ -187,7 +222,7 @@ describe('building for Netlify', () => {
     const fn = (await import(file)) as { default: { fetch(r: Request, c?: object): Promise<Response> } };
     const reply = await fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body: writeMethodCall('pingback.ping', ['https://x.example/', 'https://blog.example/posts/draft/']) }));
     expect(parseMethodResponse(new Uint8Array(await reply.arrayBuffer()))).toMatchObject({ kind: 'fault', faultCode: 33 });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('options', () => {
@@ -200,6 +235,14 @@ describe('options', () => {
     const result = await build('_site-bad', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
     expect(result.code).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).toMatch(message);
+  }, 60_000);
+
+  it('warns, naming the options and some of the site\'s pages, when `posts` and `postTags` match none of them', async () => {
+    const result = await build('_site-no-posts', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'], postTags: [] }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines.join('\n')).toContain(
+      "`posts` ([\"/articles/**\"]) with `postTags` ([]) matched none of the site's 9 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/hidden/, /posts/js-post/, /posts/older/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+    );
   }, 60_000);
 
   it('asks for the site URL', async () => {

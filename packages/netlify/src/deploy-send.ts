@@ -35,9 +35,12 @@ async function handOff(store: PingbackStore, deploy: NonNullable<DeployEvent['de
 }
 
 async function run(manifest: Manifest, store: PingbackStore, settings: FunctionSettings, budgetMs: number, log: Logger): Promise<OutboxReport> {
-  const report = await sendOutbox(manifest, { ledger: new StoreLedger(store), site: manifest.site, budgetMs, notifyEdits: settings.notifyEdits ?? false });
+  // A site on loopback or a private name sends nothing (a Netlify site never is one); local emulation
+  // opts in the same way the receiver does.
+  const allowPrivateNetwork = process.env.PINGBACK_ALLOW_PRIVATE_NETWORK === 'true';
+  const report = await sendOutbox(manifest, { ledger: new StoreLedger(store), site: manifest.site, budgetMs, notifyEdits: settings.notifyEdits ?? false, allowPrivateNetwork });
   log.info(`[pingback] ${summary.sent(report, 'after deploy')}`);
-  log.info(`[pingback] ${summary.directories(report)}`);
+  if (report.notPublic === undefined) log.info(`[pingback] ${summary.directories(report)}`);
   return report;
 }
 

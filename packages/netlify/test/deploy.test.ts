@@ -36,6 +36,8 @@ const POSTS = ['first', 'second', 'third'];
 beforeAll(async () => {
   blobs = await startLocalBlobs();
   process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
+  // The "production" site is on loopback, which a Netlify site never is: local emulation opts in.
+  process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
   other = await startReceivingSite({ delayMs: 60 });
   directory = await startPythonPeer();
   // The production site after publish: each post links to two posts of the other blog.
@@ -47,6 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   delete process.env.NETLIFY_BLOBS_CONTEXT;
+  delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
   for (const s of servers) s.close();
   await Promise.all([site.close(), other.close(), directory.close(), blobs.stop()]);
   await rm(join(GENERATED, 'deploy'), { recursive: true, force: true });

@@ -34,6 +34,7 @@ export const sendSpec: CommandSpec = {
     directory: { type: 'string', multiple: true, value: 'URL', description: 'With --root: a weblogUpdates service to tell about new posts (repeatable).' },
     'dry-run': { type: 'boolean', description: 'Touch no network: list what would be checked and sent.' },
     'notify-edits': { type: 'boolean', description: 'Tell directories about edited posts too, not just new ones.' },
+    'allow-private-network': { type: 'boolean', description: 'Send even when the site is not public (loopback, private, localhost, *.test, *.example, …): for local demos and tests only.' },
     json: { type: 'boolean', description: 'Print one JSON row per (source, target): registered, already-registered, refused, retryable, no-endpoint, queued or skipped.' },
     strict: { type: 'boolean', description: 'Exit 1 when any ping was refused or is to be retried.' },
     timeout: { type: 'string', value: 'MS', description: 'Deadline of each HTTP request (default 10000).' },
@@ -43,6 +44,7 @@ export const sendSpec: CommandSpec = {
   },
   notes: [
     'Run it as a post-deploy step: a post is pinged from only once the live page links to the target; what is not live yet stays queued for the next run.',
+    'A site whose URL is not public (127.0.0.1, a private address, localhost, *.local, *.internal, *.test, *.example, *.invalid) sends nothing and tells no directory, unless --allow-private-network.',
     'Exit status: 0 (even if some pings failed), 1 with --strict when one was refused or is retryable, 2 bad arguments.',
   ],
 };
@@ -91,8 +93,17 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
   const perHost = intFlag(f, 'per-host');
   if (perHost !== undefined) batch.perHost = perHost;
 
-  const report: OutboxReport = await sendOutbox(manifest, { ...batch, ledger, dryRun: f['dry-run'] === true, notifyEdits: f['notify-edits'] === true });
-  if (f.json) io.stdout.write(`${JSON.stringify(report.rows, null, 2)}\n`);
+  const report: OutboxReport = await sendOutbox(manifest, {
+    ...batch,
+    ledger,
+    dryRun: f['dry-run'] === true,
+    notifyEdits: f['notify-edits'] === true,
+    allowPrivateNetwork: f['allow-private-network'] === true,
+  });
+  if (f.json) {
+    io.stdout.write(`${JSON.stringify(report.rows, null, 2)}\n`);
+    if (report.notPublic !== undefined) io.stderr.write(`${summary.sent(report, 'pingback send')}\n`);
+  } else if (report.notPublic !== undefined) io.stdout.write(`${summary.sent(report, 'pingback send')}\n`);
   else {
     for (const row of report.rows) io.stdout.write(`${row.status.padEnd(18)} ${row.source} → ${row.target}\n${''.padEnd(19)}${row.message}\n`);
     io.stdout.write(`${summary.sent(report, 'pingback send')}\n${summary.directories(report)}\n`);

@@ -62,6 +62,11 @@ export interface IntegrationOptions {
   netlify?: boolean;
   /** Log details, not just the summary lines. */
   verbose?: boolean;
+  /**
+   * Send at build time even when the site's URL is not public (loopback, private, `localhost`, `*.test`,
+   * `*.example`, …). Default false: a local build pings no one and tells no directory. For tests only.
+   */
+  allowPrivateNetwork?: boolean;
 }
 
 export const INTEGRATION_DEFAULTS = {
@@ -83,12 +88,14 @@ export const INTEGRATION_DEFAULTS = {
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
   'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
-  'netlify', 'verbose',
+  'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
 export interface ResolvedIntegrationOptions {
   site: URL;
   isPost: (page: PageInfo) => boolean;
+  /** What decides which pages are posts, as the user wrote it: for the warning when it matches no page. */
+  postsOption: string;
   scan: PageScanSettings;
   advertise: Advertise;
   hosts: string[];
@@ -113,6 +120,7 @@ export interface ResolvedIntegrationOptions {
   cacheDir: string;
   netlify: boolean;
   verbose: boolean;
+  allowPrivateNetwork: boolean;
 }
 
 export interface ResolveContext {
@@ -126,6 +134,8 @@ export interface ResolveContext {
   onNetlify: boolean;
   /** The adapter's own extra option names, accepted and ignored here. */
   adapterKeys?: readonly string[];
+  /** How the adapter names what makes a page a post, when it is more than `posts` (Eleventy's tags). */
+  postsOption?: string;
 }
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -179,6 +189,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
 
   let isPost: (page: PageInfo) => boolean;
   const posts = options.posts ?? INTEGRATION_DEFAULTS.posts;
+  const postsOption =
+    context.postsOption ?? `\`posts\` (${typeof posts === 'function' ? 'a function' : JSON.stringify(typeof posts === 'string' ? [posts] : posts)}${options.posts === undefined ? ', the default' : ''})`;
   if (typeof posts === 'function') isPost = posts;
   else {
     const patterns = stringList('posts', typeof posts === 'string' ? [posts] : posts, []);
@@ -211,6 +223,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   return {
     site,
     isPost,
+    postsOption,
     scan,
     advertise: oneOf('advertise', options.advertise, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise),
     hosts,
@@ -235,5 +248,6 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     cacheDir: file('cacheDir', options.cacheDir, INTEGRATION_DEFAULTS.cacheDir),
     netlify: bool('netlify', options.netlify, context.onNetlify),
     verbose: bool('verbose', options.verbose, false),
+    allowPrivateNetwork: bool('allowPrivateNetwork', options.allowPrivateNetwork, false),
   };
 }

@@ -20,6 +20,10 @@ export const summary = {
     return `manifest ${changed ? 'written to' : 'unchanged at'} ${path} (${plural(pages, 'pingable page')}, ${plural(posts, 'post')})`;
   },
   sent(report: OutboxReport, mode: string): string {
+    if (report.notPublic !== undefined) {
+      const pairs = report.rows.length;
+      return `pings (${mode}): nothing sent and no directory told, because the site is not public (${report.notPublic}); ${plural(pairs, 'link')} left for a run on the public site (allowPrivateNetwork / --allow-private-network sends anyway, for local tests)`;
+    }
     const c = report.counts;
     const parts = [
       `${c.registered} registered`,

@@ -4,7 +4,9 @@ import { isIPv4, isIPv6 } from 'node:net';
  * Which IP addresses a receiver may connect to when it fetches a stranger's source page: public unicast
  * only. Loopback, private, link-local, CGNAT, multicast, reserved, documentation and unspecified ranges
  * are refused in IPv4 and IPv6, and IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64,
- * 6to4) are judged by the address they carry.
+ * 6to4) are judged by the address they carry. IPv4-translated addresses (`::ffff:0:0:0/96`) and the
+ * local-use NAT64 prefix (`64:ff9b:1::/48`) are refused whole: both reach the IPv4 internet only through a
+ * translator on someone's own network, which is exactly where a stranger's URL must not lead.
  */
 type Range4 = [base: number, bits: number];
 type Range6 = [base: bigint, bits: number];
@@ -69,6 +71,8 @@ const FORBIDDEN_V6: Range6[] = (
   [
     ['::', 128], // unspecified
     ['::1', 128], // loopback
+    ['::ffff:0:0:0', 96], // IPv4-translated (SIIT, RFC 2765): reaches a host only through a local translator
+    ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): whatever it embeds, the translator is someone's own network
     ['100::', 64], // discard
     ['2001::', 23], // IETF protocol assignments: Teredo, ORCHID, benchmarking, …
     ['2001:db8::', 32], // documentation
@@ -103,7 +107,6 @@ function embeddedV4(value: bigint): number | null {
   if (top96 === 0xffffn) return low32; // ::ffff:a.b.c.d, IPv4-mapped
   if (top96 === 0n) return low32; // ::a.b.c.d, IPv4-compatible (deprecated)
   if (value >> 32n === 0x0064ff9b0000000000000000n) return low32; // 64:ff9b::/96, NAT64
-  if (value >> 80n === 0x0064ff9b0001n) return low32; // 64:ff9b:1::/48, local NAT64
   if (value >> 112n === 0x2002n) return Number((value >> 80n) & 0xffffffffn); // 2002:a.b.c.d::/48, 6to4
   return null;
 }

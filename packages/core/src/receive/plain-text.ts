@@ -1,7 +1,16 @@
-/** Whitespace collapsed, control characters removed: text as stored and shown, never markup. */
+/**
+ * Control characters (C0, C1), bidirectional controls (embeddings and overrides U+202A–202E, isolates
+ * U+2066–2069, the marks U+200E, U+200F and U+061C) and zero-width characters (U+200B–200D, U+2060–2064,
+ * U+FEFF). A stranger's name is shown in a list beside other strangers' names: one right-to-left
+ * override in it would reverse everything after it on the line, and zero-width characters let one name
+ * pass for another. Line and paragraph separators go too; whitespace is collapsed after.
+ */
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Whitespace collapsed, control, bidirectional and zero-width characters removed: text as stored and shown, never markup. */
 export function plainText(text: string): string {
   return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u2028\u2029\ufeff]/g, '')
+    .replace(INVISIBLE, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -1,11 +1,11 @@
-import { canonicalKey } from '../site/canonical.ts';
+import { canonicalHostname, canonicalKey } from '../site/canonical.ts';
 import { TransportError } from '../errors.ts';
 import { FaultCode, PingbackFault } from '../faults.ts';
 import type { HttpResponse } from '../net/http-request.ts';
 import { firstHeader } from '../net/http-request.ts';
 import { decodeText, isTextualType, parseContentType } from '../net/media-type.ts';
 import type { PingbackRecord } from '../store/record.ts';
-import { isVisible, recordId } from '../store/record.ts';
+import { isVisible, legacyRecordId, recordId } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
 import type { MethodTable } from '../xmlrpc/index.ts';
@@ -195,11 +195,16 @@ export class Receiver {
     if (clientAddress && !(await this.guarded('rate limit', () => s.rateLimiter.allow('client', clientAddress, now)))) {
       throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
     }
-    if (!(await this.guarded('rate limit', () => s.rateLimiter.allow('source-host', sourceUrl.hostname, now)))) {
+    // One bucket per host however it is spelled: `blog.example.` is `blog.example`.
+    if (!(await this.guarded('rate limit', () => s.rateLimiter.allow('source-host', canonicalHostname(sourceUrl), now)))) {
       throw fault(FaultCode.ACCESS_DENIED, MESSAGES.tooMany);
     }
+    // One page, one pingback: the id comes from the source's canonical form. A record stored before ids
+    // were canonical sits under the id of the URL as parsed; a re-ping of exactly that URL must find it.
     const id = recordId(key, source);
+    const legacyId = legacyRecordId(key, source);
     if (await this.guarded('get', () => s.store.get(id))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
+    if (legacyId !== id && (await this.guarded('get', () => s.store.get(legacyId)))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
 
     // 4–5. Fetch the source through the guarded fetcher.
     let response: HttpResponse;

@@ -297,7 +297,7 @@ function publishedOf(g: Gathered): string | undefined {
 /**
  * Verifies the link and reads what a reader wants to see, from the page's HTML semantics: the title, a
  * plain-text excerpt around the link, the author (h-card p-author, rel=author, the nearest `<address>`,
- * `<meta name=author>`, else the title, else the host), the published date and the language.
+ * `<meta name=author>`, else none: an empty name), the published date and the language.
  * Returns null when the source does not link to the target.
  *
  * Every step costs time in proportion to the page's length, whatever its markup: the link check is one
@@ -314,7 +314,8 @@ export function verifySource(input: VerifyInput): SourceFacts | null {
 
   const host = new URL(input.sourceUrl).host;
   const title = cap(textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
-  const author = authorOf(g, found, anchor, base) ?? { name: title || host };
+  // No author named: none stored (renderers show none), rather than the title a second time.
+  const author = authorOf(g, found, anchor, base) ?? { name: '' };
   const facts: SourceFacts = {
     title,
     excerpt: cap(excerptAround(found, anchor), LIMITS.excerpt),

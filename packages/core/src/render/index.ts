@@ -2,5 +2,5 @@
 // bundle into pages and components.
 export { canonicalKey } from '../site/canonical.ts';
 export type { PublicPingback } from '../receive/read-endpoint.ts';
-export type { RenderOptions, RenderParts } from './pingbacks-html.ts';
-export { escapeHtml, formatDate, groupByKey, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml, safeHref } from './pingbacks-html.ts';
+export type { CountOptions, CountWords, RenderOptions, RenderParts } from './pingbacks-html.ts';
+export { escapeHtml, formatDate, groupByKey, pingbackCountText, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml, safeHref } from './pingbacks-html.ts';

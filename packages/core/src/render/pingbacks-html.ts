@@ -34,24 +34,39 @@ export function formatDate(iso: string, locale = 'en'): string {
   }
 }
 
-/** One pingback as an `h-cite`: the source linked `rel="nofollow ugc"`, title, author, date, excerpt. */
+/**
+ * A stranger's text, escaped and isolated in `<bdi>`: whatever direction controls it holds (records stored
+ * before they were stripped on arrival may still hold some), they can't reorder the text around it.
+ */
+function isolated(text: string): string {
+  return `<bdi>${escapeHtml(text)}</bdi>`;
+}
+
+/**
+ * One pingback as an `h-cite`: the source linked `rel="nofollow ugc"`, title, author, date, excerpt. A
+ * source without an author shows none: older records carry the title (or the host) again as the author's
+ * name, which is not repeated either.
+ */
 export function renderPingbackItem(p: PublicPingback, locale = 'en'): string {
   const source = safeHref(p.source);
-  const title = escapeHtml(p.title || (source ? new URL(source).host : ''));
+  const titleText = p.title || (source ? new URL(source).host : '');
+  const title = isolated(titleText);
   const link = source ? `<a class="pingback__source u-url p-name" href="${escapeHtml(source)}" rel="nofollow ugc">${title}</a>` : `<span class="pingback__source p-name">${title}</span>`;
   const authorUrl = safeHref(p.author.url);
-  const name = escapeHtml(p.author.name);
-  const author = authorUrl
-    ? `<a class="p-name u-url" href="${escapeHtml(authorUrl)}" rel="nofollow ugc">${name}</a>`
-    : `<span class="p-name">${name}</span>`;
+  const nameText = p.author.name.trim();
+  const name = isolated(nameText);
+  const author =
+    nameText === '' || (nameText === titleText.trim() && !authorUrl)
+      ? ''
+      : ` <span class="pingback__author p-author h-card">${authorUrl ? `<a class="p-name u-url" href="${escapeHtml(authorUrl)}" rel="nofollow ugc">${name}</a>` : `<span class="p-name">${name}</span>`}</span>`;
   const when = p.published ?? p.receivedAt;
   const date = formatDate(when, locale);
   const lang = p.lang ? ` lang="${escapeHtml(p.lang)}"` : '';
   return (
     `<li class="pingback h-cite"${lang}>` +
-    `${link} <span class="pingback__author p-author h-card">${author}</span>` +
+    `${link}${author}` +
     (date ? ` <time class="pingback__date dt-published" datetime="${escapeHtml(new Date(when).toISOString())}">${escapeHtml(date)}</time>` : '') +
-    (p.excerpt ? `<p class="pingback__excerpt p-content">${escapeHtml(p.excerpt)}</p>` : '') +
+    (p.excerpt ? `<p class="pingback__excerpt p-content" dir="auto">${escapeHtml(p.excerpt)}</p>` : '') +
     '</li>'
   );
 }
@@ -81,9 +96,48 @@ export function renderPingbacksHtml(items: readonly PublicPingback[], options: R
   return `<section class="pingbacks" id="${escapeHtml(id)}"${labelled}>${head}${body}</section>`;
 }
 
-/** The count as HTML: `<span class="pingback-count" data-count="3">3</span>`. */
-export function renderPingbackCountHtml(count: number): string {
-  return `<span class="pingback-count" data-count="${count}">${count}</span>`;
+/** The words a count is told in, by plural category (`Intl.PluralRules`): `other` is used where a category is missing. */
+export interface CountWords {
+  zero?: string;
+  one?: string;
+  two?: string;
+  few?: string;
+  many?: string;
+  other: string;
+}
+
+export interface CountOptions {
+  /** The noun, by plural category. Default `{ one: 'pingback', other: 'pingbacks' }`. */
+  words?: CountWords;
+  /** BCP 47 locale choosing the plural category. Default "en". */
+  locale?: string;
+}
+
+const PINGBACK_WORDS: CountWords = { one: 'pingback', other: 'pingbacks' };
+
+function pluralCategory(count: number, locale: string): Intl.LDMLPluralRule {
+  try {
+    return new Intl.PluralRules(locale).select(count);
+  } catch {
+    return new Intl.PluralRules('en').select(count);
+  }
+}
+
+/** The count in words: "0 pingbacks", "1 pingback", "2 pingbacks", or in the words and locale given. */
+export function pingbackCountText(count: number, options: CountOptions = {}): string {
+  const words = options.words ?? PINGBACK_WORDS;
+  const category = pluralCategory(count, options.locale ?? 'en');
+  return `${count} ${words[category] ?? words.other}`;
+}
+
+/**
+ * The count as HTML: `<span class="pingback-count" data-count="3">3</span>`, or with `label`, the count in
+ * words inside the span (`1 pingback`, `2 pingbacks`; `label` may give the words).
+ */
+export function renderPingbackCountHtml(count: number, options: { label?: boolean | CountWords; locale?: string } = {}): string {
+  const { label = false, locale = 'en' } = options;
+  const text = label === false ? String(count) : pingbackCountText(count, { ...(label === true ? {} : { words: label }), locale });
+  return `<span class="pingback-count" data-count="${count}">${escapeHtml(text)}</span>`;
 }
 
 /** Pingbacks grouped by canonical post key, oldest first: what renderers look up. */

@@ -11,6 +11,7 @@ import type { SendStatus } from './batch.ts';
 import { BATCH_DEFAULTS } from './batch.ts';
 import { KeyedLimiter } from '../net/limiter.ts';
 import { liveTargets } from './liveness.ts';
+import { notPublicReason } from '../net/public-site.ts';
 
 /** Posts whose live page is fetched at once. */
 const LIVENESS_CONCURRENCY = 8;
@@ -26,6 +27,11 @@ export interface OutboxOptions extends Omit<BatchOptions, 'ledger' | 'onRow'> {
   /** Only these posts (by source URL); default all. */
   only?: (post: ManifestPost) => boolean;
   onRow?: (row: SendRow) => void;
+  /**
+   * Send even when the site is not on the public internet (loopback, private, `localhost`, `*.test`, …).
+   * Default false: such a run sends nothing and tells no directory. For local demos and tests only.
+   */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface OutboxReport {
@@ -39,6 +45,8 @@ export interface OutboxReport {
   /** Posts seen live before, with a different hash now. */
   editedPosts: string[];
   ms: number;
+  /** Set when nothing was sent because the site is not public: why (`127.0.0.1 is not a public address`). */
+  notPublic?: string;
 }
 
 /**
@@ -49,7 +57,7 @@ export interface OutboxReport {
  * deploy-succeeded handler.
  */
 export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Promise<OutboxReport> {
-  const { ledger, dryRun = false, checkLive = true, notifyEdits = false, only, onRow, ...batchOptions } = options;
+  const { ledger, dryRun = false, checkLive = true, notifyEdits = false, only, onRow, allowPrivateNetwork = false, ...batchOptions } = options;
   const client: ResolvedClientOptions = resolveClientOptions({
     ...(batchOptions.dispatcher ? { dispatcher: batchOptions.dispatcher } : {}),
     ...(batchOptions.timeoutMs ? { timeoutMs: batchOptions.timeoutMs } : {}),
@@ -69,6 +77,16 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     onRow?.(row);
   };
   const posts = manifest.posts.filter((p) => !only || only(p));
+
+  // A local build (http://127.0.0.1:4321/, http://blog.test/) must not announce itself to Ping-O-Matic,
+  // nor make strangers' receivers fetch their own loopback: nothing leaves, and the ledger is untouched, so
+  // the same outbox is sent in full once the site is public.
+  const notPublic = allowPrivateNetwork ? null : notPublicReason(batchOptions.site ?? manifest.site);
+  if (notPublic !== null) {
+    const message = `not sent: the site is not public (${notPublic})`;
+    for (const post of posts) for (const target of post.targets) emit({ source: post.source, target, endpoint: null, status: 'skipped', message, attempts: 0, ms: 0 });
+    return { rows, counts: countRows(rows), untried: 0, directories: [], newPosts: [], editedPosts: [], ms: Math.max(0, clock.now() - started), notPublic };
+  }
 
   const due: { post: ManifestPost; targets: string[] }[] = [];
   for (const post of posts) {

@@ -33,6 +33,66 @@ function normalizeEscapes(path: string): string {
   });
 }
 
+/**
+ * Query parameters that only say where a reader came from: dropped from a source's identity, so that one
+ * page linked from a newsletter and from a feed is one page. (A post's key drops the whole query; a
+ * source's can't, because `?p=42` is how many blogs name their posts.)
+ */
+const TRACKING = new Set(['fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'twclid', 'ttclid', 'igshid', 'mc_cid', 'mc_eid', '_ga', '_gl', 'mkt_tok', 'li_fat_id']);
+
+export function isTrackingParameter(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith('utm_') || TRACKING.has(lower);
+}
+
+/**
+ * A URL's host as identity: `hostname[:port]`, with case, IDNA and default ports settled by the URL parser
+ * and a trailing dot dropped, since `blog.example.` (the fully qualified form) names the same host as
+ * `blog.example`. Everything that asks "which host is this?" of a stranger's URL (own site, host patterns
+ * and blocklists, rate limits, record identity) asks it here.
+ */
+export function canonicalHost(url: URL): string {
+  const hostname = canonicalHostname(url);
+  return url.port ? `${hostname}:${url.port}` : hostname;
+}
+
+/** The hostname part of `canonicalHost`. */
+export function canonicalHostname(url: URL): string {
+  const { hostname } = url;
+  if (!hostname.endsWith('.')) return hostname;
+  const trimmed = hostname.replace(/\.+$/, '');
+  return trimmed === '' ? hostname : trimmed;
+}
+
+/**
+ * The identity of a source page: the string that tells one linking page from another, so that one page
+ * gives one pingback however it is spelled. Scheme and path as parsed; the host as `canonicalHost`; escapes
+ * of unreserved characters decoded and hex upper-cased, in the path and the query; tracking parameters,
+ * empty parameters, an empty query (`?` alone) and the fragment dropped. The rest of the query stays, in
+ * its order: it may well name the page. Returns the input unchanged when it is not a URL, and only drops
+ * the fragment of a URL the receiver would refuse anyway (another scheme, credentials).
+ */
+export function canonicalSource(source: string | URL): string {
+  const url = typeof source === 'string' ? URL.parse(source) : source;
+  if (!url) return String(source);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return url.href.replace(/#.*$/s, '');
+  const query = url.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '' && !isTrackingParameter(safeDecode(pair.split('=', 1)[0]!.replace(/\+/g, ' '))))
+    .map(normalizeEscapes)
+    .join('&');
+  return `${url.protocol}//${canonicalHost(url)}${normalizeEscapes(url.pathname)}${query ? `?${query}` : ''}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The canonical key of a path or URL relative to a site, e.g. a built file's URL path. */
 export function canonicalKeyOfPath(path: string, site: string | URL): string {
   return canonicalKey(new URL(path, site));

@@ -1,9 +1,12 @@
 import { PingbackOptionError } from '../errors.ts';
+import { canonicalHost, canonicalHostname } from './canonical.ts';
 
 /**
  * A host pattern as users write them in `hosts` and blocklists: a host (`www.example.com`), a host with a
  * port (`localhost:4321`), an origin (`https://old.example.org`), or a pattern with `*` (any run of
  * characters: `*.example.com`, `*--mysite.netlify.app`). A pattern with a port matches that port only.
+ * Both sides are compared in canonical form (`canonicalHost`): a trailing dot neither evades a blocklist
+ * entry nor makes a host another one.
  */
 export interface HostPattern {
   readonly source: string;
@@ -26,12 +29,13 @@ export function compileHostPattern(raw: string, option: string): HostPattern {
   if (!text.includes('*')) {
     // Case and punycode come from the URL parser, so "BÜCHER.example" matches "xn--bcher-kva.example".
     const parsed = URL.parse(`http://${text}/`);
-    const host = parsed?.host ?? text;
-    const hostname = parsed?.hostname ?? text;
-    return { source: raw, matches: (url) => (withPort ? url.host === host : url.hostname === hostname) };
+    const host = parsed ? canonicalHost(parsed) : text;
+    const hostname = parsed ? canonicalHostname(parsed) : text;
+    return { source: raw, matches: (url) => (withPort ? canonicalHost(url) === host : canonicalHostname(url) === hostname) };
   }
+  text = text.replace(/\.+(?=(:\d+)?$)/, '');
   const re = new RegExp(`^${text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return { source: raw, matches: (url) => re.test(withPort ? url.host : url.hostname) };
+  return { source: raw, matches: (url) => re.test(withPort ? canonicalHost(url) : canonicalHostname(url)) };
 }
 
 export function compileHostPatterns(raw: readonly string[], option: string): HostPattern[] {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalSource } from '../site/canonical.ts';
 
 export type RecordStatus = 'approved' | 'pending' | 'rejected';
 export const RECORD_STATUSES: readonly RecordStatus[] = ['approved', 'pending', 'rejected'];
@@ -35,12 +36,25 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** How a source is told apart from another: its URL without the fragment. */
+/**
+ * How a source is told apart from another: its canonical form (`canonicalSource`: host case and trailing
+ * dot, default port, escapes of unreserved characters, tracking parameters, an empty query and the
+ * fragment settled), so one page gives one pingback however the sender spells it. The record keeps the
+ * source as sent, for display.
+ */
 export function sourceIdentity(source: string): string {
+  return canonicalSource(source);
+}
+
+/**
+ * The id a record of this pair got before identities were canonical (the URL as parsed, without its
+ * fragment). Records already stored keep that id, so the receiver asks for it too when it differs: a
+ * sender re-pinging exactly what it pinged before is still answered 48.
+ */
+export function legacyRecordId(key: string, source: string): string {
   const url = URL.parse(source);
-  if (!url) return source;
-  url.hash = '';
-  return url.href;
+  if (url) url.hash = '';
+  return `${keyHash(key)}-${shortHash(url ? url.href : source)}`;
 }
 
 export function keyHash(key: string): string {
