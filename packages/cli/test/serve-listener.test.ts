@@ -1,12 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, Receiver } from '@pingback/core';
-import { guardServer, requestListener } from '../src/serve/listener.ts';
+import { SERVER_LIMITS, guardServer, requestListener } from '../src/serve/listener.ts';
 import { StaticSite } from '../src/serve/static-site.ts';
 import { rawRequest } from '../../../test/support/raw-http.ts';
 
@@ -75,6 +76,26 @@ describe('the listener of pingback serve', () => {
   it('answers what Node\'s parser refuses itself: 400 for a broken request line, 431 for oversized headers', async () => {
     expect((await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n')).text).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     expect((await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).status).toBe(431);
+    expect((await fetch(`${base()}/`)).status).toBe(200);
+  });
+
+  it('holds at most maxConnections sockets open: idle ones past the cap are dropped, and the server answers once they go', async () => {
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        socket.on('error', reject);
+      });
+    const idle: Socket[] = [];
+    for (let i = 0; i < SERVER_LIMITS.maxConnections; i++) idle.push(await open());
+    // Every one of them sent nothing: the next is over the cap and the server closes it at once.
+    const extra = await open();
+    const closed = await new Promise<boolean>((resolve) => {
+      extra.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 2_000);
+    });
+    expect(closed).toBe(true);
+    for (const socket of idle) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await fetch(`${base()}/`)).status).toBe(200);
   });
 });

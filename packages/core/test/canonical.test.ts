@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from '../src/site/canonical.ts';
+import { canonicalKey, canonicalKeyOfPath } from '../src/site/canonical.ts';
 
 describe('canonicalKey (R15–R18)', () => {
   it('gives one key to every form of one post', () => {
@@ -35,5 +35,13 @@ describe('canonicalKey (R15–R18)', () => {
       const key = canonicalKey(url);
       expect(canonicalKey(new URL(key, 'https://b.example'))).toBe(key);
     }
+  });
+
+  it('reads a path as a path of the site, never as a reference to another host', () => {
+    const site = 'https://blog.example/';
+    expect(canonicalKeyOfPath('/posts/hello/index.html', site)).toBe('/posts/hello');
+    expect(canonicalKeyOfPath('//evil.example/posts/hello', site)).toBe('//evil.example/posts/hello');
+    expect(canonicalKeyOfPath('/\\evil.example/x?utm_source=y', site)).toBe('//evil.example/x');
+    expect(canonicalKeyOfPath('//[/', site)).toBe('//[');
   });
 });

@@ -4,7 +4,7 @@ import { record } from '../../../test/support/store-contract.ts';
 import { TransportError } from '../src/errors.ts';
 import type { HttpResponse } from '../src/net/http-request.ts';
 import { KeyedLimiter, LimiterFullError } from '../src/net/limiter.ts';
-import { MemoryRateLimiter } from '../src/receive/rate-limit.ts';
+import { MemoryRateLimiter, STORE_RATE_BUCKETS, STORE_RATE_IDS_PER_BUCKET, StoreRateLimiter } from '../src/receive/rate-limit.ts';
 import { Receiver } from '../src/receive/receiver.ts';
 import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/receive/source-fetch.ts';
 import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
@@ -127,4 +127,24 @@ describe('the receiver under more pings than its source queue holds', () => {
       await sources.close();
     }
   }, 60_000);
+});
+
+describe('StoreRateLimiter', () => {
+  it('keeps its windows in a bounded number of bounded documents, however many distinct ids a flood brings', async () => {
+    const store = new MemoryStore();
+    const limiter = new StoreRateLimiter(store, 3);
+    for (let i = 0; i < 30_000; i++) await limiter.allow('client', `198.51.100.${i}`, i);
+    const docs = [...store.meta.entries()].filter(([name]) => name.startsWith('rate-client-bucket-'));
+    expect(docs.length).toBeLessThanOrEqual(STORE_RATE_BUCKETS);
+    expect(docs.length).toBeGreaterThan(STORE_RATE_BUCKETS / 2);
+    for (const [, bucket] of docs) expect(Object.keys(bucket as object).length).toBeLessThanOrEqual(STORE_RATE_IDS_PER_BUCKET);
+    // Limits still hold for one id among the flood, and expire with the window.
+    const now = 40_000;
+    expect(await limiter.allow('client', 'flooder', now)).toBe(true);
+    expect(await limiter.allow('client', 'flooder', now + 1)).toBe(true);
+    expect(await limiter.allow('client', 'flooder', now + 2)).toBe(true);
+    expect(await limiter.allow('client', 'flooder', now + 3)).toBe(false);
+    expect(await limiter.allow('source-host', 'flooder', now + 3)).toBe(true);
+    expect(await limiter.allow('client', 'flooder', now + 60_001)).toBe(true);
+  });
 });

@@ -72,6 +72,9 @@ export function requestListener(r: ServeRoutes): (req: IncomingMessage, res: Ser
   };
 }
 
+/** Limits on connections, whatever they carry. */
+export const SERVER_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 } as const;
+
 /**
  * The server-level paths a stranger reaches before any request exists. A request line or header that
  * Node's parser refuses, headers over the size limit, or a client too slow to send them, is answered
@@ -79,6 +82,13 @@ export function requestListener(r: ServeRoutes): (req: IncomingMessage, res: Ser
  * handler is ours and cannot throw; a server error after listening is logged rather than fatal.
  */
 export function guardServer(server: Server, log: (line: string) => void): void {
+  // Connections are what a stranger holds open for free: cap them, and give a slow client a deadline for
+  // its headers and its whole request (bodies are at most 64 KiB), so idle sockets can't use up the
+  // process's file descriptors.
+  server.maxConnections = SERVER_LIMITS.maxConnections;
+  server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
+  server.requestTimeout = SERVER_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeoutMs;
   server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
     const socket = duplex as Socket;
     try {

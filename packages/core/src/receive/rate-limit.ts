@@ -68,11 +68,21 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
+/** Documents per scope that the store-kept windows spread over, and ids each keeps: the storage bound. */
+export const STORE_RATE_BUCKETS = 4096;
+export const STORE_RATE_IDS_PER_BUCKET = 64;
+
+type Bucket = Record<string, number[]>;
+
 /**
  * Sliding-window limits kept in the store, for platforms where each request may be a fresh process
  * (Netlify Functions). Read-modify-write without a lock: concurrent requests may each count one hit
  * short, so this is a brake on floods, not an exact quota; Netlify's per-address rate limit in the
  * function's config is the hard backstop in front of it.
+ *
+ * The windows live in a fixed number of documents (an id's hash picks its bucket), each pruned of expired
+ * windows whenever it is written and holding at most `STORE_RATE_IDS_PER_BUCKET` of them (the least
+ * recently hit go first), so a flood of distinct addresses or hosts can't grow the store without bound.
  */
 export class StoreRateLimiter implements RateLimiter {
   private readonly store: PingbackStore;
@@ -87,12 +97,28 @@ export class StoreRateLimiter implements RateLimiter {
 
   async allow(scope: RateScope, id: string, now: number): Promise<boolean> {
     if (this.limit === 0) return true;
-    const name = `rate-${scope}-${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
-    const stored = (await this.store.getMeta<number[]>(name)) ?? [];
-    const recent = (Array.isArray(stored) ? stored : []).filter((t) => typeof t === 'number' && now - t < this.windowMs);
-    if (recent.length >= this.limit) return false;
-    recent.push(now);
-    await this.store.setMeta(name, recent);
+    const digest = createHash('sha256').update(id).digest('hex');
+    const name = `rate-${scope}-bucket-${(Number.parseInt(digest.slice(0, 8), 16) % STORE_RATE_BUCKETS).toString(36)}`;
+    const idKey = digest.slice(8, 32);
+    const stored = await this.store.getMeta<Bucket>(name);
+    const bucket: Bucket = {};
+    // Keep only live windows, well-formed, most recently hit last.
+    const live: [string, number[]][] = [];
+    if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+      for (const [key, times] of Object.entries(stored)) {
+        if (!Array.isArray(times)) continue;
+        const recent = times.filter((t) => typeof t === 'number' && now - t < this.windowMs);
+        if (recent.length > 0) live.push([key, recent]);
+      }
+    }
+    live.sort((a, b) => a[1][a[1].length - 1]! - b[1][b[1].length - 1]!);
+    const mine = live.find(([key]) => key === idKey)?.[1] ?? [];
+    if (mine.length >= this.limit) return false;
+    mine.push(now);
+    const others = live.filter(([key]) => key !== idKey).slice(-(STORE_RATE_IDS_PER_BUCKET - 1));
+    for (const [key, times] of others) bucket[key] = times.slice(-this.limit);
+    bucket[idKey] = mine.slice(-this.limit);
+    await this.store.setMeta(name, bucket);
     return true;
   }
 }

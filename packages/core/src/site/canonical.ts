@@ -95,5 +95,10 @@ function safeDecode(text: string): string {
 
 /** The canonical key of a path or URL relative to a site, e.g. a built file's URL path. */
 export function canonicalKeyOfPath(path: string, site: string | URL): string {
-  return canonicalKey(new URL(path, site));
+  // A path is set as a path: resolved as a URL reference, `//evil.example/x` would name another host.
+  if (!path.startsWith('/')) return canonicalKey(new URL(path, site));
+  const url = new URL(site);
+  const query = path.search(/[?#]/);
+  url.pathname = query === -1 ? path : path.slice(0, query);
+  return canonicalKey(url);
 }
