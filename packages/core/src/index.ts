@@ -54,8 +54,8 @@ export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts'
 export type { Manifest, ManifestPost } from './site/manifest.ts';
 export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, readManifest } from './site/manifest.ts';
 
-export type { PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
-export { RECORD_STATUSES, compareRecords, isRecord, isVisible, keyHash, parseRecordId, recordId, sourceIdentity, tombstone } from './store/record.ts';
+export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
+export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';
 export type { PingbackStore } from './store/store.ts';
 export { StoreError } from './store/store.ts';
 export { MemoryStore } from './store/memory-store.ts';

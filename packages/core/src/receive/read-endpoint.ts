@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalKey } from '../site/canonical.ts';
-import type { PingbackRecord } from '../store/record.ts';
-import { compareRecords, isVisible } from '../store/record.ts';
+import type { LinkbackKind, LinkbackProtocol, PingbackRecord } from '../store/record.ts';
+import { compareRecords, isVisible, recordKind, recordProtocol } from '../store/record.ts';
 import type { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
@@ -12,12 +12,18 @@ export const READ_LIMIT = { default: 100, max: 1000 } as const;
 /** How long the later pages of one read may use the snapshot its first page refreshed. */
 const CURSOR_SNAPSHOT_MS = 60_000;
 
-/** What the read endpoint publishes of a record: everything but moderation state and tombstones. */
-export type PublicPingback = Omit<PingbackRecord, 'status' | 'deletedAt'>;
+/**
+ * What the read endpoint publishes of a record: everything but moderation state and tombstones, with the
+ * protocol and kind always filled in (records from before Webmention are pingbacks and mentions).
+ */
+export type PublicPingback = Omit<PingbackRecord, 'status' | 'deletedAt' | 'deletedBy' | 'protocol' | 'kind'> & {
+  protocol: LinkbackProtocol;
+  kind: LinkbackKind;
+};
 
 export function publicRecord(record: PingbackRecord): PublicPingback {
-  const { status: _status, deletedAt: _deleted, ...rest } = record;
-  return rest;
+  const { status: _status, deletedAt: _deleted, deletedBy: _by, ...rest } = record;
+  return { ...rest, protocol: recordProtocol(record), kind: recordKind(record) };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainResponse {

@@ -8,7 +8,23 @@ export interface PingbackAuthor {
   name: string;
   /** Only ever an http(s) URL. */
   url?: string;
+  /** The author's picture (an h-card's u-photo); only ever an http(s) URL. */
+  photo?: string;
 }
+
+/**
+ * What brought a linkback: a Pingback or a Webmention, or, for records imported from another system, a
+ * trackback or a comment. Absent in records stored before Webmention: those are pingbacks.
+ */
+export type LinkbackProtocol = 'pingback' | 'webmention' | 'trackback' | 'comment';
+export const LINKBACK_PROTOCOLS: readonly LinkbackProtocol[] = ['pingback', 'webmention', 'trackback', 'comment'];
+
+/** What the source does with the post (microformats2's response types); absent means a mention. */
+export type LinkbackKind = 'mention' | 'reply' | 'like' | 'repost' | 'bookmark';
+export const LINKBACK_KINDS: readonly LinkbackKind[] = ['mention', 'reply', 'like', 'repost', 'bookmark'];
+
+/** Who deleted a record: the site's owner (for good), or the source itself (a later Webmention revives it). */
+export type DeletedBy = 'moderator' | 'source';
 
 /**
  * One accepted pingback, the unit of truth in every store: one per (post key, source). Text fields are
@@ -30,6 +46,27 @@ export interface PingbackRecord {
   lang?: string;
   receivedAt: string;
   deletedAt?: string;
+  /** Absent: a tombstone from before there were two kinds, which counts as the moderator's. */
+  deletedBy?: DeletedBy;
+  /** Absent: `pingback`. */
+  protocol?: LinkbackProtocol;
+  /** Absent: `mention`. */
+  kind?: LinkbackKind;
+  /** The entry's own URL when it names one (Bridgy's pages point at the original post); http(s) only. */
+  url?: string;
+  /** When a later notification from the same source last changed what is stored. */
+  updatedAt?: string;
+}
+
+/** Every record of any protocol is a linkback; the store's type keeps its first name. */
+export type LinkbackRecord = PingbackRecord;
+
+export function recordProtocol(record: Pick<PingbackRecord, 'protocol'>): LinkbackProtocol {
+  return record.protocol ?? 'pingback';
+}
+
+export function recordKind(record: Pick<PingbackRecord, 'kind'>): LinkbackKind {
+  return record.kind ?? 'mention';
 }
 
 function shortHash(text: string): string {
@@ -80,9 +117,18 @@ export function isVisible(record: PingbackRecord): boolean {
 }
 
 /** Turns a record into its tombstone: kept for "already registered", emptied of what was published. */
-export function tombstone(record: PingbackRecord, at: string): PingbackRecord {
-  return { id: record.id, source: record.source, target: record.target, key: record.key, status: 'rejected', title: '', excerpt: '', author: { name: '' }, receivedAt: record.receivedAt, deletedAt: at };
+export function tombstone(record: PingbackRecord, at: string, by: DeletedBy = 'moderator'): PingbackRecord {
+  const t: PingbackRecord = { id: record.id, source: record.source, target: record.target, key: record.key, status: 'rejected', title: '', excerpt: '', author: { name: '' }, receivedAt: record.receivedAt, deletedAt: at, deletedBy: by };
+  if (record.protocol) t.protocol = record.protocol;
+  return t;
 }
+
+/** A delete the owner made: persistent, whatever the source sends later. Old tombstones count as such. */
+export function isPersistentDelete(record: PingbackRecord): boolean {
+  return record.deletedAt !== undefined && record.deletedBy !== 'source';
+}
+
+const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
 export function isRecord(value: unknown): value is PingbackRecord {
   const r = value as PingbackRecord;
@@ -99,7 +145,14 @@ export function isRecord(value: unknown): value is PingbackRecord {
     typeof r.author === 'object' &&
     r.author !== null &&
     typeof r.author.name === 'string' &&
-    typeof r.receivedAt === 'string'
+    optionalString(r.author.url) &&
+    optionalString(r.author.photo) &&
+    typeof r.receivedAt === 'string' &&
+    (r.protocol === undefined || LINKBACK_PROTOCOLS.includes(r.protocol)) &&
+    (r.kind === undefined || LINKBACK_KINDS.includes(r.kind)) &&
+    (r.deletedBy === undefined || r.deletedBy === 'moderator' || r.deletedBy === 'source') &&
+    optionalString(r.url) &&
+    optionalString(r.updatedAt)
   );
 }
 
