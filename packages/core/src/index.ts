@@ -53,8 +53,10 @@ export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, 
 
 export type { PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
 export { RECORD_STATUSES, compareRecords, isRecord, isVisible, keyHash, parseRecordId, recordId, sourceIdentity, tombstone } from './store/record.ts';
-export type { PingbackStore } from './store/store.ts';
-export { StoreError } from './store/store.ts';
+export type { PingbackStore, RecordCursor, SharedRateLimiter } from './store/store.ts';
+export { StoreError, checkMetaName } from './store/store.ts';
+export type { PostgresModule } from './store/store-location.ts';
+export { DATABASE_URL_ENV, databaseUrlFromEnv, isDatabaseUrl, openDatabaseStore, redactUrl } from './store/store-location.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { FileStore } from './store/file-store.ts';
 export { SNAPSHOT_META, SnapshotListing } from './store/snapshot-listing.ts';
