@@ -99,7 +99,7 @@ export { escapeHtml, formatDate, groupByKey, renderPingbackCountHtml, renderPing
 export type { EmitStep, FinishInput, FinishResult } from './build/finish.ts';
 export { finishBuild } from './build/finish.ts';
 export { summary } from './build/summary.ts';
-export type { OpenBlobs } from './read/build-read.ts';
+export type { OpenBlobs, OpenDatabase } from './read/build-read.ts';
 export { buildReadSource, readForBuild } from './read/build-read.ts';
 export { StoreLedger } from './send/store-ledger.ts';
 export type { PlainRequest, PlainResponse } from './receive/plain-http.ts';
