@@ -16,7 +16,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /**
    * How long a call waits for a connection, from the pool or a new one, before it fails: a full pool or a
-   * database that doesn't answer costs this, then a `StoreError`. Default 5000 ms.
+   * database that doesn't answer costs this, then a `StoreError`. Default 10000 ms, the receiver's own
+   * deadline for a store call.
    */
   connectTimeoutMs?: number;
   /** How long one statement may run before the database cancels it, freeing its connection. Default 5000 ms. */
@@ -28,7 +29,7 @@ export interface PostgresStoreOptions {
 export const POSTGRES_DEFAULTS = {
   schema: 'pingback',
   maxConnections: 10,
-  connectTimeoutMs: 5000,
+  connectTimeoutMs: 10_000,
   statementTimeoutMs: 5000,
 } as const;
 

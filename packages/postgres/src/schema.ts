@@ -34,8 +34,9 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
       touched bigint not null
     );
     create index rate_windows_touched on ${S}.rate_windows (touched);
-    -- One hit, decided and counted under the row's lock: exact whatever the number of receivers.
-    create function ${S}.rate_allow(p_key text, p_now bigint, p_window bigint, p_limit int) returns boolean
+    -- One hit, decided and counted under the row's lock: exact whatever the number of receivers. Answers 0
+    -- when the hit is allowed, else the time the oldest hit leaves the window: till then every answer is no.
+    create function ${S}.rate_allow(p_key text, p_now bigint, p_window bigint, p_limit int) returns bigint
     language plpgsql as $$
     declare
       v_hits bigint[];
@@ -48,10 +49,10 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
       v_recent := array(select t from unnest(v_hits) as t where t > p_now - p_window order by t);
       if cardinality(v_recent) >= p_limit then
         update ${S}.rate_windows set hits = v_recent where key = p_key;
-        return false;
+        return v_recent[cardinality(v_recent) - p_limit + 1] + p_window;
       end if;
       update ${S}.rate_windows set hits = v_recent || p_now where key = p_key;
-      return true;
+      return 0;
     end
     $$;
   `,

@@ -99,6 +99,8 @@ describe('PostgresStore', () => {
     expect(results.filter(Boolean)).toHaveLength(10);
     expect(await a.allow('source-host', 'other.example', now)).toBe(true);
     expect(await b.allow('client', '203.0.113.7', now + 60_010)).toBe(true);
+    // Each instance refused by itself meanwhile, but only until the window freed up.
+    expect(await a.allow('client', '203.0.113.7', now + 60_020)).toBe(true);
     // A window later the sweep removes rows whose hits are all older than the window.
     await a.allow('client', 'sweeper', now + 200_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
