@@ -192,8 +192,12 @@ describe('PostgresStore', () => {
     await store.insert(r);
     await server.stopServer('immediate');
     await expect(store.get(r.id)).rejects.toMatchObject({ name: 'StoreError' });
+    // One opened during the outage cannot prepare its schema yet, and tries again on its next call.
+    const fresh = open({ connectTimeoutMs: 1000 });
+    await expect(fresh.list()).rejects.toMatchObject({ name: 'StoreError', message: expect.stringMatching(/could not prepare schema/) });
     await server.startServer();
     expect(await store.get(r.id)).toEqual(r);
+    expect(await fresh.list()).toEqual([]);
     expect(await store.insert(record('/posts/a', 'https://s.example/after'))).toBe(true);
   });
 });
