@@ -1,9 +1,10 @@
 import type { Scenario } from '../harness.ts';
 import { buildPass } from './build-pass.ts';
 import { functionBundle } from './function.ts';
+import { postgres } from './postgres.ts';
 import { reading } from './reading.ts';
 import { receiving } from './receiving.ts';
 import { sending } from './sending.ts';
 import { astroBuild, eleventyBuild } from './site-builds.ts';
 
-export const SCENARIOS: Scenario[] = [buildPass, astroBuild, eleventyBuild, sending, receiving, reading, functionBundle];
+export const SCENARIOS: Scenario[] = [buildPass, astroBuild, eleventyBuild, sending, receiving, reading, postgres, functionBundle];
