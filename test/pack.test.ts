@@ -108,9 +108,9 @@ describe('without @pingback/postgres installed', () => {
 
   it('the Netlify Function still bundles, leaving the database store to run time', () => {
     writeFileSync(join(dir, 'fn.mjs'), `import { createPingbackFunction } from '@pingback/netlify/function';\nexport default createPingbackFunction;\n`);
-    // Without pnpm's NODE_PATH, which would let esbuild find the workspace's own copy.
+    // esbuild itself, without pnpm's NODE_PATH (its .bin wrapper sets one), which would find the workspace's copy.
     const { NODE_PATH: _workspace, ...env } = process.env;
-    execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), ['fn.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=fn.bundle.mjs', '--log-level=error'], { cwd: dir, env, encoding: 'utf8' });
+    execFileSync(join(ROOT, 'node_modules/esbuild/bin/esbuild'), ['fn.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=fn.bundle.mjs', '--log-level=error'], { cwd: dir, env, encoding: 'utf8' });
     expect(readFileSync(join(dir, 'fn.bundle.mjs'), 'utf8')).toContain('import("@pingback/postgres")');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRecords, isVisible, tombstone } from '@pingback/core';
+import { MemoryStore, Receiver, compareRecords, isVisible, tombstone } from '@pingback/core';
 import { freePort } from '../../../test/support/free-port.ts';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { startPostgres } from '../../../test/support/postgres.ts';
@@ -88,6 +88,32 @@ describe('PostgresStore', () => {
     }
     expect(paged).toEqual(expected);
     expect(await store.listVisible({ key: '/posts/2', limit: 1000 })).toEqual(expected.filter((r) => r.key === '/posts/2'));
+  });
+
+  it('serves the read endpoint page by page, the same pages as over memory', async () => {
+    const store = open();
+    const memory = new MemoryStore();
+    for (let i = 0; i < 250; i++) {
+      const r = record(`/posts/${i % 4}`, `https://s.example/${i}`, { receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(), status: i % 9 === 0 ? 'pending' : 'approved' });
+      await store.insert(r);
+      await memory.insert(r);
+    }
+    const pages = async (over: PostgresStore | MemoryStore, query: string) => {
+      const receiver = new Receiver({ site: 'https://blog.example/', store: over, pages: [] });
+      const bodies: string[] = [];
+      for (let cursor: string | null = ''; cursor !== null; ) {
+        const response = await receiver.handle(new Request(`https://blog.example/pingbacks.json?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`));
+        const body = await response.text();
+        bodies.push(body);
+        cursor = (JSON.parse(body) as { next: string | null }).next;
+      }
+      await receiver.close();
+      return bodies;
+    };
+    const all = await pages(store, 'x=1');
+    expect(all).toHaveLength(3);
+    expect(all).toEqual(await pages(memory, 'x=1'));
+    expect(await pages(store, 'target=/posts/1')).toEqual(await pages(memory, 'target=/posts/1'));
   });
 
   it('counts rate windows once for every instance: 10 of 60 concurrent hits, then a fresh window, then nothing left behind', async () => {
