@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, Receiver, compareRecords, isVisible, tombstone } from '@pingback/core';
+import { MemoryStore, Receiver, compareRecords, isVisible, tombstone, triggerRebuild } from '@pingback/core';
+import { startServer } from '../../../test/support/http.ts';
 import { freePort } from '../../../test/support/free-port.ts';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { startPostgres } from '../../../test/support/postgres.ts';
@@ -133,6 +134,19 @@ describe('PostgresStore', () => {
     const rows = await admin((c) => c.query(`select count(*)::int as n from "${schema}".rate_windows`));
     expect(rows.rows[0].n).toBe(1);
     expect(await open({ schema }).rateLimiter(0, 60_000).allow('client', '203.0.113.7', now)).toBe(true);
+  });
+
+  it('asks for one rebuild per interval, whichever of several receivers asks', async () => {
+    const schema = `rebuild${++schemas}`;
+    const hook = await startServer((_req, res) => void res.writeHead(200).end('{}'));
+    try {
+      const now = Date.now();
+      const results = await Promise.all(Array.from({ length: 6 }, () => triggerRebuild(open({ schema }), `${hook.url}/hook`, 600_000, now)));
+      expect(results.filter((r) => r.triggered)).toHaveLength(1);
+      expect(hook.requests).toHaveLength(1);
+    } finally {
+      await hook.close();
+    }
   });
 
   it('holds a lock across processes, waits a bounded time, and gets it at once when the holder is killed', async () => {
