@@ -52,6 +52,12 @@ describe('pnpm bench --smoke', () => {
     expect(figure('receiving', /1 byte\/s source/).notes).toBe('answered fault 16');
   });
 
+  it('receives over PostgreSQL beside the file store with nothing lost or doubled, and reads back from it', () => {
+    expect(figure('postgres', /records lost \/ doubled/)).toMatchObject({ measured: 0, pass: true });
+    expect(figure('postgres', /PostgreSQL \/ file store/).baseline).toBeGreaterThan(0);
+    expect(figure('postgres', /reading .* at build: PostgreSQL/).ratio).toBeGreaterThan(0);
+  });
+
   it('sends nothing the second time against the same ledger', () => {
     expect(figure('sending', /second run/)).toMatchObject({ measured: 0, pass: true });
   });

@@ -14,8 +14,12 @@ let site: TestServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pingback-packed-'));
-  tarballs = packPackages(['core', 'netlify', 'cli', 'astro', 'eleventy'], join(dir, 'tarballs'));
-  installTarballs(dir, tarballs);
+  tarballs = packPackages(['core', 'netlify', 'cli', 'astro', 'eleventy', 'postgres'], join(dir, 'tarballs'));
+  // Everything but the database store: a site without a database installs no driver. npm still looks up
+  // an optional peer it won't install, and the registry here has no @pingback/postgres: the override
+  // answers that look-up with the tarball (a published package would answer it from the registry).
+  const { '@pingback/postgres': postgres, ...withoutPostgres } = tarballs;
+  installTarballs(dir, withoutPostgres, {}, { '@pingback/postgres': `file:${postgres}` });
   site = await startServer(html('<p>x</p>', { 'X-Pingback': 'http://127.0.0.1:9/xmlrpc' }));
 }, 240_000);
 afterAll(async () => {
@@ -116,6 +120,24 @@ describe('packed packages, installed outside the workspace', () => {
   });
 });
 
+describe('without @pingback/postgres installed', () => {
+  it('a postgres:// store is a message saying what to install, not a crash', async () => {
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
+    const run = promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['list', '--store', 'postgres://pingback:pw@127.0.0.1:9/none'], { cwd: dir, env, encoding: 'utf8' });
+    const failure = (await run.then(() => null, (error: unknown) => error)) as { code: number; stderr: string } | null;
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toMatch(/^pingback list: option `--store` is a PostgreSQL URL \(postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:9\/none\), but the package @pingback\/postgres could not be loaded .*\. Install it beside this one: npm install @pingback\/postgres\n/);
+  });
+
+  it('the Netlify Function still bundles, leaving the database store to run time', () => {
+    writeFileSync(join(dir, 'fn.mjs'), `import { createPingbackFunction } from '@pingback/netlify/function';\nexport default createPingbackFunction;\n`);
+    // esbuild itself, without pnpm's NODE_PATH (its .bin wrapper sets one), which would find the workspace's copy.
+    const { NODE_PATH: _workspace, ...env } = process.env;
+    execFileSync(join(ROOT, 'node_modules/esbuild/bin/esbuild'), ['fn.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=fn.bundle.mjs', '--log-level=error'], { cwd: dir, env, encoding: 'utf8' });
+    expect(readFileSync(join(dir, 'fn.bundle.mjs'), 'utf8')).toContain('import("@pingback/postgres")');
+  });
+});
+
 describe('examples/astro-blog, outside the workspace, on the packed packages', () => {
   it('installs from the tarballs and builds', async () => {
     const example = join(dir, 'astro-blog');
@@ -125,7 +147,7 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     });
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
     const astroRange = pkg.dependencies.astro;
-    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange });
+    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
     const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
     expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
@@ -139,7 +161,7 @@ describe('examples/eleventy-blog, outside the workspace, on the packed packages'
     const example = join(dir, 'eleventy-blog');
     cpSync(join(ROOT, 'examples/eleventy-blog'), example, { recursive: true, filter: (src) => !/[\\/](node_modules|_site|\.pingback)$/.test(src) });
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
-    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] });
+    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
     const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, env, encoding: 'utf8' });
     expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 2 pages, 3 posts scanned/);

@@ -5,11 +5,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { LedgerEntry, Manifest, SendRow } from '@pingback/core';
 import { BATCH_DEFAULTS, FileStore, StoreLedger, isDone, parseMethodCall, sendOutbox, writeFault, writeMethodResponse } from '@pingback/core';
 import type { TestServer } from '../support/http.ts';
 import { sleep, startServer } from '../support/http.ts';
+import { startPostgres } from '../support/postgres.ts';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
 const HOSTS = 5;
@@ -261,4 +262,48 @@ describe('pingback send, interrupted and rerun', () => {
     expect(third.counts.skipped).toBe(100);
     expect({ receivers: receivers.totalRequests(), sources: sources.requests.length }).toEqual(before);
   });
+
+  it('D: two runs on one ledger in PostgreSQL take turns, so no pair is pinged twice; a killed holder frees the lock at once', async () => {
+    reset();
+    const postgres = await startPostgres();
+    onTestFinished(() => postgres.stop());
+    const url = postgres.urlFor('send_ledger');
+    const [one, two] = await Promise.all([send(await writeManifest('d1.json', range(0, 14)), url), send(await writeManifest('d2.json', range(7, POSTS)), url)]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    const pairs = pairsOf(range(0, POSTS));
+    expectRegisteredOnce(pairs);
+    // Stronger than over a file: the second run waited for the first, so it skipped what the first had sent.
+    for (const key of pairs) expect(receivers.counts.get(key), key).toBe(1);
+    const rows = [...one.rows, ...two.rows];
+    expect(rows.filter((r) => r.status === 'registered').map((r) => pairKey(r.source, r.target)).sort()).toEqual([...pairs].sort());
+    expect(rows.filter((r) => r.status !== 'registered').map((r) => r.status)).toEqual(Array(35).fill('skipped'));
+
+    reset();
+    const killedUrl = postgres.urlFor('send_killed');
+    const all = await writeManifest('d-all.json', range(0, POSTS));
+    let holder!: ChildProcess;
+    let second: Promise<Run> | undefined;
+    let killedAt = 0;
+    const killed = new Promise<void>((resolve) => {
+      receivers.onPing = () => {
+        if (receivers.totalPings() < 10 || second) return;
+        // The second run starts while the first holds the lock, and is waiting on it when the first dies.
+        second = send(all, killedUrl);
+        setTimeout(() => {
+          holder.kill('SIGKILL');
+          killedAt = Date.now();
+          resolve();
+        }, 300);
+      };
+    });
+    const first = send(all, killedUrl, (child) => (holder = child));
+    await killed;
+    expect((await first).signal).toBe('SIGKILL');
+    const rerun = await second!;
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expectRegisteredOnce(pairsOf(range(0, POSTS)));
+    expect(rerun.rows.filter((r) => r.status === 'skipped').length).toBeGreaterThan(0);
+  }, 90_000);
 });

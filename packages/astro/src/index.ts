@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import type { EmitStep, IntegrationOptions, PageResult, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
-import { PingbackOptionError, finishBuild, pageInfo, passSettings, processPage, readForBuild, resolveIntegrationOptions, summary } from '@pingback/core';
+import { PingbackOptionError, finishBuild, openDatabaseStore, pageInfo, passSettings, processPage, readForBuild, resolveIntegrationOptions, summary } from '@pingback/core';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
@@ -57,7 +57,9 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
     reading ??= (async () => {
       const started = Date.now();
       const openBlobs = async (siteID: string, token: string) => (await import('@pingback/netlify')).openBlobsForBuild(siteID, token);
-      const result = await readForBuild(resolved, root, process.env, openBlobs);
+      // Loaded only for a postgres:// store: a site without a database installs no driver.
+      const openDatabase = (url: string) => openDatabaseStore(url, 'store', () => import('@pingback/postgres'));
+      const result = await readForBuild(resolved, root, process.env, openBlobs, openDatabase);
       if (result.warning) log?.warn(result.warning);
       log?.info(summary.read(result, Date.now() - started));
       return result;

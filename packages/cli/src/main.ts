@@ -1,7 +1,8 @@
-import { ManifestError, PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
+import { ManifestError, PingbackInputError, PingbackOptionError, StoreError, VERSION } from '@pingback/core';
 import type { CommandSpec, Parsed } from './args.ts';
 import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
+import { migrateStore, migrateStoreSpec } from './commands/migrate-store.ts';
 import { approve, approveSpec, block, blockSpec, deleteSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
 import { send, sendSpec } from './commands/send.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   { spec: rejectSpec, run: reject },
   { spec: deleteSpec, run: remove },
   { spec: blockSpec, run: block },
+  { spec: migrateStoreSpec, run: migrateStore },
 ];
 
 function overview(): string {
@@ -34,7 +36,7 @@ function overview(): string {
     'Usage: pingback <command> [arguments] [flags]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(12)} ${c.spec.summary}`),
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(14)} ${c.spec.summary}`),
     '',
     'Run `pingback <command> --help` for its arguments and flags.',
   ];
@@ -73,6 +75,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       error instanceof ManifestError
     ) {
       io.stderr.write(`pingback ${name}: ${error.message}\nRun \`pingback ${name} --help\` for usage.\n`);
+      return Exit.ERROR;
+    }
+    // The store failed (a database down, a folder unwritable): what happened, not a stack.
+    if (error instanceof StoreError) {
+      io.stderr.write(`pingback ${name}: the store failed: ${error.message}\n`);
       return Exit.ERROR;
     }
     throw error;

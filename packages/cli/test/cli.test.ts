@@ -155,7 +155,7 @@ describe('usage', () => {
   it('lists the commands', async () => {
     const out = await run(['--help']);
     expect(out.code).toBe(0);
-    for (const c of COMMANDS) expect(out.stdout).toContain(`  ${c.spec.name.padEnd(12)} ${c.spec.summary}`);
+    for (const c of COMMANDS) expect(out.stdout).toContain(`  ${c.spec.name.padEnd(14)} ${c.spec.summary}`);
   });
 
   it('refuses politely on a Node too old for it', async () => {

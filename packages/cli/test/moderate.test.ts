@@ -5,24 +5,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PingbackStore } from '@pingback/core';
 import { FileStore, Receiver, parseMethodResponse, writeMethodCall } from '@pingback/core';
 import { BlobsStore } from '@pingback/netlify';
+import { PostgresStore } from '@pingback/postgres';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, startServer } from '../../../test/support/http.ts';
+import { freePort } from '../../../test/support/free-port.ts';
+import type { TestPostgres } from '../../../test/support/postgres.ts';
+import { startPostgres } from '../../../test/support/postgres.ts';
 import { record } from '../../../test/support/store-contract.ts';
 import { runCli } from './serve-support.ts';
 
 let dir: string;
 let blobs: LocalBlobs;
 let source: TestServer;
+let postgres: TestPostgres;
+const opened: PostgresStore[] = [];
+let schemas = 0;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pingback-moderate-'));
-  blobs = await startLocalBlobs();
+  [blobs, postgres] = await Promise.all([startLocalBlobs(), startPostgres()]);
   source = await startServer(html('<!doctype html><title>A reply</title><p><a href="https://blog.example/posts/b/">a post</a></p>'));
 });
 afterAll(async () => {
   await source.close();
-  await blobs.stop();
+  await Promise.all(opened.map((s) => s.close()));
+  await Promise.all([blobs.stop(), postgres.stop()]);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -34,6 +42,15 @@ const backends: [string, () => { store: PingbackStore; flags: string[] }][] = [
       store: new BlobsStore({ ...blobs.client }),
       flags: ['--site-id', blobs.siteID, '--token', blobs.token, '--blobs-url', blobs.url],
     }),
+  ],
+  [
+    'PostgreSQL (--store postgres://…)',
+    () => {
+      const url = postgres.urlFor(`moderate${++schemas}`);
+      const store = new PostgresStore({ url });
+      opened.push(store);
+      return { store, flags: ['--store', url] };
+    },
   ],
 ];
 
@@ -106,4 +123,19 @@ it('asks for both a site ID and a token for Blobs', async () => {
   const out = await runCli(['list', '--site-id', 'abc'], dir, { NETLIFY_AUTH_TOKEN: '' });
   expect(out.code).toBe(2);
   expect(out.stderr).toMatch(/needs both --site-id .* and --token/);
+});
+
+it('takes the database from PINGBACK_DATABASE_URL, and says plainly when it cannot be reached', async () => {
+  const url = postgres.urlFor('from_env');
+  const store = new PostgresStore({ url });
+  opened.push(store);
+  await store.insert(record('/posts/a', 'https://env.example/'));
+  const listed = await runCli(['list', '--json'], dir, { PINGBACK_DATABASE_URL: url });
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(JSON.parse(listed.stdout)).toHaveLength(1);
+
+  const down = await runCli(['list', '--store', `postgres://pingback:hunter2@127.0.0.1:${await freePort()}/gone`], dir);
+  expect(down.code).toBe(2);
+  expect(down.stderr).toMatch(/^pingback list: the store failed: \[@pingback\/postgres\] could not prepare schema pingback at postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:\d+\/gone \(schema pingback\): connect ECONNREFUSED/);
+  expect(down.stderr).not.toMatch(/hunter2|\n\s+at /);
 });

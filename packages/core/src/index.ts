@@ -56,8 +56,10 @@ export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, 
 
 export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
 export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';
-export type { PingbackStore } from './store/store.ts';
-export { StoreError } from './store/store.ts';
+export type { PingbackStore, RecordCursor, SharedRateLimiter } from './store/store.ts';
+export { StoreError, checkMetaName } from './store/store.ts';
+export type { PostgresModule } from './store/store-location.ts';
+export { DATABASE_URL_ENV, databaseUrlFromEnv, isDatabaseUrl, openDatabaseStore, redactUrl } from './store/store-location.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { FileStore } from './store/file-store.ts';
 export { SNAPSHOT_MAX_BYTES, SNAPSHOT_META, SnapshotListing } from './store/snapshot-listing.ts';
@@ -102,7 +104,7 @@ export { escapeHtml, formatDate, groupByKey, pingbackCountText, renderPingbackCo
 export type { EmitStep, FinishInput, FinishResult } from './build/finish.ts';
 export { finishBuild } from './build/finish.ts';
 export { summary } from './build/summary.ts';
-export type { OpenBlobs } from './read/build-read.ts';
+export type { OpenBlobs, OpenDatabase } from './read/build-read.ts';
 export { buildReadSource, readForBuild } from './read/build-read.ts';
 export { StoreLedger } from './send/store-ledger.ts';
 export type { PlainRequest, PlainResponse } from './receive/plain-http.ts';

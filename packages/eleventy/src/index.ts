@@ -6,6 +6,7 @@ import {
   groupByKey,
   isRoutePattern,
   matchesAny,
+  openDatabaseStore,
   passSettings,
   pingbackCountText,
   processPage,
@@ -158,7 +159,9 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   });
 
   const openBlobs = async (siteID: string, token: string) => (await import('@pingback/netlify')).openBlobsForBuild(siteID, token);
-  const read = (): Promise<ReadResult> => readForBuild(resolved, root, process.env, openBlobs);
+  // Loaded only for a postgres:// store: a site without a database installs no driver.
+  const openDatabase = (url: string) => openDatabaseStore(url, 'store', () => import('@pingback/postgres'));
+  const read = (): Promise<ReadResult> => readForBuild(resolved, root, process.env, openBlobs, openDatabase);
 
   // Read once per build, before any template renders; filters and shortcodes then look it up synchronously.
   eleventyConfig.on('eleventy.before', async () => {

@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Manifest } from '@pingback/core';
 import { FileStore, parseMethodResponse, writeMethodCall } from '@pingback/core';
+import { PostgresStore } from '@pingback/postgres';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import type { TargetSite } from '../../../test/support/pingback-target.ts';
 import { startTargetSite } from '../../../test/support/pingback-target.ts';
 import { runUntil, siteBuild } from '../../../test/support/site-build.ts';
+import { startPostgres } from '../../../test/support/postgres.ts';
 import { serveFolder } from '../../../test/support/static-server.ts';
 import { record } from '../../../test/support/store-contract.ts';
 import { ELEVENTY_COMPATIBILITY, VERSION } from '../src/version.ts';
@@ -223,6 +225,28 @@ describe('building for Netlify', () => {
     const reply = await fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body: writeMethodCall('pingback.ping', ['https://x.example/', 'https://blog.example/posts/draft/']) }));
     expect(parseMethodResponse(new Uint8Array(await reply.arrayBuffer()))).toMatchObject({ kind: 'fault', faultCode: 33 });
   }, 120_000);
+});
+
+describe('reading from PostgreSQL at build time', () => {
+  it('reads the database PINGBACK_DATABASE_URL names, renders the same lists, and ships a Function that keeps them there', async () => {
+    await seed();
+    const postgres = await startPostgres();
+    const url = postgres.urlFor('eleventy_build');
+    const db = new PostgresStore({ url });
+    onTestFinished(async () => {
+      await db.close();
+      await postgres.stop();
+    });
+    for (const r of await new FileStore(join(FIXTURE, '.pingback/store')).list()) await db.insert(r);
+    await rm(join(FIXTURE, '.pingback/store'), { recursive: true, force: true });
+    const result = await build('_site-postgres', { PINGBACK_DATABASE_URL: url, NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ database: true }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines.find((l) => l.startsWith('read '))).toBe(`read 4 pingbacks, 1 pending moderation from ${url} in ${result.lines.find((l) => l.startsWith('read '))!.split(' in ').pop()}`);
+    const hello = await read('_site-postgres', 'posts/hello');
+    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(await read('_site-postgres', '')).toContain('<p id="total">4 pingbacks in all</p>');
+    expect(await readFile(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'), 'utf8')).toContain('"database": true');
+  }, 60_000);
 });
 
 describe('options', () => {

@@ -148,6 +148,14 @@ export class BlobsStore implements PingbackStore {
     }
   }
 
+  async metaNames(): Promise<string[]> {
+    try {
+      return (await this.blobs.list({ prefix: 'meta/' })).blobs.map((b) => b.key.slice('meta/'.length)).sort();
+    } catch (error) {
+      throw wrap('list meta/', error);
+    }
+  }
+
   async createMeta(name: string, value: unknown): Promise<boolean> {
     const key = BlobsStore.metaKey(name);
     try {

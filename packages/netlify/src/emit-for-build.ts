@@ -20,6 +20,8 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     rateLimit: options.rateLimit,
     send: options.send,
     notifyEdits: options.notifyEdits,
+    // Only when on, so that the Functions of sites without a database stay as they were, byte for byte.
+    ...(options.database ? { database: true } : {}),
   };
 }
 

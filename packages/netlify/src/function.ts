@@ -1,5 +1,5 @@
-import type { Manifest, PingbackStore, ReceiverOptions } from '@pingback/core';
-import { Receiver, StoreRateLimiter, parseManifest } from '@pingback/core';
+import type { Manifest, PingbackStore, PostgresModule, ReceiverOptions } from '@pingback/core';
+import { RATE_WINDOW_MS, Receiver, StoreError, StoreRateLimiter, databaseUrlFromEnv, openDatabaseStore, parseManifest } from '@pingback/core';
 import { BlobsStore } from './blobs-store.ts';
 import type { DeployEvent } from './deploy-send.ts';
 import { onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
@@ -28,25 +28,73 @@ const consoleLogger = {
 };
 
 /**
- * The runtime of the generated Netlify Function: the core receiver over the site's Blobs store, with the
- * rate limits kept in the store (each invocation may be a fresh process). The receiver is built on the
- * first request, when Netlify's environment (Blobs access) is in place, and reused while the instance lives.
+ * The runtime of the generated Netlify Function: the core receiver over the site's Blobs store (or its
+ * PostgreSQL database), with the rate limits kept in the store (each invocation may be a fresh process).
+ * The receiver is built on the first request, when Netlify's environment (Blobs access) is in place, and
+ * reused while the instance lives.
  */
 const parse = (manifest: unknown): Manifest => parseManifest(manifest, 'the manifest bundled with the pingback function');
-const openStore = (settings: FunctionSettings): PingbackStore => new BlobsStore(settings.storeName ? { name: settings.storeName } : {});
+
+async function loadPostgres(): Promise<PostgresModule> {
+  // Inside try on purpose: a bundler (Netlify's esbuild) then leaves a missing @pingback/postgres to fail
+  // here at run time, if ever used, instead of failing every site's build that doesn't install it.
+  try {
+    return await import('@pingback/postgres');
+  } catch (error) {
+    throw error;
+  }
+}
+
+/** A store whose every call fails with `error`: the receiver answers fault 50 (503 when reading), and logs why. */
+function failingStore(error: unknown): PingbackStore {
+  const fail = async (): Promise<never> => {
+    throw error instanceof StoreError ? error : new StoreError(`[@pingback/netlify] ${(error as Error).message}`, { cause: error });
+  };
+  return { insert: fail, get: fail, update: fail, list: fail, getMeta: fail, setMeta: fail, createMeta: fail };
+}
+
+async function openStore(settings: FunctionSettings): Promise<PingbackStore> {
+  const url = databaseUrlFromEnv(process.env, settings.database === true);
+  try {
+    if (url) return await openDatabaseStore(url, 'PINGBACK_DATABASE_URL', loadPostgres);
+    if (settings.database) {
+      throw new StoreError('[@pingback/netlify] the setting `database` is on, but neither PINGBACK_DATABASE_URL nor NETLIFY_DATABASE_URL is set in the site\'s environment');
+    }
+  } catch (error) {
+    console.error(`[pingback] store: ${(error as Error).message}`);
+    return failingStore(error);
+  }
+  return new BlobsStore(settings.storeName ? { name: settings.storeName } : {});
+}
+
+/**
+ * Runs a deploy handler on the store given, or on one opened for it and closed after (a database's
+ * connections must not outlive the invocation). No lock is taken: as over Blobs, the ledger keeps one
+ * document per pair, and a frozen or killed serverless instance must never be able to hold one.
+ */
+async function withStore<T>(settings: FunctionSettings, given: PingbackStore | undefined, fn: (store: PingbackStore) => Promise<T>): Promise<T> {
+  if (given) return fn(given);
+  const store = await openStore(settings);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close?.();
+  }
+}
 
 export function createPingbackFunction(settings: FunctionSettings, manifest: unknown, overrides: Partial<ReceiverOptions> = {}): PingbackFunction {
-  let receiver: Receiver | undefined;
-  const build = (): Receiver => {
+  let receiver: Promise<Receiver> | undefined;
+  const build = async (): Promise<Receiver> => {
     const m = parse(manifest);
-    const { storeName: _name, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, ...rest } = settings;
-    const store = overrides.store ?? openStore(settings);
+    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, ...rest } = settings;
+    const store = overrides.store ?? (await openStore(settings));
     const options: ReceiverOptions = {
       ...rest,
       hosts: [...new Set([...(hosts ?? []), ...m.hosts])],
       store,
       pages: m.pages,
-      rateLimiter: new StoreRateLimiter(store, rateLimit ?? 10),
+      // A database counts its windows exactly, in one call; elsewhere meta documents hold them.
+      rateLimiter: store.rateLimiter?.(rateLimit ?? 10, RATE_WINDOW_MS) ?? new StoreRateLimiter(store, rateLimit ?? 10),
       logger: consoleLogger,
       ...overrides,
     };
@@ -58,15 +106,20 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
   };
   return {
     async fetch(request, context = {}) {
-      receiver ??= build();
+      // A failed build (a bad manifest) is tried again on the next request, as before it was asynchronous.
+      receiver ??= build().catch((error: unknown) => {
+        receiver = undefined;
+        throw error;
+      });
+      const ready = await receiver;
       const ctx: { clientAddress?: string; waitUntil?: (p: Promise<unknown>) => void } = {};
       if (context.ip) ctx.clientAddress = context.ip;
       if (context.waitUntil) ctx.waitUntil = context.waitUntil.bind(context);
-      return receiver.handle(request, ctx);
+      return ready.handle(request, ctx);
     },
     async deploySucceeded(event) {
       try {
-        await onDeploySucceeded(event, parse(manifest), overrides.store ?? openStore(settings), settings, consoleLogger);
+        await withStore(settings, overrides.store, (store) => onDeploySucceeded(event, parse(manifest), store, settings, consoleLogger));
       } catch (error) {
         // Nothing is lost: the ledger says what was sent, and the next deploy sends the rest.
         consoleLogger.error(`[pingback] sending after deploy failed: ${(error as Error).message}`);
@@ -80,7 +133,7 @@ export function createSendFunction(settings: FunctionSettings, manifest: unknown
   return {
     async fetch(request, context = {}) {
       if (request.method !== 'POST') return new Response('POST only\n', { status: 405, headers: { allow: 'POST' } });
-      return onBackgroundSend(request, context.deploy?.id, parse(manifest), overrides.store ?? openStore(settings), settings, consoleLogger);
+      return withStore(settings, overrides.store, (store) => onBackgroundSend(request, context.deploy?.id, parse(manifest), store, settings, consoleLogger));
     },
   };
 }

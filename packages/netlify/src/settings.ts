@@ -14,6 +14,12 @@ export type FunctionSettings = Pick<
   site: string;
   /** Blobs store name. Default "pingback". */
   storeName?: string;
+  /**
+   * Keep pingbacks in PostgreSQL rather than Blobs: the URL from `PINGBACK_DATABASE_URL`, else
+   * `NETLIFY_DATABASE_URL` (Netlify Database). Without it, `PINGBACK_DATABASE_URL` alone also selects
+   * PostgreSQL. Needs `@pingback/postgres` installed in the site.
+   */
+  database?: boolean;
   /** `after-deploy` (default): the deploy-succeeded handler sends; `build` or `off`: it does not. */
   send?: SendMode;
   /** Directories hear about edited posts too. Default false. */
@@ -24,7 +30,7 @@ export type FunctionSettings = Pick<
 
 const KEYS = [
   'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
-  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'send', 'notifyEdits', 'sendBudgetMs',
+  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'sendBudgetMs',
 ] as const;
 
 /** Keeps only known keys with defined values, in a fixed order, so generated files are stable. */

@@ -9,6 +9,9 @@ import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import { SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
+import { PostgresStore } from '@pingback/postgres';
+import type { TestPostgres } from '../../../test/support/postgres.ts';
+import { startPostgres } from '../../../test/support/postgres.ts';
 import { BlobsStore } from '../src/blobs-store.ts';
 import { emitNetlifyFunction } from '../src/emit.ts';
 import type { FunctionSettings } from '../src/settings.ts';
@@ -97,5 +100,65 @@ describe('the generated Netlify Function over the local Blobs server', () => {
     expect((await call(first.url, 1))[0]!.result).toMatch(/registered/);
     expect((await call(second.url, 2))[0]!.result).toMatch(/registered/);
     expect((await call(first.url, 3))[0]!.fault).toEqual({ code: 49, string: 'Too many pingbacks; try again later.' });
+  });
+});
+
+describe('the generated Netlify Function over PostgreSQL', () => {
+  let postgres: TestPostgres;
+  const opened: PostgresStore[] = [];
+  const database = (schema: string) => {
+    const store = new PostgresStore({ url: postgres.urlFor(schema) });
+    opened.push(store);
+    return store;
+  };
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(async () => {
+    delete process.env.PINGBACK_DATABASE_URL;
+    delete process.env.NETLIFY_DATABASE_URL;
+    await Promise.all(opened.map((s) => s.close()));
+    await postgres?.stop();
+  });
+  // Each test has a schema of its own, so the fixture's five flood posts can be pinged afresh in each.
+  const ping = (url: string, n: number) => runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/flood-${n}`, `${SITE}posts/flood-${n}/`]] }]);
+
+  it('stores in the database PINGBACK_DATABASE_URL names, with rate limits exact across instances', async () => {
+    process.env.PINGBACK_DATABASE_URL = postgres.urlFor('fn_env');
+    const first = await deploy('db-a', { storeName: 'db-unused', rateLimit: 2 });
+    const second = await deploy('db-b', { storeName: 'db-unused', rateLimit: 2 });
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => ping(n % 2 ? first.url : second.url, n)));
+    expect(answers.filter(([a]) => /registered/.test(String(a!.result)))).toHaveLength(2);
+    expect(answers.filter(([a]) => a!.fault?.code === 49)).toHaveLength(3);
+    expect(await database('fn_env').list()).toHaveLength(2);
+    expect(await new BlobsStore({ name: 'db-unused', ...blobs.client }).list()).toEqual([]);
+    const read = (await (await fetch(`${second.url}/pingbacks.json`)).json()) as { items: unknown[]; next: string | null };
+    expect(read).toMatchObject({ items: expect.any(Array), next: null });
+    expect(read.items).toHaveLength(2);
+  });
+
+  it('uses Netlify Database (NETLIFY_DATABASE_URL) only when the setting `database` asks for it', async () => {
+    delete process.env.PINGBACK_DATABASE_URL;
+    process.env.NETLIFY_DATABASE_URL = postgres.urlFor('fn_netlify');
+    const asked = await deploy('db-netlify', { storeName: 'db-netlify', database: true, rateLimit: 0 });
+    expect((await ping(asked.url, 1))[0]!.result).toMatch(/registered/);
+    expect(await database('fn_netlify').list()).toHaveLength(1);
+    const unasked = await deploy('db-not-asked', { storeName: 'db-not-asked', rateLimit: 0 });
+    expect((await ping(unasked.url, 2))[0]!.result).toMatch(/registered/);
+    expect(await new BlobsStore({ name: 'db-not-asked', ...blobs.client }).list()).toHaveLength(1);
+    expect(await database('fn_netlify').list()).toHaveLength(1);
+  });
+
+  it('answers fault 50 and 503, never a crash, when the database is asked for but not configured or not there', async () => {
+    delete process.env.PINGBACK_DATABASE_URL;
+    delete process.env.NETLIFY_DATABASE_URL;
+    const unset = await deploy('db-unset', { database: true, rateLimit: 0 });
+    expect((await ping(unset.url, 3))[0]!.fault).toEqual({ code: 50, string: 'The pingback could not be stored right now; try again later.' });
+    expect((await fetch(`${unset.url}/pingbacks.json`)).status).toBe(503);
+
+    process.env.PINGBACK_DATABASE_URL = `postgres://postgres@127.0.0.1:${postgres.port + 1}/none?connect_timeout=1`;
+    const down = await deploy('db-down', { rateLimit: 0 });
+    expect((await ping(down.url, 4))[0]!.fault?.code).toBe(50);
+    delete process.env.PINGBACK_DATABASE_URL;
   });
 });

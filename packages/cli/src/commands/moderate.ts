@@ -4,7 +4,7 @@ import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
-import { STORE_FLAGS, openStore } from '../store-flags.ts';
+import { STORE_FLAGS, withStore } from '../store-flags.ts';
 
 export const listSpec: CommandSpec = {
   name: 'list',
@@ -39,7 +39,6 @@ export const blockSpec: CommandSpec = {
 };
 
 export async function list(parsed: Parsed, io: Io): Promise<number> {
-  const { store } = await openStore(parsed.flags, io);
   const status = parsed.flags.status as string | undefined;
   if (status !== undefined && status !== 'deleted' && !RECORD_STATUSES.includes(status as RecordStatus)) {
     throw new UsageError(`--status must be one of ${RECORD_STATUSES.join(', ')}, deleted`);
@@ -50,7 +49,7 @@ export async function list(parsed: Parsed, io: Io): Promise<number> {
     if (!url) throw new UsageError('--target must be a URL or a path');
     key = canonicalKey(url);
   }
-  const records = (await store.list(key === undefined ? {} : { key }))
+  const records = (await withStore(parsed.flags, io, ({ store }) => store.list(key === undefined ? {} : { key })))
     .filter((r) => (status === 'deleted' ? r.deletedAt !== undefined : r.deletedAt === undefined && (status === undefined || r.status === status)))
     .sort(compareRecords);
   if (parsed.flags.json) {
@@ -72,22 +71,23 @@ interface Verb {
   done: 'approved' | 'rejected' | 'deleted';
 }
 
-async function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRecord, verb: Verb): Promise<number> {
-  const { store } = await openStore(parsed.flags, io);
-  const [id] = parsed.positionals as [string];
-  const record = await store.get(id);
-  if (!record || record.deletedAt) {
-    io.stderr.write(`pingback ${verb.name}: no pingback with id ${id}\n`);
-    return Exit.NEGATIVE;
-  }
-  const next = apply(record);
-  await store.update(next);
-  io.stdout.write(`${verb.done} ${id} (${record.source} → ${record.key})\n`);
-  if (verb.name === 'approve' && io.env.PINGBACK_BUILD_HOOK_URL) {
-    const result = await triggerRebuild(store, io.env.PINGBACK_BUILD_HOOK_URL, 10 * 60_000, Date.now());
-    io.stdout.write(`  ${result.message}\n`);
-  }
-  return Exit.OK;
+function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRecord, verb: Verb): Promise<number> {
+  return withStore(parsed.flags, io, async ({ store }) => {
+    const [id] = parsed.positionals as [string];
+    const record = await store.get(id);
+    if (!record || record.deletedAt) {
+      io.stderr.write(`pingback ${verb.name}: no pingback with id ${id}\n`);
+      return Exit.NEGATIVE;
+    }
+    const next = apply(record);
+    await store.update(next);
+    io.stdout.write(`${verb.done} ${id} (${record.source} → ${record.key})\n`);
+    if (verb.name === 'approve' && io.env.PINGBACK_BUILD_HOOK_URL) {
+      const result = await triggerRebuild(store, io.env.PINGBACK_BUILD_HOOK_URL, 10 * 60_000, Date.now());
+      io.stdout.write(`  ${result.message}\n`);
+    }
+    return Exit.OK;
+  });
 }
 
 export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), { name: 'approve', done: 'approved' });
@@ -96,9 +96,11 @@ export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tomb
 
 export async function block(parsed: Parsed, io: Io): Promise<number> {
   const { blockHost } = await import('@pingback/core');
-  const { store, where } = await openStore(parsed.flags, io);
   const [host] = parsed.positionals as [string];
-  const list = await blockHost(store, host);
-  io.stdout.write(`blocked ${host} in ${where} (${list.length} blocked host pattern${list.length === 1 ? '' : 's'})\n`);
-  return Exit.OK;
+  return withStore(parsed.flags, io, async ({ store, where }) => {
+    // Read, add, write: under the store's lock when it has one, so two `block` runs never lose one another's host.
+    const list = await (store.withLock ? store.withLock('blocklist', () => blockHost(store, host)) : blockHost(store, host));
+    io.stdout.write(`blocked ${host} in ${where} (${list.length} blocked host pattern${list.length === 1 ? '' : 's'})\n`);
+    return Exit.OK;
+  });
 }

@@ -3,11 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BatchOptions, Manifest, OutboxReport, PageResult } from '@pingback/core';
 import {
+  BATCH_DEFAULTS,
   DEFAULT_MANIFEST_PATH,
   FileLedger,
   INTEGRATION_DEFAULTS,
+  StoreLedger,
   buildManifest,
   checkUrlOption,
+  isDatabaseUrl,
   pageInfo,
   passSettings,
   processPage,
@@ -21,6 +24,7 @@ import { UsageError, intFlag } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
 import { StaticSite } from '../serve/static-site.ts';
+import { openDatabase } from '../store-flags.ts';
 
 export const sendSpec: CommandSpec = {
   name: 'send',
@@ -30,7 +34,11 @@ export const sendSpec: CommandSpec = {
     manifest: { type: 'string', value: 'FILE', description: `The build's manifest (default ${DEFAULT_MANIFEST_PATH}).` },
     root: { type: 'string', value: 'DIR', description: 'Or scan a built site instead: its pages with a pingback link are the posts (needs --site).' },
     site: { type: 'string', value: 'URL', description: "The site's public URL (default: the manifest's)." },
-    ledger: { type: 'string', value: 'FILE', description: `What was sent before (default ${INTEGRATION_DEFAULTS.ledger}); keep it between runs.` },
+    ledger: {
+      type: 'string',
+      value: 'FILE|URL',
+      description: `What was sent before (default ${INTEGRATION_DEFAULTS.ledger}); keep it between runs. A postgres:// URL keeps it in that database, and runs take turns.`,
+    },
     directory: { type: 'string', multiple: true, value: 'URL', description: 'With --root: a weblogUpdates service to tell about new posts (repeatable).' },
     'dry-run': { type: 'boolean', description: 'Touch no network: list what would be checked and sent.' },
     'notify-edits': { type: 'boolean', description: 'Tell directories about edited posts too, not just new ones.' },
@@ -81,8 +89,6 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
     manifest = await readManifest(resolve((f.manifest as string | undefined) ?? DEFAULT_MANIFEST_PATH));
     if (typeof f.site === 'string') manifest.site = checkUrlOption('--site', f.site).href;
   }
-  const ledgerPath = resolve((f.ledger as string | undefined) ?? INTEGRATION_DEFAULTS.ledger);
-  const ledger = await FileLedger.open(ledgerPath);
   const batch: Omit<BatchOptions, 'ledger' | 'onRow'> = { site: manifest.site };
   const timeout = intFlag(f, 'timeout');
   if (timeout !== undefined) batch.timeoutMs = timeout;
@@ -92,14 +98,24 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
   if (concurrency !== undefined) batch.concurrency = concurrency;
   const perHost = intFlag(f, 'per-host');
   if (perHost !== undefined) batch.perHost = perHost;
+  const options = { ...batch, dryRun: f['dry-run'] === true, notifyEdits: f['notify-edits'] === true, allowPrivateNetwork: f['allow-private-network'] === true };
 
-  const report: OutboxReport = await sendOutbox(manifest, {
-    ...batch,
-    ledger,
-    dryRun: f['dry-run'] === true,
-    notifyEdits: f['notify-edits'] === true,
-    allowPrivateNetwork: f['allow-private-network'] === true,
-  });
+  const ledgerAt = (f.ledger as string | undefined) ?? INTEGRATION_DEFAULTS.ledger;
+  let report: OutboxReport;
+  if (isDatabaseUrl(ledgerAt)) {
+    const { store } = await openDatabase(ledgerAt, '--ledger');
+    try {
+      const run = () => sendOutbox(manifest, { ...options, ledger: new StoreLedger(store) });
+      // One run at a time over a shared ledger: a second waits for the first, then finds nothing left to send.
+      // A run ends within its budget plus the deadlines of the pings in flight.
+      const waitMs = (batch.budgetMs ?? BATCH_DEFAULTS.budgetMs) + 120_000;
+      report = store.withLock ? await store.withLock('send', run, { waitMs }) : await run();
+    } finally {
+      await store.close?.();
+    }
+  } else {
+    report = await sendOutbox(manifest, { ...options, ledger: await FileLedger.open(resolve(ledgerAt)) });
+  }
   if (f.json) {
     io.stdout.write(`${JSON.stringify(report.rows, null, 2)}\n`);
     if (report.notPublic !== undefined) io.stderr.write(`${summary.sent(report, 'pingback send')}\n`);

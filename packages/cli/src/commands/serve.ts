@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, PingbackOptionError, RECEIVER_DEFAULTS, Receiver } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -11,7 +11,7 @@ import { Exit } from '../io.ts';
 import { guardServer, requestListener } from '../serve/listener.ts';
 import { LiveManifest } from '../serve/live-manifest.ts';
 import { StaticSite } from '../serve/static-site.ts';
-import { DEFAULT_STORE_DIR } from '../store-flags.ts';
+import { DEFAULT_STORE_DIR, openLocation } from '../store-flags.ts';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
@@ -22,7 +22,11 @@ export const serveSpec: CommandSpec = {
     port: { type: 'string', value: 'N', description: 'Port to listen on (default 8080; 0 picks a free one).' },
     host: { type: 'string', value: 'H', description: 'Address to listen on (default 127.0.0.1).' },
     site: { type: 'string', value: 'URL', description: "The site's public URL (default: the manifest's site)." },
-    store: { type: 'string', value: 'DIR', description: `File-system store folder (default ${DEFAULT_STORE_DIR}).` },
+    store: {
+      type: 'string',
+      value: 'DIR|URL',
+      description: `File-system store folder (default ${DEFAULT_STORE_DIR}), or a postgres:// URL (or PINGBACK_DATABASE_URL) that several receivers share.`,
+    },
     manifest: {
       type: 'string',
       value: 'FILE',
@@ -103,10 +107,10 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
   const host = (f.host as string | undefined) ?? '127.0.0.1';
 
-  const storeDir = resolve((f.store as string | undefined) ?? DEFAULT_STORE_DIR);
+  const { store, where } = await openLocation((f.store as string | undefined) ?? io.env.PINGBACK_DATABASE_URL ?? DEFAULT_STORE_DIR, '--store', f, io);
   const options: ReceiverOptions = {
     site: siteUrl,
-    store: new FileStore(storeDir),
+    store,
     pages: (key) => isPingable(key),
     pageExists: site.pageExists,
     hosts: manifest?.hosts ?? [],
@@ -150,13 +154,14 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     });
   } catch (error) {
     await receiver.close();
+    await store.close?.();
     throw listenError(error, host, port);
   }
   guardServer(server, log);
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
-  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${storeDir}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
+  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
 
   await new Promise<void>((done) => {
     const stop = () => {
@@ -167,5 +172,6 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await receiver.close();
+  await store.close?.();
   return Exit.OK;
 }

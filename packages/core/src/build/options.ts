@@ -50,8 +50,14 @@ export interface IntegrationOptions {
   dryRun?: boolean;
   /** The sent-ping ledger. Default `.pingback/ledger.json`. */
   ledger?: string;
-  /** The file-system store read at build time. Default `.pingback/store`. */
+  /** The store read at build time: a folder, or a `postgres://` URL (needs `@pingback/postgres`). Default `.pingback/store`. */
   store?: string;
+  /**
+   * Keep pingbacks in PostgreSQL: builds read them from the database at `PINGBACK_DATABASE_URL`, else
+   * `NETLIFY_DATABASE_URL` (Netlify Database), and the emitted Netlify Function stores them there. Default
+   * false; `PINGBACK_DATABASE_URL` alone also selects the database.
+   */
+  database?: boolean;
   /** Where builds read pingbacks from. Default `auto`. */
   readFrom?: ReadFrom;
   /** When the read fails: the last good read (`stale`, default), nothing (`empty`), or fail the build. */
@@ -87,7 +93,7 @@ export const INTEGRATION_DEFAULTS = {
 
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
+  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
@@ -114,6 +120,7 @@ export interface ResolvedIntegrationOptions {
   dryRun: boolean;
   ledger: string;
   store: string;
+  database: boolean;
   manifest: string;
   readFrom: ReadFrom;
   onReadError: OnReadError;
@@ -242,6 +249,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     dryRun: bool('dryRun', options.dryRun, context.dryRunByDefault),
     ledger: file('ledger', options.ledger, INTEGRATION_DEFAULTS.ledger),
     store: file('store', options.store, INTEGRATION_DEFAULTS.store),
+    database: bool('database', options.database, false),
     manifest: INTEGRATION_DEFAULTS.manifest,
     readFrom: oneOf('readFrom', options.readFrom, ['auto', 'store', 'endpoint', 'blobs'] as const, INTEGRATION_DEFAULTS.readFrom),
     onReadError: oneOf('onReadError', options.onReadError, ['stale', 'empty', 'fail'] as const, INTEGRATION_DEFAULTS.onReadError),

@@ -3,6 +3,7 @@ import { canonicalKey } from '../site/canonical.ts';
 import type { LinkbackKind, LinkbackProtocol, PingbackRecord } from '../store/record.ts';
 import { compareRecords, isVisible, recordKind, recordProtocol } from '../store/record.ts';
 import type { SnapshotListing } from '../store/snapshot-listing.ts';
+import type { RecordCursor } from '../store/store.ts';
 import { StoreError } from '../store/store.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
@@ -34,11 +35,33 @@ function encodeCursor(record: PingbackRecord): string {
   return Buffer.from(`${record.receivedAt}|${record.id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { receivedAt: string; id: string } | null {
+function decodeCursor(cursor: string): RecordCursor | null {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const bar = text.lastIndexOf('|');
   if (bar <= 0) return null;
   return { receivedAt: text.slice(0, bar), id: text.slice(bar + 1) };
+}
+
+/** One page and the cursor of the next, or null when it is the last. */
+async function readPage(settings: ReceiverSettings, listing: SnapshotListing, key: string | undefined, cursor: RecordCursor | null, limit: number): Promise<{ page: PingbackRecord[]; next: string | null }> {
+  const { store } = settings;
+  if (store.listVisible) {
+    // A database pages by keyset in one indexed query; one record more than asked says whether more follow.
+    const rows = await store.listVisible({ ...(key === undefined ? {} : { key }), ...(cursor ? { after: cursor } : {}), limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+  }
+  // The whole site comes from the snapshot, refreshed by a read's first page and reused by the pages that
+  // follow, so they page through one consistent state; one post's few records come from the store.
+  const all = key === undefined ? listing.list({ maxAgeMs: cursor ? CURSOR_SNAPSHOT_MS : 0 }) : store.list({ key });
+  const records = (await all).filter(isVisible).sort(compareRecords);
+  let start = 0;
+  if (cursor) {
+    start = records.findIndex((r) => r.receivedAt > cursor.receivedAt || (r.receivedAt === cursor.receivedAt && r.id > cursor.id));
+    if (start < 0) start = records.length;
+  }
+  const page = records.slice(start, start + limit);
+  return { page, next: start + limit < records.length && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null };
 }
 
 /**
@@ -71,12 +94,10 @@ export async function handleRead(request: PlainRequest, settings: ReceiverSettin
   const cursor = cursorText ? decodeCursor(cursorText) : null;
   if (cursorText && !cursor) return json(400, { error: '`cursor` is not one this endpoint gave out' });
 
-  let records: PingbackRecord[];
+  let page: PingbackRecord[];
+  let next: string | null;
   try {
-    // The whole site comes from the snapshot, refreshed by a read's first page and reused by the pages that
-    // follow, so they page through one consistent state; one post's few records come from the store.
-    const all = key === undefined ? listing.list({ maxAgeMs: cursor ? CURSOR_SNAPSHOT_MS : 0 }) : settings.store.list({ key });
-    records = (await all).filter(isVisible).sort(compareRecords);
+    ({ page, next } = await readPage(settings, listing, key, cursor, limit));
   } catch (error) {
     if (error instanceof StoreError) {
       settings.logger.error(`[pingback] read endpoint: ${error.message}`);
@@ -84,13 +105,6 @@ export async function handleRead(request: PlainRequest, settings: ReceiverSettin
     }
     throw error;
   }
-  let start = 0;
-  if (cursor) {
-    start = records.findIndex((r) => r.receivedAt > cursor.receivedAt || (r.receivedAt === cursor.receivedAt && r.id > cursor.id));
-    if (start < 0) start = records.length;
-  }
-  const page = records.slice(start, start + limit);
-  const next = start + limit < records.length && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null;
   const body = JSON.stringify({ items: page.map(publicRecord), next });
   const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   const match = request.header('if-none-match');

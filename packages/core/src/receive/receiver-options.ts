@@ -10,7 +10,7 @@ import type { PingbackStore } from '../store/store.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { MemoryRateLimiter } from './rate-limit.ts';
+import { MemoryRateLimiter, RATE_WINDOW_MS } from './rate-limit.ts';
 import type { Resolver, SourcePolicy } from './source-fetch.ts';
 import { trustedAddresses } from './source-fetch.ts';
 
@@ -36,7 +36,10 @@ export interface ReceiverOptions {
   blocklist?: string[];
   /** Pings per minute per client address and per source host; 0 turns the limits off. Default 10. */
   rateLimit?: number;
-  /** Replaces the in-memory limiter (Netlify uses one kept in the store). */
+  /**
+   * Replaces the in-memory limiter (Netlify uses one kept in the store). Default: the store's own when it
+   * has one (PostgreSQL: shared by every receiver on the database), else one in memory.
+   */
   rateLimiter?: RateLimiter;
   /** Let sources live on loopback or private networks and any port: local demos and tests only. */
   allowPrivateNetwork?: boolean;
@@ -149,7 +152,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
     moderation,
     blocklist: compileHostPatterns(options.blocklist ?? [], 'blocklist'),
-    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(rateLimit),
+    rateLimiter: options.rateLimiter ?? options.store.rateLimiter?.(rateLimit, RATE_WINDOW_MS) ?? new MemoryRateLimiter(rateLimit),
     source: {
       allowPrivateNetwork: options.allowPrivateNetwork ?? false,
       allowedPorts,

@@ -49,6 +49,10 @@ export class MemoryStore implements PingbackStore {
     this.meta.set(name, copy(value));
   }
 
+  async metaNames(): Promise<string[]> {
+    return [...this.meta.keys()].sort();
+  }
+
   async createMeta(name: string, value: unknown): Promise<boolean> {
     checkMetaName(name);
     if (this.meta.has(name)) return false;

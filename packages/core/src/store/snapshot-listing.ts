@@ -60,7 +60,8 @@ export class SnapshotListing {
    * with `maxAgeMs`, a snapshot refreshed that recently is used as it is (the later pages of one read).
    */
   async list({ maxAgeMs = 0 }: { maxAgeMs?: number } = {}): Promise<PingbackRecord[]> {
-    if (!this.store.versions) return this.store.list();
+    // A database lists everything in one query: a snapshot would only add a large meta document to keep.
+    if (!this.store.versions || this.store.listsInOneQuery) return this.store.list();
     if (this.entries && !this.refreshing && Date.now() - this.refreshedAt < maxAgeMs) {
       return [...this.entries.values()].map((e) => e.record);
     }

@@ -1,10 +1,26 @@
 import type { PingbackRecord } from './record.ts';
 
+/** Where a page of the read endpoint starts: after this record, in (receivedAt, id) order. */
+export interface RecordCursor {
+  receivedAt: string;
+  id: string;
+}
+
+/** Rate windows kept by a shared store, counted once for every process that uses it. */
+export interface SharedRateLimiter {
+  allow(scope: 'client' | 'source-host', id: string, now: number): Promise<boolean>;
+}
+
 /**
  * Where pingbacks live. Records are the truth, one per (post key, source); anything else a backend keeps
  * (an index, a snapshot) is a cache that can be rebuilt from them. Three backends implement it: memory
- * (tests), the file system (the embedded default) and Netlify Blobs (in @pingback/netlify), and one
- * contract suite checks all three.
+ * (tests), the file system (the embedded default), Netlify Blobs (in @pingback/netlify) and PostgreSQL (in
+ * @pingback/postgres), and one contract suite checks them all.
+ *
+ * The optional members after the meta documents are what a store shared by several processes (several
+ * `pingback serve` behind a load balancer, over PostgreSQL) offers so that they behave as one: the
+ * receiver, `pingback send` and the moderation commands use each when it is there, and keep their
+ * one-process ways (rate windows in memory, a lock file) when it is not.
  */
 export interface PingbackStore {
   /**
@@ -28,6 +44,25 @@ export interface PingbackStore {
   setMeta(name: string, value: unknown): Promise<void>;
   /** Creates the document only if it does not exist yet; true when this call created it. */
   createMeta(name: string, value: unknown): Promise<boolean>;
+  /** The names of every meta document, for copying a store (`pingback migrate-store`). Optional. */
+  metaNames?(): Promise<string[]>;
+
+  /** Sliding-window rate limits kept in the store, exact across every process sharing it. */
+  rateLimiter?(limit: number, windowMs: number): SharedRateLimiter;
+  /**
+   * Runs `fn` holding the lock `name`, shared by every process using the store; waits at most `waitMs`
+   * for it. A holder that dies releases it: there is nothing to break by hand.
+   */
+  withLock?<T>(name: string, fn: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
+  /**
+   * One page of the read endpoint in one query: the visible records (approved, not deleted), of one post
+   * key or all, oldest first by (receivedAt, id), after `after`, at most `limit`.
+   */
+  listVisible?(options: { key?: string; after?: RecordCursor; limit: number }): Promise<PingbackRecord[]>;
+  /** True when `list()` is one cheap query: readers then call it directly instead of keeping a snapshot. */
+  readonly listsInOneQuery?: boolean;
+  /** Releases what the store holds open (a connection pool); the store is not used after. */
+  close?(): Promise<void>;
 }
 
 /** A store failed (disk full, Blobs unreachable): answered as fault 50, and nothing is half-written. */
