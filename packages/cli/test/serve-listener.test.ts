@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, Receiver } from '@pingback/core';
 import { SERVER_LIMITS, guardServer, requestListener } from '../src/serve/listener.ts';
+
+const MAX_CONNECTIONS = 64;
 import { StaticSite } from '../src/serve/static-site.ts';
 import { rawRequest } from '../../../test/support/raw-http.ts';
 
@@ -41,7 +43,7 @@ beforeAll(async () => {
   site = new FailingSite(dir);
   receiver = new Receiver({ site: 'https://blog.example/', store: new MemoryStore(), pages: [] });
   server = createServer(requestListener({ siteUrl: 'https://blog.example/', receiver, site, refresh: async () => {}, isPingable: () => false, log: (l) => log.push(l) }));
-  guardServer(server, (l) => log.push(l));
+  guardServer(server, (l) => log.push(l), { ...SERVER_LIMITS, maxConnections: MAX_CONNECTIONS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -86,7 +88,7 @@ describe('the listener of pingback serve', () => {
         socket.on('error', reject);
       });
     const idle: Socket[] = [];
-    for (let i = 0; i < SERVER_LIMITS.maxConnections; i++) idle.push(await open());
+    for (let i = 0; i < MAX_CONNECTIONS; i++) idle.push(await open());
     // Every one of them sent nothing: the next is over the cap and the server closes it at once.
     const extra = await open();
     const closed = await new Promise<boolean>((resolve) => {

@@ -8,7 +8,7 @@ import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
-import { guardServer, requestListener } from '../serve/listener.ts';
+import { SERVER_LIMITS, guardServer, requestListener } from '../serve/listener.ts';
 import { LiveManifest } from '../serve/live-manifest.ts';
 import { StaticSite } from '../serve/static-site.ts';
 import { DEFAULT_STORE_DIR, openLocation } from '../store-flags.ts';
@@ -45,6 +45,7 @@ export const serveSpec: CommandSpec = {
     'rate-limit': { type: 'string', value: 'N', description: 'Pings per minute per client address and per source host (default 10; 0 turns limits off).' },
     moderation: { type: 'string', value: 'MODE', description: 'auto (default: accepted pingbacks are published) or manual (held as pending).' },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
+    'max-connections': { type: 'string', value: 'N', description: 'Connections held open at once; more are dropped (default 4096). Keep it under the process file limit (ulimit -n).' },
     'endpoint-path': { type: 'string', value: 'PATH', description: 'Path of the XML-RPC endpoint (default /xmlrpc).' },
   },
   notes: [
@@ -106,6 +107,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const port = intFlag(f, 'port') ?? 8080;
   if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
   const host = (f.host as string | undefined) ?? '127.0.0.1';
+  const maxConnections = intFlag(f, 'max-connections');
 
   const { store, where } = await openLocation((f.store as string | undefined) ?? io.env.PINGBACK_DATABASE_URL ?? DEFAULT_STORE_DIR, '--store', f, io);
   const options: ReceiverOptions = {
@@ -157,7 +159,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     await store.close?.();
     throw listenError(error, host, port);
   }
-  guardServer(server, log);
+  guardServer(server, log, maxConnections === undefined ? SERVER_LIMITS : { ...SERVER_LIMITS, maxConnections });
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);

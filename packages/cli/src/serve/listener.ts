@@ -73,7 +73,14 @@ export function requestListener(r: ServeRoutes): (req: IncomingMessage, res: Ser
 }
 
 /** Limits on connections, whatever they carry. */
-export const SERVER_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 } as const;
+export interface ServerLimits {
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = { maxConnections: 4096, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
 
 /**
  * The server-level paths a stranger reaches before any request exists. A request line or header that
@@ -81,14 +88,14 @@ export const SERVER_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, r
  * (400, 431, 408) and its connection closed, as Node does by default, written out here so that this
  * handler is ours and cannot throw; a server error after listening is logged rather than fatal.
  */
-export function guardServer(server: Server, log: (line: string) => void): void {
+export function guardServer(server: Server, log: (line: string) => void, limits: ServerLimits = SERVER_LIMITS): void {
   // Connections are what a stranger holds open for free: cap them, and give a slow client a deadline for
   // its headers and its whole request (bodies are at most 64 KiB), so idle sockets can't use up the
   // process's file descriptors.
-  server.maxConnections = SERVER_LIMITS.maxConnections;
-  server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
-  server.requestTimeout = SERVER_LIMITS.requestTimeoutMs;
-  server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
     const socket = duplex as Socket;
     try {
