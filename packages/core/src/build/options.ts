@@ -4,6 +4,7 @@ import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts'
 import type { ContentOption, PageScanSettings } from '../html/page-scan.ts';
 import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../html/page-scan.ts';
 import type { Moderation } from '../receive/receiver-options.ts';
+import { checkModeration } from '../receive/moderation.ts';
 import type { PageInfo } from './post-match.ts';
 import { matchesAny } from './post-match.ts';
 
@@ -215,9 +216,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
     throw new PingbackOptionError('name', 'must be a non-empty string', 'Write the site\'s name, e.g. "My Blog".');
   }
-  if (options.moderation !== undefined && options.moderation !== 'auto' && options.moderation !== 'manual') {
-    throw new PingbackOptionError('moderation', `must be "auto" or "manual", got ${JSON.stringify(options.moderation)}`, 'Use "manual" to hold pingbacks for approval.');
-  }
+  if (options.moderation !== undefined) checkModeration('moderation', options.moderation);
   const scan = pageScanSettings(options.content ?? DEFAULT_CONTENT, options.exclude === undefined ? DEFAULT_EXCLUDE : options.exclude);
 
   return {
