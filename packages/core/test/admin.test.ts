@@ -126,8 +126,14 @@ describe('signing in', () => {
     await client.signIn(TOKEN);
     const csrf = await client.formToken();
     const good = client.cookie!;
-    client.cookie = good.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    expect(await (await client.get('')).text()).toContain('Sign in to moderate');
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // Another signature, and another spelling of the same signature (the last character's low bits are
+    // padding in base64url, so both decode to the same bytes): neither is a session.
+    for (const tampered of [good.replace(/\.(.)/g, (m, c: string) => (m === good.slice(good.lastIndexOf('.'), good.lastIndexOf('.') + 2) ? `.${B64[(B64.indexOf(c) + 1) % 64]}` : m)), good.replace(/.$/, (c) => B64[B64.indexOf(c) ^ 1]!)]) {
+      expect(tampered).not.toBe(good);
+      client.cookie = tampered;
+      expect(await (await client.get('')).text()).toContain('Sign in to moderate');
+    }
     client.cookie = good;
     now += 12 * 60 * 60_000 + 1;
     expect(await (await client.get('')).text()).toContain('Sign in to moderate');

@@ -16,6 +16,16 @@ export interface SessionKeys {
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 const mac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 
+/**
+ * Compares a signature as sent with the one expected, as text: base64url has more than one spelling of
+ * the same bytes (the last character's low bits), and only our own spelling is accepted.
+ */
+function sameSignature(sent: string, expected: Buffer): boolean {
+  const ours = Buffer.from(expected.toString('base64url'));
+  const theirs = Buffer.from(sent);
+  return theirs.length === ours.length && timingSafeEqual(theirs, ours);
+}
+
 export function sessionKeys(token: string): SessionKeys {
   return { key: mac(Buffer.from(token, 'utf8'), 'pingback admin session v1'), tokenDigest: digest(token) };
 }
@@ -49,7 +59,7 @@ export function readSessionCookie(keys: SessionKeys, value: string | undefined, 
   const m = value ? COOKIE_VALUE.exec(value) : null;
   if (!m) return null;
   const expected = mac(keys.key, `session.${m[1]}.${m[2]}`);
-  if (!timingSafeEqual(Buffer.from(m[3]!, 'base64url'), expected)) return null;
+  if (!sameSignature(m[3]!, expected)) return null;
   const expiresAt = Number(m[1]) * 1000;
   if (expiresAt <= now || expiresAt > now + ttlMs + 60_000) return null;
   return { nonce: m[2]!, expiresAt };
@@ -62,7 +72,7 @@ export function formToken(keys: SessionKeys, session: Session): string {
 
 export function isFormToken(keys: SessionKeys, session: Session, candidate: string | null): boolean {
   if (typeof candidate !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(candidate)) return false;
-  return timingSafeEqual(Buffer.from(candidate, 'base64url'), mac(keys.key, `form.${session.nonce}`));
+  return sameSignature(candidate, mac(keys.key, `form.${session.nonce}`));
 }
 
 /** One cookie's value from a Cookie header, or undefined. Linear in the header's length. */

@@ -44,8 +44,13 @@ export interface IntegrationOptions {
   send?: SendMode;
   /** Directories hear about edited posts too, not just new ones. Default false. */
   notifyEdits?: boolean;
+  /** `auto` (default), `pending` (`manual`) or `pending-except-allowed`: see the receiver's option. */
   moderation?: Moderation;
   blocklist?: string[];
+  /** Source hosts approved on arrival under `pending-except-allowed`. */
+  allowlist?: string[];
+  /** Path of the moderation page the Function serves once PINGBACK_ADMIN_TOKEN is set. Default `/pingback/admin`. */
+  adminPath?: string;
   rateLimit?: number;
   /** No outbound network at all: no pings, no directories, no liveness checks. Default on in dev servers and tests. */
   dryRun?: boolean;
@@ -88,7 +93,7 @@ export const INTEGRATION_DEFAULTS = {
 
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
+  'notifyEdits', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
@@ -111,6 +116,8 @@ export interface ResolvedIntegrationOptions {
   notifyEdits: boolean;
   moderation: Moderation;
   blocklist: string[];
+  allowlist: string[];
+  adminPath: string;
   rateLimit: number;
   dryRun: boolean;
   ledger: string;
@@ -208,6 +215,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   compileHostPatterns(skipHosts, 'skipHosts');
   const blocklist = stringList('blocklist', options.blocklist, []);
   compileHostPatterns(blocklist, 'blocklist');
+  const allowlist = stringList('allowlist', options.allowlist, []);
+  compileHostPatterns(allowlist, 'allowlist');
   const directories = stringList('directories', options.directories, INTEGRATION_DEFAULTS.directories);
   directories.forEach((d, i) => checkUrl(`directories[${i}]`, d));
   let feed: string | null | undefined;
@@ -237,6 +246,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     notifyEdits: bool('notifyEdits', options.notifyEdits, false),
     moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
     blocklist,
+    allowlist,
+    adminPath: path('adminPath', options.adminPath, '/pingback/admin'),
     rateLimit: checkPositiveInt('rateLimit', options.rateLimit ?? INTEGRATION_DEFAULTS.rateLimit, { allowZero: true }),
     dryRun: bool('dryRun', options.dryRun, context.dryRunByDefault),
     ledger: file('ledger', options.ledger, INTEGRATION_DEFAULTS.ledger),
