@@ -42,12 +42,14 @@ export interface AdminRequestContext {
 
 /**
  * Sent with every answer under the page's path: nothing but our own stylesheet and script may load, no
- * one may frame it, nothing is cached or indexed, and links to strangers' pages carry no referrer.
+ * one may frame it, nothing is cached or indexed, and no other site learns the page's address from a
+ * referrer. The policy is `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null`
+ * with the page's own form posts, and the Origin check below is what tells them from a stranger's.
  */
 export const ADMIN_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
   'cross-origin-opener-policy': 'same-origin',
@@ -154,12 +156,14 @@ export class AdminPage {
 
   /**
    * A state change must come from this page: the browser says where the form was (Origin, which every
-   * current browser sends with a POST), or, failing that, that the request is same-origin (Sec-Fetch-Site).
-   * A request that says neither is refused too: only a browser is meant to use these forms.
+   * current browser sends with a POST), or, when it says `null` or nothing, that the request is
+   * same-origin (Sec-Fetch-Site). A request that says neither is refused: only a browser is meant to use
+   * these forms. Both headers are set by the browser; a page can't forge them.
    */
   private fromThisPage(request: PlainRequest): boolean {
     const origin = request.header('origin');
-    if (origin !== null) return origin === request.url.origin;
+    // `null` is what a sandboxed frame or a page with no referrer sends: it proves nothing either way.
+    if (origin !== null && origin !== 'null') return origin === request.url.origin;
     return request.header('sec-fetch-site') === 'same-origin';
   }
 

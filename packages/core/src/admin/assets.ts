@@ -39,7 +39,7 @@ select,input[type=text],input[type=password]{font:inherit;color:inherit;backgrou
 .button--ok{color:var(--ok);border-color:currentColor}
 .button--bad{color:var(--bad);border-color:currentColor}
 .button--quiet{border-color:transparent;background:transparent;color:var(--muted)}
-.bulk{position:sticky;top:0;z-index:1;display:flex;flex-wrap:wrap;align-items:center;gap:.4rem;background:var(--bg);padding:.5rem 0;margin-bottom:.5rem;border-bottom:1px solid var(--line)}
+.bulk{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem;background:var(--bg);padding:.5rem 0;margin-bottom:.5rem;border-bottom:1px solid var(--line)}
 .bulk__label{color:var(--muted);font-size:.9rem;margin-right:.25rem}
 .bulk__all{display:flex;align-items:center;gap:.4rem;margin-right:.75rem;font-size:.9rem}
 .cards{list-style:none;margin:0;padding:0;display:grid;gap:.75rem}
@@ -79,7 +79,8 @@ select,input[type=text],input[type=password]{font:inherit;color:inherit;backgrou
 .hosts li{display:flex;justify-content:space-between;align-items:center;gap:.5rem;padding:.4rem .75rem;border-top:1px solid var(--line);overflow-wrap:anywhere}
 .hosts li:first-child{border-top:0}
 .hosts form{margin:0}
-@media (min-width:40rem){.card__facts{grid-template-columns:8rem minmax(0,1fr)}.main{padding-top:1.5rem}}
+.ctl{font:0.7em/1 ui-monospace,monospace;padding:0 .2em;margin:0 .1em;border:1px solid currentColor;border-radius:.2em;color:var(--bad);unicode-bidi:isolate}
+@media (min-width:40rem){.card__facts{grid-template-columns:8rem minmax(0,1fr)}.main{padding-top:1.5rem}.bulk{position:sticky;top:0;z-index:1}}
 `;
 
 export const ADMIN_JS = `'use strict';

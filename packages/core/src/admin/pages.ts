@@ -11,7 +11,15 @@ import { queryString } from './view.ts';
 // into form values only after they are checked to be ours (two hex hashes).
 
 const e = escapeHtml;
-const bdi = (text: string) => `<bdi>${e(text)}</bdi>`;
+
+/**
+ * Direction controls, invisible characters and other control characters, shown for what they are (a
+ * small "U+202E" tag) instead of acting: records stored before they were stripped on arrival, or
+ * imported, may hold them, and here of all places one must not turn a line around or hide a letter.
+ */
+const HIDDEN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const text = (value: string) => e(value).replace(HIDDEN, (c) => `<span class="ctl">U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}</span>`);
+const bdi = (value: string) => `<bdi>${text(value)}</bdi>`;
 
 /** A short hash naming a host-list entry in a form. */
 export function entryTag(text: string): string {
@@ -49,7 +57,6 @@ export function shell(frame: PageFrame, title: string, body: string, signedIn: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
 <title>${e(title)} · ${e(frame.site.host)}</title>
 <link rel="stylesheet" href="${e(frame.base)}/admin.css">
 <script src="${e(frame.base)}/admin.js" defer></script>
@@ -155,7 +162,7 @@ function card(frame: PageFrame, record: LinkbackRecord): string {
 <div class="card__head">${pick}${statusBadge(record)}<span class="card__kind">${e(recordProtocol(record))}${kind === 'mention' ? '' : ` · ${e(kind)}`}</span>${when(record.receivedAt)}</div>
 <h2 class="card__title">${title ? bdi(title) : '<span class="muted">(no title)</span>'}</h2>
 ${record.author.name ? `<p class="card__author">by ${bdi(record.author.name)}</p>` : ''}
-${record.excerpt ? `<p class="card__excerpt" dir="auto">${e(record.excerpt)}</p>` : ''}
+${record.excerpt ? `<p class="card__excerpt" dir="auto">${text(record.excerpt)}</p>` : ''}
 <dl class="card__facts">${facts.join('')}</dl>
 ${actions}
 </li>`;
