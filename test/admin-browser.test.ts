@@ -103,17 +103,14 @@ async function watched(context: BrowserContext): Promise<{ page: Page; requests:
     dialogs.push(d.message());
     void d.dismiss();
   });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __violations: string[] };
-    w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  // Strings, not functions: they run in the page, and this project's tests don't type-check against the DOM.
+  await page.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));" });
   return {
     page,
     requests,
     dialogs,
-    violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations),
-    pwned: () => page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned),
+    violations: () => page.evaluate('window.__violations') as Promise<string[]>,
+    pwned: () => page.evaluate('window.__pwned'),
   };
 }
 
