@@ -1,3 +1,4 @@
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recorded, TestServer } from '../../../test/support/http.ts';
 import { html, startServer } from '../../../test/support/http.ts';
@@ -62,7 +63,7 @@ async function ping(r: Receiver, from = `http://reply.example:${source.port}/rep
 }
 
 describe('the arrival webhook', () => {
-  it('POSTs one signed JSON body per accepted linkback that Python\'s hmac verifies, with the public fields, status and moderation link', async () => {
+  it('POSTs one signed JSON body per accepted linkback that Python\'s hmac and the standardwebhooks library verify, with the public fields, status and moderation link', async () => {
     const hook = await webhook();
     const { receiver: r } = receiver({ url: `${hook.url}/hook?key=s3cret` }, { moderation: 'pending', admin: { token: TOKEN } });
     try {
@@ -97,6 +98,9 @@ describe('the arrival webhook', () => {
         { secret: SECRET, headers, body: req!.body.replace('A reply', 'A forgery'), now },
         { secret: SECRET, headers, body: req!.body, now: now + 3600 },
       ]);
+      // And the Standard Webhooks project's own library, as a receiver would use it.
+      expect(new Webhook(SECRET).verify(req!.body, headers)).toEqual(body);
+      expect(() => new Webhook(generateWebhookSecret()).verify(req!.body, headers)).toThrow(WebhookVerificationError);
       expect(checks).toEqual([
         { valid: true, why: 'ok' },
         { valid: false, why: 'no matching signature' },
