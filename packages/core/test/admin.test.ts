@@ -234,8 +234,12 @@ describe('what it shows', () => {
       url: 'javascript:alert(4)',
       published: '"><script>alert(5)</script>',
     }));
+    // A key that reads as another host when resolved as a URL (only an imported record could hold one).
+    await store.insert(record('//elsewhere.example/x', 'https://key.example/', { status: 'pending' }));
     await client.signIn(TOKEN);
     const page = await (await client.get('')).text();
+    expect(page).toContain('href="https://blog.example//elsewhere.example/x"');
+    expect(page).not.toContain('href="https://elsewhere.example');
     expect(page).not.toMatch(/<script>alert|<img |<b onclick|href="javascript:|onmouseover="/i);
     expect(page).toContain('&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;');
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt; <span class="ctl">U+202E</span>gnp.exe');

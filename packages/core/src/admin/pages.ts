@@ -148,7 +148,12 @@ function card(frame: PageFrame, record: LinkbackRecord): string {
   const actions = deleted
     ? ''
     : `<div class="card__actions">${record.status !== 'approved' ? button('approve', 'Approve', ' button--ok') : ''}${record.status !== 'rejected' ? button('reject', 'Reject') : ''}${button('delete', 'Delete', ' button--bad')}${button('block', 'Block host')}${button('allow', 'Always allow host')}</div>`;
-  const postHref = new URL(record.key, frame.site).href;
+  // Set as a path, so a stored key such as `//elsewhere.example/x` still names a page of this site.
+  const post = new URL(frame.site);
+  post.pathname = record.key;
+  post.search = '';
+  post.hash = '';
+  const postHref = post.href;
   const facts = [
     `<dt>Source</dt><dd>${urlText(record.source)}</dd>`,
     `<dt>Post</dt><dd><a href="${e(postHref)}">${bdi(record.key)}</a></dd>`,
