@@ -58,6 +58,8 @@ export const ADMIN_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const HTML = 'text/html; charset=utf-8';
+/** The stylesheet and script hold nothing private and are named by version: kept for good. */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
 /** Notes a redirect may ask the page to show: fixed texts, so a link can't make the page say anything else. */
 const NOTES = {
@@ -123,9 +125,9 @@ export class AdminPage {
     const head = (answer: PlainResponse) => (method === 'HEAD' ? { ...answer, body: null } : answer);
     switch (sub) {
       case '/admin.css':
-        return read ? head(plain(200, ADMIN_CSS, { ...ADMIN_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' })) : this.methodNotAllowed('GET, HEAD');
+        return read ? head(plain(200, ADMIN_CSS, { ...ADMIN_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE })) : this.methodNotAllowed('GET, HEAD');
       case '/admin.js':
-        return read ? head(plain(200, ADMIN_JS, { ...ADMIN_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' })) : this.methodNotAllowed('GET, HEAD');
+        return read ? head(plain(200, ADMIN_JS, { ...ADMIN_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': ASSET_CACHE })) : this.methodNotAllowed('GET, HEAD');
       case '':
       case '/':
         return read ? head(await this.listPage(request)) : this.methodNotAllowed('GET, HEAD');

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The page's stylesheet and its one small script, served by the receiver from the page's own path (the
  * Content-Security-Policy allows 'self' and nothing else). The page works without the script: it only
@@ -93,3 +95,10 @@ export const ADMIN_JS = `'use strict';
   all.addEventListener('change', () => { for (const box of boxes()) box.checked = all.checked; });
 })();
 `;
+
+/**
+ * Named in the asset URLs (`admin.css?v=…`), so browsers may keep them for good and still fetch a new
+ * version after an upgrade: each page view is then one request, which matters under Netlify's
+ * per-address limit in front of the Function.
+ */
+export const ASSET_VERSION = createHash('sha256').update(ADMIN_CSS).update(ADMIN_JS).digest('hex').slice(0, 12);

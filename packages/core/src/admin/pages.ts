@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeHtml, safeHref } from '../render/pingbacks-html.ts';
 import type { LinkbackRecord } from '../store/record.ts';
 import { LINKBACK_KINDS, LINKBACK_PROTOCOLS, parseRecordId, recordKind, recordProtocol } from '../store/record.ts';
+import { ASSET_VERSION } from './assets.ts';
 import type { ListQuery, ListView, StatusFilter } from './view.ts';
 import { queryString } from './view.ts';
 
@@ -58,8 +59,8 @@ export function shell(frame: PageFrame, title: string, body: string, signedIn: {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>${e(title)} · ${e(frame.site.host)}</title>
-<link rel="stylesheet" href="${e(frame.base)}/admin.css">
-<script src="${e(frame.base)}/admin.js" defer></script>
+<link rel="stylesheet" href="${e(frame.base)}/admin.css?v=${ASSET_VERSION}">
+<script src="${e(frame.base)}/admin.js?v=${ASSET_VERSION}" defer></script>
 </head>
 <body>
 <header class="top"><div class="top__in"><p class="top__site"><span class="top__name">Linkbacks</span> <span class="top__host">${e(frame.site.host)}</span></p>${signOut}</div></header>
