@@ -52,7 +52,11 @@ export function resolveNotifyOptions(options: NotifyOptions): NotifySettings {
     throw new PingbackOptionError('notify.format', `must be one of ${NOTIFY_FORMATS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(format)}`, 'Pick "slack" or "discord" for their incoming webhooks, "generic" for your own receiver.');
   }
   if (options.secret === undefined && format === 'generic') {
-    throw new PingbackOptionError('notify.secret', 'is required for the generic format: receivers verify the signature with it', 'Set PINGBACK_NOTIFY_SECRET (a "whsec_…" secret).');
+    throw new PingbackOptionError(
+      'notify.secret',
+      'is required for the generic format: receivers verify the signature with it',
+      'Set PINGBACK_NOTIFY_SECRET (a "whsec_…" secret), or, for a Slack or Discord incoming webhook, choose the format "slack" or "discord" (PINGBACK_NOTIFY_FORMAT).',
+    );
   }
   const key = options.secret === undefined ? undefined : parseWebhookSecret('notify.secret', options.secret);
   const retryDelaysMs = options.retryDelaysMs ?? [...NOTIFY_DEFAULTS.retryDelaysMs];
