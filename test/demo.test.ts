@@ -86,6 +86,20 @@ describe('the two-blog demo', () => {
     }
   }, 60_000);
 
+  it('prints each blog\'s moderation page and a token that signs in to it', async () => {
+    for (const blog of first.blogs) {
+      expect(lines).toContain(`   ${blog.name}: ${blog.url}pingback/admin  token ${blog.admin.token}`);
+      expect(blog.admin.token).toMatch(/^[\w-]{32}$/);
+      const origin = new URL(blog.url).origin;
+      const signIn = (token: string) => fetch(`${blog.url}pingback/admin/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token }), headers: { origin } });
+      expect((await signIn(`${blog.admin.token}x`)).status).toBe(401);
+      const signedIn = await signIn(blog.admin.token);
+      expect(signedIn.status).toBe(303);
+      const page = await (await fetch(`${blog.url}pingback/admin`, { headers: { cookie: signedIn.headers.get('set-cookie')!.split(';')[0]! } })).text();
+      expect(page.match(/<span class="badge badge--approved">approved<\/span>/g)).toHaveLength(2);
+    }
+  });
+
   it('a second run sends nothing new, and says so', async () => {
     await first.stop();
     const again: string[] = [];

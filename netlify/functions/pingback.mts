@@ -26,7 +26,9 @@ export default {
 export const config = {
   "path": [
     "/xmlrpc",
-    "/pingbacks.json"
+    "/pingbacks.json",
+    "/pingback/admin",
+    "/pingback/admin/*"
   ],
   "method": [
     "GET",

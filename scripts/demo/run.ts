@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -35,6 +36,8 @@ export interface BlogReport {
   /** The page showing each post's pingbacks, and the count it shows. */
   pages: { url: string; count: number; listed: number }[];
   sent: { registered: number; queued: number; skipped: number; other: number };
+  /** The blog's moderation page, and the token that signs in to it (made afresh for each run). */
+  admin: { url: string; token: string };
 }
 
 export interface DemoOptions {
@@ -69,10 +72,10 @@ function run(cmd: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code
   });
 }
 
-function serve(blog: Blog, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+function serve(blog: Blog, env: NodeJS.ProcessEnv, token: string): Promise<ChildProcess> {
   const url = new URL(blog.url);
   const args = [CLI, 'serve', '--root', blog.output, '--manifest', '.pingback/manifest.json', '--store', '.pingback/store', '--host', url.hostname, '--port', url.port, '--allow-private-network'];
-  const child = spawn(process.execPath, args, { cwd: blog.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: blog.dir, env: { ...env, PINGBACK_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c) => (err += c));
   return new Promise((resolve, reject) => {
@@ -132,7 +135,7 @@ async function checkAddresses(sites: Blog[]): Promise<void> {
 
 const countOf = (html: string) => Number(/class="pingback-count" data-count="(\d+)"/.exec(html)?.[1] ?? Number.NaN);
 
-async function report(blog: Blog, sent: BlogReport['sent']): Promise<BlogReport> {
+async function report(blog: Blog, sent: BlogReport['sent'], token: string): Promise<BlogReport> {
   const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter((r: PingbackRecord) => r.status === 'approved' && !r.deletedAt);
   const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as { posts: { source: string; key: string }[] };
   const pages: BlogReport['pages'] = [];
@@ -146,6 +149,7 @@ async function report(blog: Blog, sent: BlogReport['sent']): Promise<BlogReport>
     received: records.map((r) => ({ source: r.source, target: r.target, title: r.title, author: r.author.name, excerpt: r.excerpt })),
     pages,
     sent,
+    admin: { url: new URL('pingback/admin', blog.url).href, token },
   };
 }
 
@@ -157,6 +161,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   delete env.URL; // Netlify's variable would pin both examples to one address.
   const sites = blogs(astroUrl, eleventyUrl);
   const servers: ChildProcess[] = [];
+  // Each run makes its own moderation tokens: nothing to configure, nothing kept.
+  const tokens = new Map(sites.map((blog) => [blog.name, randomBytes(24).toString('base64url')]));
   const stop = async () => {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
   };
@@ -169,7 +175,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (result.code !== 0) throw new Error(`building the ${blog.name} failed:\n${result.out}`);
     }
     log('2. Serving each with its receiver (pingback serve, file-system store)');
-    for (const blog of sites) servers.push(await serve(blog, env));
+    for (const blog of sites) servers.push(await serve(blog, env, tokens.get(blog.name)!));
 
     log('3. Sending each blog\'s pings to the other (pingback send): the receivers verify by fetching the live source');
     const sent = new Map<string, BlogReport['sent']>();
@@ -201,13 +207,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     log('5. What to check');
     const reports: BlogReport[] = [];
     for (const blog of sites) {
-      const r = await report(blog, sent.get(blog.name)!);
+      const r = await report(blog, sent.get(blog.name)!, tokens.get(blog.name)!);
       reports.push(r);
       log(`   ${r.name} (${r.url}) received ${r.received.length} pingback${r.received.length === 1 ? '' : 's'}:`);
       for (const p of r.received) log(`     "${p.title}" by ${p.author}, from ${p.source}\n       on ${p.target}: ${p.excerpt}`);
       for (const page of r.pages) log(`     ${page.url} shows ${page.count} (${page.listed} listed)`);
     }
-    if (options.keep) log(`Both blogs are still being served: open ${astroUrl} and ${eleventyUrl}. Ctrl-C to stop.`);
+    if (options.keep) {
+      log(`Both blogs are still being served: open ${astroUrl} and ${eleventyUrl}. Ctrl-C to stop.`);
+      log('Moderate each from a browser (sign in with its token; a new one each run):');
+      for (const r of reports) log(`   ${r.name}: ${r.admin.url}  token ${r.admin.token}`);
+    }
     else await stop();
     return { blogs: reports, newPings, stop };
   } catch (error) {

@@ -73,3 +73,18 @@ export function pythonEncode(spec: unknown): string {
   if (out.status !== 0) throw new Error(`python encode failed: ${out.stderr}`);
   return out.stdout;
 }
+
+export interface WebhookCheck {
+  secret: string;
+  headers: Record<string, string | undefined>;
+  body: string;
+  now: number;
+}
+
+/** Checks Standard Webhooks signatures with Python's hmac, hashlib and base64 only: an independent verifier. */
+export function pythonVerifyWebhooks(checks: WebhookCheck[]): { valid: boolean; why: string }[] {
+  const input = checks.map((c) => JSON.stringify(c)).join('\n');
+  const out = spawnSync('python3', [`${PEERS}verify_webhook.py`], { input, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`python verify failed: ${out.stderr}`);
+  return out.stdout.trim().split('\n').map((line) => JSON.parse(line) as { valid: boolean; why: string });
+}

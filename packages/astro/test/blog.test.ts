@@ -170,7 +170,7 @@ describe('building for Netlify', () => {
       await blobs.stop();
     });
     const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as { default: { fetch(r: Request, c?: object): Promise<Response> }; config: { path: string[] } };
-    expect(fn.config.path).toEqual(['/xmlrpc', '/pingbacks.json']);
+    expect(fn.config.path).toEqual(['/xmlrpc', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*']);
     const get = await fn.default.fetch(new Request('https://blog.example/xmlrpc'));
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     const call = (body: string) => fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body }), { ip: '192.0.2.1' });

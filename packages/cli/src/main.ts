@@ -3,7 +3,7 @@ import type { CommandSpec, Parsed } from './args.ts';
 import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
 import { migrateStore, migrateStoreSpec } from './commands/migrate-store.ts';
-import { approve, approveSpec, block, blockSpec, deleteSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
+import { allow, allowSpec, approve, approveSpec, block, blockSpec, deleteSpec, hosts, hostsSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
 import { send, sendSpec } from './commands/send.ts';
 import { serve, serveSpec } from './commands/serve.ts';
@@ -26,6 +26,8 @@ export const COMMANDS: Command[] = [
   { spec: rejectSpec, run: reject },
   { spec: deleteSpec, run: remove },
   { spec: blockSpec, run: block },
+  { spec: allowSpec, run: allow },
+  { spec: hostsSpec, run: hosts },
   { spec: migrateStoreSpec, run: migrateStore },
 ];
 

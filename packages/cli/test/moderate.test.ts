@@ -109,6 +109,21 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     }
   });
 
+  it('allow and block add hosts, --remove takes them off, hosts lists both', async () => {
+    const { store, flags } = open();
+    expect((await runCli(['allow', 'friend.example', ...flags], dir)).stdout).toMatch(/^allowed friend\.example in .* \(1 allowed host pattern\)\n$/);
+    await runCli(['allow', '*.friends.example', ...flags], dir);
+    await runCli(['block', 'spam.example', ...flags], dir);
+    expect(await store.getMeta('allowlist')).toEqual(['friend.example', '*.friends.example']);
+    const listed = await runCli(['hosts', '--json', ...flags], dir);
+    expect(JSON.parse(listed.stdout)).toEqual({ blocklist: expect.arrayContaining(['spam.example']), allowlist: ['friend.example', '*.friends.example'] });
+    expect((await runCli(['allow', 'friend.example', '--remove', ...flags], dir)).stdout).toMatch(/^no longer allowed: friend\.example .*\(1 allowed host pattern\)/);
+    const missing = await runCli(['block', 'never.example', '--remove', ...flags], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/never\.example is not on the block list/);
+    expect((await runCli(['hosts', ...flags], dir)).stdout).toMatch(/allowed \(1\):\n {2}\*\.friends\.example\n$/);
+  });
+
   it('says so when there is no such pingback, or the arguments are wrong', async () => {
     const { flags } = open();
     const missing = await runCli(['approve', '0000000000000000-0000000000000000', ...flags], dir);

@@ -172,6 +172,34 @@ describe('moderation, rebuilds and the read endpoint', () => {
     }
   });
 
+  it('serves the moderation page when PINGBACK_ADMIN_TOKEN is set: sign in, see the pending pingback, approve it over HTTP', async () => {
+    const token = 'serve-admin-token-0123456789abcdef';
+    const served = await serve('admin', ['--allow-private-network', '--moderation', 'pending', '--admin-path', '/moderate'], { PINGBACK_ADMIN_TOKEN: token });
+    expect((await fetch(`${served.url}/pingback/admin`)).status).toBe(404);
+    const ping = await runWithPython(served.endpoint, [{ call: ['pingback.ping', [`${sources.url}/moderated`, T('/posts/moderated/')]] }]);
+    expect(ping[0]!.result).toMatch(/registered/);
+    const origin = new URL(SITE).origin;
+    const post = (path: string, fields: Record<string, string>, cookie = '') =>
+      fetch(`${served.url}/moderate${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { origin, ...(cookie ? { cookie } : {}) } });
+    expect((await post('/sign-in', { token: 'wrong' })).status).toBe(401);
+    const signedIn = await post('/sign-in', { token });
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${served.url}/moderate`, { headers: { cookie } })).text();
+    expect(page).toContain('<span class="badge badge--pending">pending</span>');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const [pending] = await list('admin', ['--status', 'pending']);
+    expect((await post('/action', { csrf, one: `approve:${pending!.id}` }, cookie)).status).toBe(303);
+    expect((await list('admin', ['--status', 'approved'])).map((r) => r.id)).toEqual([pending!.id]);
+    expect(served.stderr()).not.toContain(token);
+  });
+
+  it('refuses a moderation token too short to be a secret, naming the variable that holds it', async () => {
+    const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', '0', '--admin-token-env', 'MY_TOKEN'], dir, { MY_TOKEN: 'short' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/^pingback serve: MY_TOKEN: option `admin\.token` must be a secret of at least 24 characters, got 5\. Make one with `openssl rand -base64 32`/);
+  });
+
   it('pages with a cursor, filters by post, answers 304 to a matching ETag, and rejects bad parameters', async () => {
     const served = servers[0]!;
     const all = (await (await fetch(`${served.url}/pingbacks.json?limit=1000`)).json()) as { items: { key: string }[] };

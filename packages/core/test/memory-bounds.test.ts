@@ -4,6 +4,7 @@ import { record } from '../../../test/support/store-contract.ts';
 import { TransportError } from '../src/errors.ts';
 import type { HttpResponse } from '../src/net/http-request.ts';
 import { KeyedLimiter, LimiterFullError } from '../src/net/limiter.ts';
+import { MemorySignInLimiter, SIGN_IN_WINDOW_MS, StoreSignInLimiter } from '../src/admin/sign-in-limit.ts';
 import { MemoryRateLimiter, STORE_RATE_BUCKETS, STORE_RATE_IDS_PER_BUCKET, StoreRateLimiter } from '../src/receive/rate-limit.ts';
 import { Receiver } from '../src/receive/receiver.ts';
 import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/receive/source-fetch.ts';
@@ -147,4 +148,29 @@ describe('StoreRateLimiter', () => {
     expect(await limiter.allow('source-host', 'flooder', now + 3)).toBe(true);
     expect(await limiter.allow('client', 'flooder', now + 60_001)).toBe(true);
   });
+});
+
+describe('the moderation page\'s failed sign-ins', () => {
+  it('in memory: at most SIGN_IN_MAX_CLIENTS clients, the least recently failed forgotten first, the expired swept', async () => {
+    const limiter = new MemorySignInLimiter(1000);
+    const now = Date.UTC(2026, 11, 1);
+    for (let i = 0; i < 3000; i++) await limiter.fail(`198.51.${i >> 8}.${i & 255}`, now + i);
+    expect(limiter.size).toBe(1000);
+    // A client that fails five times is locked out for the window; once it has passed, one more call sweeps every client.
+    for (let i = 0; i < 5; i++) await limiter.fail('203.0.113.1', now + 3000 + i);
+    expect(await limiter.lockedUntil('203.0.113.1', now + 3010)).toBe(now + 3000 + SIGN_IN_WINDOW_MS);
+    await limiter.lockedUntil('203.0.113.1', now + 3010 + SIGN_IN_WINDOW_MS);
+    expect(limiter.size).toBe(0);
+  });
+
+  it('in the store: at most 256 documents of at most 64 clients each, whatever the number of clients', async () => {
+    const store = new MemoryStore();
+    const limiter = new StoreSignInLimiter(store);
+    const now = Date.UTC(2026, 11, 1);
+    // 20,000 clients are more than 256 documents of 64 can hold (16,384): the cap has to act.
+    for (let i = 0; i < 20_000; i++) await limiter.fail(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, now);
+    const docs = [...store.meta.entries()].filter(([name]) => name.startsWith('admin-sign-in-'));
+    expect(docs.length).toBeLessThanOrEqual(256);
+    expect(Math.max(...docs.map(([, v]) => Object.keys(v as object).length))).toBe(64);
+  }, 120_000);
 });

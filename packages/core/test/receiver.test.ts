@@ -170,7 +170,7 @@ describe('a repeat ping', () => {
 
 describe('receiver options', () => {
   it.each([
-    [{ moderation: 'sometimes' }, /option `moderation` must be "auto" or "manual"/],
+    [{ moderation: 'sometimes' }, /option `moderation` must be one of "auto", "pending", "pending-except-allowed", "manual"/],
     [{ rateLimit: -1 }, /option `rateLimit`/],
     [{ endpointPath: 'xmlrpc' }, /option `endpointPath` must be a path starting with "\/"/],
     [{ site: 'blog.example' }, /option `site` must be an absolute http\(s\) URL/],

@@ -17,6 +17,8 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     readPath: options.readPath,
     moderation: options.moderation,
     blocklist: options.blocklist,
+    ...(options.allowlist.length ? { allowlist: options.allowlist } : {}),
+    ...(options.adminPath !== '/pingback/admin' ? { adminPath: options.adminPath } : {}),
     rateLimit: options.rateLimit,
     send: options.send,
     notifyEdits: options.notifyEdits,

@@ -1,5 +1,5 @@
 import type { Manifest, PingbackStore, PostgresModule, ReceiverOptions } from '@pingback/core';
-import { RATE_WINDOW_MS, Receiver, StoreError, StoreRateLimiter, databaseUrlFromEnv, openDatabaseStore, parseManifest } from '@pingback/core';
+import { PingbackOptionError, RATE_WINDOW_MS, Receiver, StoreError, StoreRateLimiter, StoreSignInLimiter, databaseUrlFromEnv, openDatabaseStore, parseManifest } from '@pingback/core';
 import { BlobsStore } from './blobs-store.ts';
 import type { DeployEvent } from './deploy-send.ts';
 import { onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
@@ -82,11 +82,29 @@ async function withStore<T>(settings: FunctionSettings, given: PingbackStore | u
   }
 }
 
+/**
+ * The receiver, or, when the moderation page's token or the webhook's settings are wrong, the receiver
+ * without that part, said loudly in the log: a bad secret must not stop pingbacks being answered.
+ */
+function openReceiver(options: ReceiverOptions): Receiver {
+  const current: ReceiverOptions = { ...options };
+  for (;;) {
+    try {
+      return new Receiver(current);
+    } catch (error) {
+      const part = error instanceof PingbackOptionError ? (/^(admin|notify)\b/.exec(error.option)?.[1] as 'admin' | 'notify' | undefined) : undefined;
+      if (!part || current[part] === undefined) throw error;
+      consoleLogger.error(`[pingback] ${part === 'admin' ? 'moderation page' : 'arrival webhook'} off: ${(error as Error).message}`);
+      delete current[part];
+    }
+  }
+}
+
 export function createPingbackFunction(settings: FunctionSettings, manifest: unknown, overrides: Partial<ReceiverOptions> = {}): PingbackFunction {
   let receiver: Promise<Receiver> | undefined;
   const build = async (): Promise<Receiver> => {
     const m = parse(manifest);
-    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, ...rest } = settings;
+    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, adminPath, adminTokenEnv, notifyFormat, ...rest } = settings;
     const store = overrides.store ?? (await openStore(settings));
     const options: ReceiverOptions = {
       ...rest,
@@ -100,9 +118,25 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
     };
     const hook = process.env.PINGBACK_BUILD_HOOK_URL;
     if (hook && options.rebuildHookUrl === undefined) options.rebuildHookUrl = hook;
+    // Secrets come from the environment only, never from the generated file.
+    const token = process.env[adminTokenEnv ?? 'PINGBACK_ADMIN_TOKEN'];
+    if (token && options.admin === undefined) {
+      // Each request may be a fresh instance: failed sign-ins are counted in the store.
+      options.admin = { token, signInLimiter: new StoreSignInLimiter(store), ...(adminPath ? { path: adminPath } : {}) };
+    }
+    const notifyUrl = process.env.PINGBACK_NOTIFY_URL;
+    if (notifyUrl && options.notify === undefined) {
+      const format = notifyFormat ?? (process.env.PINGBACK_NOTIFY_FORMAT as typeof notifyFormat);
+      options.notify = {
+        url: notifyUrl,
+        ...(process.env.PINGBACK_NOTIFY_SECRET ? { secret: process.env.PINGBACK_NOTIFY_SECRET } : {}),
+        ...(format ? { format } : {}),
+        ...(process.env.PINGBACK_NOTIFY_ALLOW_PRIVATE_NETWORK === 'true' ? { allowPrivateNetwork: true } : {}),
+      };
+    }
     // For local emulation only (@netlify/dev with sources on loopback): never set it on Netlify.
     if (process.env.PINGBACK_ALLOW_PRIVATE_NETWORK === 'true' && options.allowPrivateNetwork === undefined) options.allowPrivateNetwork = true;
-    return new Receiver(options);
+    return openReceiver(options);
   };
   return {
     async fetch(request, context = {}) {

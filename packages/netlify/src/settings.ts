@@ -1,15 +1,22 @@
-import type { ReceiverOptions, SendMode } from '@pingback/core';
+import type { NotifyFormat, ReceiverOptions, SendMode } from '@pingback/core';
 import { PingbackOptionError } from '@pingback/core';
 
 /**
  * The receiver settings that travel into the generated Function as literals: the JSON-safe subset of the
- * core receiver's options (no store, functions or secrets: the rebuild hook URL is read from
- * PINGBACK_BUILD_HOOK_URL at run time instead), plus the Blobs store name.
+ * core receiver's options (no store, functions or secrets: the rebuild hook URL, the moderation page's
+ * token and the webhook's address and secret are read from the environment at run time instead), plus
+ * the Blobs store name.
  */
 export type FunctionSettings = Pick<
   ReceiverOptions,
-  'hosts' | 'endpointPath' | 'readPath' | 'moderation' | 'blocklist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects' | 'rebuildIntervalMs'
+  'hosts' | 'endpointPath' | 'readPath' | 'moderation' | 'blocklist' | 'allowlist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects' | 'rebuildIntervalMs'
 > & {
+  /** Path of the moderation page, routed to the Function. Default "/pingback/admin"; the page is on only when its token is set. */
+  adminPath?: string;
+  /** The environment variable holding the moderation page's token. Default "PINGBACK_ADMIN_TOKEN". */
+  adminTokenEnv?: string;
+  /** Body of the arrival webhook (PINGBACK_NOTIFY_URL): "generic" (default), "slack" or "discord". */
+  notifyFormat?: NotifyFormat;
   /** The site's absolute URL. */
   site: string;
   /** Blobs store name. Default "pingback". */
@@ -29,8 +36,9 @@ export type FunctionSettings = Pick<
 };
 
 const KEYS = [
-  'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
+  'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'rateLimit', 'maxSourceBytes',
   'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'sendBudgetMs',
+  'adminPath', 'adminTokenEnv', 'notifyFormat',
 ] as const;
 
 /** Keeps only known keys with defined values, in a fixed order, so generated files are stable. */

@@ -1,3 +1,4 @@
+import { ADMIN_DEFAULTS } from '@pingback/core';
 import type { FunctionSettings } from './settings.ts';
 import { normalizeSettings } from './settings.ts';
 import { VERSION } from './version.ts';
@@ -20,7 +21,10 @@ const literal = (value: unknown, indent: string) => JSON.stringify(value, null, 
  */
 export function renderFunction(settingsIn: FunctionSettings, manifestImport: string): string {
   const settings = normalizeSettings(settingsIn);
-  const paths = [settings.endpointPath ?? '/xmlrpc', settings.readPath ?? '/pingbacks.json'];
+  // The moderation page is routed whether or not its token is set yet: setting PINGBACK_ADMIN_TOKEN
+  // turns it on without a rebuild, and without it the Function answers 404 there.
+  const admin = settings.adminPath ?? ADMIN_DEFAULTS.path;
+  const paths = [settings.endpointPath ?? '/xmlrpc', settings.readPath ?? '/pingbacks.json', admin, `${admin}/*`];
   const config: Record<string, unknown> = {
     path: paths,
     method: ['GET', 'HEAD', 'POST'],

@@ -50,7 +50,7 @@ describe('emitNetlifyFunction', () => {
     expect(result.functionFile).toBe(join(dir, '.netlify/v1/functions/pingback.mjs'));
     expect(source).toContain(`import manifest from "../../../.pingback/manifest.json" with { type: 'json' };`);
     expect(source).toContain('"moderation": "manual"');
-    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/pingbacks\.json"\n {2}\],/);
+    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/pingbacks\.json",\n {4}"\/pingback\/admin",\n {4}"\/pingback\/admin\/\*"\n {2}\],/);
     expect(source).toContain(`"generator": "${GENERATOR}"`);
     expect(source).toContain('"windowLimit": 60');
     expect(GENERATOR).toBe(`@pingback/netlify@${VERSION}`);

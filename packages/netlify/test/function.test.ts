@@ -8,6 +8,7 @@ import { clientAddress, sendResponse, toRequest } from '@pingback/core/node';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
+import { startServer } from '../../../test/support/http.ts';
 import { SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
 import { PostgresStore } from '@pingback/postgres';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
@@ -68,7 +69,7 @@ describe('the generated Netlify Function over the local Blobs server', () => {
   it('declares its paths, methods, per-address backstop and generator as literals', async () => {
     const { module } = await deploy('config', { storeName: 'config-check' });
     expect(module.config).toEqual({
-      path: ['/xmlrpc', '/pingbacks.json'],
+      path: ['/xmlrpc', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*'],
       method: ['GET', 'HEAD', 'POST'],
       rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ['ip', 'domain'] },
       generator: '@pingback/netlify@0.1.0',
@@ -100,6 +101,57 @@ describe('the generated Netlify Function over the local Blobs server', () => {
     expect((await call(first.url, 1))[0]!.result).toMatch(/registered/);
     expect((await call(second.url, 2))[0]!.result).toMatch(/registered/);
     expect((await call(first.url, 3))[0]!.fault).toEqual({ code: 49, string: 'Too many pingbacks; try again later.' });
+  });
+
+  it('serves the moderation page with the token from the environment, counts failed sign-ins in the store, and calls the webhook through waitUntil', async () => {
+    const token = 'netlify-admin-token-0123456789abcdef';
+    const hook = await startServer((_req, res) => void res.writeHead(204).end());
+    const env = { PINGBACK_ADMIN_TOKEN: token, PINGBACK_NOTIFY_URL: `${hook.url}/hook`, PINGBACK_NOTIFY_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`, PINGBACK_NOTIFY_ALLOW_PRIVATE_NETWORK: 'true' };
+    Object.assign(process.env, env);
+    try {
+      const { url } = await deploy('admin', { storeName: 'admin', moderation: 'pending', rateLimit: 0 });
+      const pinged = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/links`, `${SITE}posts/hello/`]] }]);
+      expect(pinged[0]!.result).toMatch(/registered/);
+      await expect.poll(() => hook.requests.length).toBe(1);
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ type: 'linkback.received', data: { status: 'pending', key: '/posts/hello', moderationUrl: `${SITE}pingback/admin` } });
+      expect(hook.requests[0]!.headers['webhook-signature']).toMatch(/^v1,/);
+
+      const post = (path: string, fields: Record<string, string>, cookie = '') =>
+        fetch(`${url}/pingback/admin${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { origin: new URL(SITE).origin, ...(cookie ? { cookie } : {}) } });
+      expect((await post('/sign-in', { token: 'not-the-token' })).status).toBe(401);
+      const store = new BlobsStore({ name: 'admin', ...blobs.client });
+      const buckets = (await Promise.all(Array.from({ length: 256 }, (_, i) => store.getMeta<Record<string, number[]>>(`admin-sign-in-${i.toString(36)}`)))).filter(Boolean);
+      expect(buckets.map((b) => Object.values(b!).flat().length)).toEqual([1]);
+      const signedIn = await post('/sign-in', { token });
+      expect(signedIn.headers.get('set-cookie')).toMatch(/^__Host-pingback-admin=.*; Secure$/);
+      const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+      const page = await fetch(`${url}/pingback/admin`, { headers: { cookie } });
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const [pending] = await store.list();
+      expect((await post('/action', { csrf, one: `approve:${pending!.id}` }, cookie)).status).toBe(303);
+      expect((await store.get(pending!.id))!.status).toBe('approved');
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+      await hook.close();
+    }
+  });
+
+  it('answers pingbacks with the moderation page off when its token is too short, and says why in the log', async () => {
+    process.env.PINGBACK_ADMIN_TOKEN = 'short';
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (m: string) => void errors.push(m);
+    try {
+      const { url } = await deploy('bad-token', { storeName: 'bad-token', rateLimit: 0 });
+      expect((await fetch(`${url}/pingback/admin`)).status).toBe(404);
+      const pinged = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/links`, `${SITE}posts/hello/`]] }]);
+      expect(pinged[0]!.result).toMatch(/registered/);
+      expect(errors).toEqual([expect.stringMatching(/^\[pingback\] moderation page off: option `admin\.token` must be a secret of at least 24 characters/)]);
+    } finally {
+      console.error = original;
+      delete process.env.PINGBACK_ADMIN_TOKEN;
+    }
   });
 });
 

@@ -1,5 +1,5 @@
-import type { PingbackRecord, RecordStatus } from '@pingback/core';
-import { RECORD_STATUSES, canonicalKey, compareRecords, tombstone, triggerRebuild } from '@pingback/core';
+import type { HostList, PingbackRecord, RecordStatus } from '@pingback/core';
+import { RECORD_STATUSES, addHost, canonicalKey, compareRecords, readHostList, removeHost, tombstone, triggerRebuild } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -31,11 +31,29 @@ export const approveSpec = moderationSpec('approve', 'Publish a pingback.');
 export const rejectSpec = moderationSpec('reject', 'Hide a pingback (it stays stored; pinging again answers 48).');
 export const deleteSpec = moderationSpec('delete', 'Delete a pingback, leaving a tombstone so the same source pinging again answers 48.');
 
+const HOST_ARGUMENT = { name: 'host', description: 'A host ("spam.example"), an origin, or a pattern with * ("*.spam.example").' };
+
 export const blockSpec: CommandSpec = {
   name: 'block',
-  summary: 'Refuse pingbacks from a source host from now on (fault 49).',
-  positionals: [{ name: 'host', description: 'A host ("spam.example"), an origin, or a pattern with * ("*.spam.example").' }],
-  flags: { ...STORE_FLAGS },
+  summary: 'Refuse linkbacks from a source host from now on (fault 49), or with --remove stop refusing them.',
+  positionals: [HOST_ARGUMENT],
+  flags: { remove: { type: 'boolean', description: 'Take the host off the block list instead.' }, ...STORE_FLAGS },
+  notes: ['`pingback hosts` lists the block and allow lists; the moderation page edits them too.'],
+};
+
+export const allowSpec: CommandSpec = {
+  name: 'allow',
+  summary: 'Approve linkbacks from a source host on arrival (with moderation pending-except-allowed), or with --remove stop.',
+  positionals: [HOST_ARGUMENT],
+  flags: { remove: { type: 'boolean', description: 'Take the host off the allow list instead.' }, ...STORE_FLAGS },
+  notes: ['The allow list counts only when the receiver runs with moderation "pending-except-allowed" (`pingback serve --moderation pending-except-allowed`).'],
+};
+
+export const hostsSpec: CommandSpec = {
+  name: 'hosts',
+  summary: 'List the block and allow lists kept in the store.',
+  positionals: [],
+  flags: { json: { type: 'boolean', description: 'Print {"blocklist": [...], "allowlist": [...]}.' }, ...STORE_FLAGS },
 };
 
 export async function list(parsed: Parsed, io: Io): Promise<number> {
@@ -92,15 +110,42 @@ function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRe
 
 export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), { name: 'approve', done: 'approved' });
 export const reject = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'rejected' }), { name: 'reject', done: 'rejected' });
-export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString()), { name: 'delete', done: 'deleted' });
+export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString(), 'moderator'), { name: 'delete', done: 'deleted' });
 
-export async function block(parsed: Parsed, io: Io): Promise<number> {
-  const { blockHost } = await import('@pingback/core');
-  const [host] = parsed.positionals as [string];
+function editList(parsed: Parsed, io: Io, list: HostList): Promise<number> {
   return withStore(parsed.flags, io, async ({ store, where }) => {
-    // Read, add, write: under the store's lock when it has one, so two `block` runs never lose one another's host.
-    const list = await (store.withLock ? store.withLock('blocklist', () => blockHost(store, host)) : blockHost(store, host));
-    io.stdout.write(`blocked ${host} in ${where} (${list.length} blocked host pattern${list.length === 1 ? '' : 's'})\n`);
+    const [host] = parsed.positionals as [string];
+    const word = list === 'blocklist' ? 'blocked' : 'allowed';
+    // Read, change, write: under the store's lock when it has one, so two runs never lose one another's host.
+    const locked = <T>(fn: () => Promise<T>): Promise<T> => (store.withLock ? store.withLock(list, fn) : fn());
+    if (parsed.flags.remove) {
+      const before = await readHostList(store, list);
+      const after = await locked(() => removeHost(store, list, host));
+      if (before.length === after.length) {
+        io.stderr.write(`pingback ${list === 'blocklist' ? 'block' : 'allow'}: ${host} is not on the ${list === 'blocklist' ? 'block' : 'allow'} list in ${where}; \`pingback hosts\` lists it\n`);
+        return Exit.NEGATIVE;
+      }
+      io.stdout.write(`no longer ${word}: ${host} in ${where} (${after.length} ${word} host pattern${after.length === 1 ? '' : 's'})\n`);
+      return Exit.OK;
+    }
+    const after = await locked(() => addHost(store, list, host));
+    io.stdout.write(`${word} ${host} in ${where} (${after.length} ${word} host pattern${after.length === 1 ? '' : 's'})\n`);
+    return Exit.OK;
+  });
+}
+
+export const block = (parsed: Parsed, io: Io) => editList(parsed, io, 'blocklist');
+export const allow = (parsed: Parsed, io: Io) => editList(parsed, io, 'allowlist');
+
+export function hosts(parsed: Parsed, io: Io): Promise<number> {
+  return withStore(parsed.flags, io, async ({ store }) => {
+    const lists = { blocklist: await readHostList(store, 'blocklist'), allowlist: await readHostList(store, 'allowlist') };
+    if (parsed.flags.json) {
+      io.stdout.write(`${JSON.stringify(lists, null, 2)}\n`);
+      return Exit.OK;
+    }
+    io.stdout.write(`blocked (${lists.blocklist.length}):\n${lists.blocklist.map((h) => `  ${h}\n`).join('')}`);
+    io.stdout.write(`allowed (${lists.allowlist.length}):\n${lists.allowlist.map((h) => `  ${h}\n`).join('')}`);
     return Exit.OK;
   });
 }

@@ -43,13 +43,26 @@ export const serveSpec: CommandSpec = {
     },
     'allow-port': { type: 'string', value: 'LIST', description: 'Ports sources may use besides 80 and 443, comma-separated.' },
     'rate-limit': { type: 'string', value: 'N', description: 'Pings per minute per client address and per source host (default 10; 0 turns limits off).' },
-    moderation: { type: 'string', value: 'MODE', description: 'auto (default: accepted pingbacks are published) or manual (held as pending).' },
+    moderation: {
+      type: 'string',
+      value: 'MODE',
+      description: 'auto (default: accepted linkbacks are published), pending (all held for approval; manual is its older name) or pending-except-allowed (held unless the source host is on the allow list).',
+    },
+    'admin-path': { type: 'string', value: 'PATH', description: 'Path of the moderation page (default /pingback/admin). The page is on only when its token is set.' },
+    'admin-token-env': { type: 'string', value: 'NAME', description: 'The environment variable holding the moderation page\'s token (default PINGBACK_ADMIN_TOKEN).' },
+    'notify-format': { type: 'string', value: 'F', description: 'Body of the arrival webhook (PINGBACK_NOTIFY_URL): generic (default, signed with PINGBACK_NOTIFY_SECRET), slack or discord.' },
+    'notify-allow-private-network': {
+      type: 'boolean',
+      description: 'Let the arrival webhook live on a loopback or private address and any port. For tests and intranets only.',
+    },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
     'max-connections': { type: 'string', value: 'N', description: 'Connections held open at once; more are dropped (default 4096). Keep it under the process file limit (ulimit -n).' },
     'endpoint-path': { type: 'string', value: 'PATH', description: 'Path of the XML-RPC endpoint (default /xmlrpc).' },
   },
   notes: [
     'A rebuild hook is called (POST) when a pingback is approved if PINGBACK_BUILD_HOOK_URL is set.',
+    'The moderation page is served at --admin-path when PINGBACK_ADMIN_TOKEN (or the variable --admin-token-env names) holds a secret of 24 characters or more.',
+    'Each accepted or pending linkback is POSTed to PINGBACK_NOTIFY_URL if set, signed with PINGBACK_NOTIFY_SECRET (whsec_…), never delaying the answer.',
     'The first line on stdout is "pingback serve: listening on <url>". Stop with Ctrl-C.',
   ],
 };
@@ -62,6 +75,10 @@ const FLAG_OF_OPTION: Record<string, string> = {
   moderation: '--moderation',
   endpointPath: '--endpoint-path',
   site: '--site',
+  'admin.path': '--admin-path',
+  'notify.format': '--notify-format',
+  'notify.url': 'PINGBACK_NOTIFY_URL',
+  'notify.secret': 'PINGBACK_NOTIFY_SECRET',
 };
 
 /** Appended to serve's log line for a source the address policy refused; never part of the answer to the sender. */
@@ -137,12 +154,30 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (sourceTimeout !== undefined) options.sourceTimeoutMs = sourceTimeout;
   if (f.moderation !== undefined) options.moderation = f.moderation as ReceiverOptions['moderation'];
   if (io.env.PINGBACK_BUILD_HOOK_URL) options.rebuildHookUrl = io.env.PINGBACK_BUILD_HOOK_URL;
+  const tokenEnv = (f['admin-token-env'] as string | undefined) ?? 'PINGBACK_ADMIN_TOKEN';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) throw new UsageError(`--admin-token-env takes the name of an environment variable, got ${JSON.stringify(tokenEnv)}`);
+  const token = io.env[tokenEnv];
+  if (token) options.admin = { token, ...(typeof f['admin-path'] === 'string' ? { path: f['admin-path'] } : {}) };
+  else if (f['admin-path'] !== undefined) log(`pingback serve: --admin-path is set but ${tokenEnv} is not, so the moderation page is off`);
+  const notifyUrl = io.env.PINGBACK_NOTIFY_URL;
+  if (notifyUrl) {
+    const format = (f['notify-format'] as string | undefined) ?? io.env.PINGBACK_NOTIFY_FORMAT;
+    options.notify = {
+      url: notifyUrl,
+      ...(io.env.PINGBACK_NOTIFY_SECRET ? { secret: io.env.PINGBACK_NOTIFY_SECRET } : {}),
+      ...(format ? { format: format as NonNullable<ReceiverOptions['notify']>['format'] } : {}),
+      allowPrivateNetwork: f['notify-allow-private-network'] === true,
+    };
+  } else if (f['notify-format'] !== undefined) log('pingback serve: --notify-format is set but PINGBACK_NOTIFY_URL is not, so no webhook is called');
   let receiver: Receiver;
   try {
     receiver = new Receiver(options);
   } catch (error) {
-    // The receiver names its options; a user of this command typed flags.
-    if (error instanceof PingbackOptionError && FLAG_OF_OPTION[error.option]) throw new UsageError(`${FLAG_OF_OPTION[error.option]}: ${error.message}`);
+    // The receiver names its options; a user of this command typed flags and set variables.
+    if (error instanceof PingbackOptionError) {
+      const flag = error.option === 'admin.token' ? tokenEnv : FLAG_OF_OPTION[error.option];
+      if (flag) throw new UsageError(`${flag}: ${error.message}`);
+    }
     throw error;
   }
   const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, log }));
@@ -164,6 +199,8 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
   io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
+  if (receiver.moderationUrl) io.stdout.write(`  moderation page ${receiver.moderationUrl} (sign in with the token in ${tokenEnv}), moderation ${receiver.settings.moderation}\n`);
+  if (receiver.notifier) io.stdout.write(`  arrival webhook to ${receiver.notifier.settings.url.host} (${receiver.notifier.settings.format})\n`);
 
   await new Promise<void>((done) => {
     const stop = () => {

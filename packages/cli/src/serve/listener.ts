@@ -34,7 +34,7 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
   if (!url) return answer(res, 400, 'Bad request: the request target is neither a path nor an absolute http(s) URL.\n', head, { connection: 'close' });
   await r.refresh();
   const { endpointPath, readPath, maxRequestBytes } = r.receiver.settings;
-  if (url.pathname === endpointPath || url.pathname === readPath) {
+  if (url.pathname === endpointPath || url.pathname === readPath || r.receiver.admin?.owns(url.pathname)) {
     const request = await readPlainRequest(req, r.siteUrl, maxRequestBytes);
     const reply = await r.receiver.respond(request, { clientAddress: clientAddress(req) });
     // A body cut off at the cap is still arriving: close the connection after the answer.

@@ -4,6 +4,7 @@ import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts'
 import type { ContentOption, PageScanSettings } from '../html/page-scan.ts';
 import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../html/page-scan.ts';
 import type { Moderation } from '../receive/receiver-options.ts';
+import { checkModeration } from '../receive/moderation.ts';
 import type { PageInfo } from './post-match.ts';
 import { matchesAny } from './post-match.ts';
 
@@ -43,8 +44,13 @@ export interface IntegrationOptions {
   send?: SendMode;
   /** Directories hear about edited posts too, not just new ones. Default false. */
   notifyEdits?: boolean;
+  /** `auto` (default), `pending` (`manual`) or `pending-except-allowed`: see the receiver's option. */
   moderation?: Moderation;
   blocklist?: string[];
+  /** Source hosts approved on arrival under `pending-except-allowed`. */
+  allowlist?: string[];
+  /** Path of the moderation page the Function serves once PINGBACK_ADMIN_TOKEN is set. Default `/pingback/admin`. */
+  adminPath?: string;
   rateLimit?: number;
   /** No outbound network at all: no pings, no directories, no liveness checks. Default on in dev servers and tests. */
   dryRun?: boolean;
@@ -93,7 +99,7 @@ export const INTEGRATION_DEFAULTS = {
 
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
+  'notifyEdits', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
@@ -116,6 +122,8 @@ export interface ResolvedIntegrationOptions {
   notifyEdits: boolean;
   moderation: Moderation;
   blocklist: string[];
+  allowlist: string[];
+  adminPath: string;
   rateLimit: number;
   dryRun: boolean;
   ledger: string;
@@ -214,6 +222,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   compileHostPatterns(skipHosts, 'skipHosts');
   const blocklist = stringList('blocklist', options.blocklist, []);
   compileHostPatterns(blocklist, 'blocklist');
+  const allowlist = stringList('allowlist', options.allowlist, []);
+  compileHostPatterns(allowlist, 'allowlist');
   const directories = stringList('directories', options.directories, INTEGRATION_DEFAULTS.directories);
   directories.forEach((d, i) => checkUrl(`directories[${i}]`, d));
   let feed: string | null | undefined;
@@ -222,9 +232,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
     throw new PingbackOptionError('name', 'must be a non-empty string', 'Write the site\'s name, e.g. "My Blog".');
   }
-  if (options.moderation !== undefined && options.moderation !== 'auto' && options.moderation !== 'manual') {
-    throw new PingbackOptionError('moderation', `must be "auto" or "manual", got ${JSON.stringify(options.moderation)}`, 'Use "manual" to hold pingbacks for approval.');
-  }
+  if (options.moderation !== undefined) checkModeration('moderation', options.moderation);
   const scan = pageScanSettings(options.content ?? DEFAULT_CONTENT, options.exclude === undefined ? DEFAULT_EXCLUDE : options.exclude);
 
   return {
@@ -245,6 +253,8 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     notifyEdits: bool('notifyEdits', options.notifyEdits, false),
     moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
     blocklist,
+    allowlist,
+    adminPath: path('adminPath', options.adminPath, '/pingback/admin'),
     rateLimit: checkPositiveInt('rateLimit', options.rateLimit ?? INTEGRATION_DEFAULTS.rateLimit, { allowZero: true }),
     dryRun: bool('dryRun', options.dryRun, context.dryRunByDefault),
     ledger: file('ledger', options.ledger, INTEGRATION_DEFAULTS.ledger),

@@ -7,14 +7,20 @@ import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts'
 import type { SiteMatcher } from '../site/site.ts';
 import { siteMatcher } from '../site/site.ts';
 import type { PingbackStore } from '../store/store.ts';
+import type { AdminOptions, AdminSettings } from '../admin/admin-options.ts';
+import { resolveAdminOptions } from '../admin/admin-options.ts';
+import type { NotifyOptions, NotifySettings } from '../notify/notify-options.ts';
+import { resolveNotifyOptions } from '../notify/notify-options.ts';
 import type { Logger } from './logger.ts';
+import type { Moderation, ModerationMode } from './moderation.ts';
+import { checkModeration } from './moderation.ts';
 import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { MemoryRateLimiter, RATE_WINDOW_MS } from './rate-limit.ts';
 import type { Resolver, SourcePolicy } from './source-fetch.ts';
 import { trustedAddresses } from './source-fetch.ts';
 
-export type Moderation = 'auto' | 'manual';
+export type { Moderation, ModerationMode } from './moderation.ts';
 
 export interface ReceiverOptions {
   /** The site's absolute URL. */
@@ -30,10 +36,19 @@ export interface ReceiverOptions {
   endpointPath?: string;
   /** Path of the JSON read endpoint. Default `/pingbacks.json`. */
   readPath?: string;
-  /** `auto` (default): accepted pingbacks are published; `manual`: they wait as pending. */
+  /**
+   * `auto` (default): accepted linkbacks are published; `pending` (or its older name `manual`): they wait
+   * for the owner; `pending-except-allowed`: they wait unless their source host is on the allow list.
+   */
   moderation?: Moderation;
   /** Source hosts refused with fault 49. More can be added at run time with `pingback block`. */
   blocklist?: string[];
+  /** Source hosts approved on arrival under `pending-except-allowed`. More with `pingback allow` or the moderation page. */
+  allowlist?: string[];
+  /** The moderation page, served at its own path; off unless given (with its token). */
+  admin?: AdminOptions;
+  /** A webhook told of every accepted or pending linkback; off unless given. */
+  notify?: NotifyOptions;
   /** Pings per minute per client address and per source host; 0 turns the limits off. Default 10. */
   rateLimit?: number;
   /**
@@ -93,8 +108,11 @@ export interface ReceiverSettings {
   pageExists: (key: string) => boolean | undefined;
   endpointPath: string;
   readPath: string;
-  moderation: Moderation;
+  moderation: ModerationMode;
   blocklist: HostPattern[];
+  allowlist: HostPattern[];
+  admin: AdminSettings | undefined;
+  notify: NotifySettings | undefined;
   rateLimiter: RateLimiter;
   source: SourcePolicy;
   maxRequestBytes: number;
@@ -106,7 +124,7 @@ export interface ReceiverSettings {
 }
 
 const KNOWN = [
-  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit',
+  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'admin', 'notify', 'rateLimit',
   'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
   'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
 ] as const;
@@ -133,14 +151,13 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   } else {
     throw new PingbackOptionError('pages', 'must list the pingable pages (canonical keys) or be a function', 'Pass the manifest\'s `pages`.');
   }
-  const moderation = options.moderation ?? RECEIVER_DEFAULTS.moderation;
-  if (moderation !== 'auto' && moderation !== 'manual') {
-    throw new PingbackOptionError('moderation', `must be "auto" or "manual", got ${JSON.stringify(moderation)}`, 'Use "manual" to hold pingbacks for approval.');
-  }
+  const moderation = checkModeration('moderation', options.moderation ?? RECEIVER_DEFAULTS.moderation);
   const rateLimit = checkPositiveInt('rateLimit', options.rateLimit ?? RECEIVER_DEFAULTS.rateLimit, { allowZero: true });
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
   allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
   if (options.allowAddresses !== undefined) trustedAddresses(options.allowAddresses); // throws, naming the bad entry
+  const endpointPath = checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath);
+  const readPath = checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath);
   const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
   return {
     site,
@@ -148,10 +165,13 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     store: options.store,
     isPingable,
     pageExists: options.pageExists ?? (() => undefined),
-    endpointPath: checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath),
-    readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
+    endpointPath,
+    readPath,
     moderation,
     blocklist: compileHostPatterns(options.blocklist ?? [], 'blocklist'),
+    allowlist: compileHostPatterns(options.allowlist ?? [], 'allowlist'),
+    admin: options.admin === undefined ? undefined : resolveAdminOptions(options.admin, site, [endpointPath, readPath]),
+    notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify),
     rateLimiter: options.rateLimiter ?? options.store.rateLimiter?.(rateLimit, RATE_WINDOW_MS) ?? new MemoryRateLimiter(rateLimit),
     source: {
       allowPrivateNetwork: options.allowPrivateNetwork ?? false,

@@ -22,6 +22,11 @@ import { guardStoreCall } from './store-guard.ts';
 import { verifySource } from './verify.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
+import { AdminPage } from '../admin/admin-page.ts';
+import { WebhookNotifier } from '../notify/deliver.ts';
+import type { ArrivalContext } from '../notify/notify-arrival.ts';
+import { notifyArrival } from '../notify/notify-arrival.ts';
+import { statusOnArrival } from './moderation.ts';
 
 /** What the shell knows about the request beyond the Request itself. */
 export interface RequestContext {
@@ -94,11 +99,35 @@ export class Receiver {
   private readonly fetcher: SourceFetcher;
   private readonly cache = new SourceCache();
   private readonly listing: SnapshotListing;
+  /** The moderation page, when a token turned it on. */
+  readonly admin: AdminPage | undefined;
+  /** The arrival webhook, when one is configured. */
+  readonly notifier: WebhookNotifier | undefined;
 
   constructor(options: ReceiverOptions) {
     this.settings = resolveReceiverOptions(options);
-    this.listing = new SnapshotListing(this.settings.store);
-    this.fetcher = new SourceFetcher(this.settings.source, this.settings.site.href);
+    const s = this.settings;
+    this.listing = new SnapshotListing(s.store);
+    this.fetcher = new SourceFetcher(s.source, s.site.href);
+    this.notifier = s.notify ? new WebhookNotifier(s.notify, s.logger, s.site.href) : undefined;
+    this.admin = s.admin
+      ? new AdminPage({
+        settings: s.admin,
+        site: s.site,
+        store: s.store,
+        listing: this.listing,
+        moderation: s.moderation,
+        configured: { blocklist: s.blocklist.map((p) => p.source), allowlist: s.allowlist.map((p) => p.source) },
+        logger: s.logger,
+        clock: s.clock,
+        rebuild: () => this.requestRebuild(),
+      })
+      : undefined;
+  }
+
+  /** The moderation page's absolute URL, when it is on. */
+  get moderationUrl(): string | undefined {
+    return this.admin ? new URL(this.admin.path, this.settings.site).href : undefined;
   }
 
   /** The absolute endpoint URL pages advertise. */
@@ -125,6 +154,7 @@ export class Receiver {
       return plain(200, await this.xmlrpc(request, context), XML_HEADERS);
     }
     if (path === readPath) return handleRead(request, this.settings, this.listing);
+    if (this.admin?.owns(path)) return this.admin.handle(request, context);
     return plain(404, 'Not found\n', { 'content-type': 'text/plain; charset=utf-8' });
   }
 
@@ -236,17 +266,19 @@ export class Receiver {
     if (!facts) throw fault(FaultCode.SOURCE_HAS_NO_LINK, MESSAGES.noLink);
 
     // 8. Insert atomically; a twin that got there first makes this one a duplicate.
+    const status = await this.guarded('allow list', () => statusOnArrival({ source }, s, s.store));
     const record: PingbackRecord = {
       id,
       source,
       target,
       key,
-      status: s.moderation === 'auto' ? 'approved' : 'pending',
+      status,
       ...facts,
       receivedAt: new Date(now).toISOString(),
     };
     if (!(await this.guarded('insert', () => s.store.insert(record)))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
     s.logger.info(`[pingback] ${record.status}: ${source} → ${key}`);
+    notifyArrival(record, this.arrivalContext(context));
 
     // 9. Answer; the rebuild runs on after the answer where the platform allows it.
     if (record.status === 'approved' && s.rebuildHookUrl) {
@@ -254,6 +286,16 @@ export class Receiver {
       if (context.waitUntil) context.waitUntil(rebuild);
     }
     return `Pingback from ${source} to ${target} registered. Keep the web talking!`;
+  }
+
+  /** What `notifyArrival` needs from this receiver; the Webmention side passes the same. */
+  arrivalContext(context: RequestContext = {}): ArrivalContext {
+    return {
+      notifier: this.notifier,
+      site: this.settings.site.href,
+      ...(this.moderationUrl ? { moderationUrl: this.moderationUrl } : {}),
+      ...(context.waitUntil ? { waitUntil: context.waitUntil } : {}),
+    };
   }
 
   /** Triggers the rebuild hook (at most once per interval); used after an auto-approved ping and by `approve`. */
@@ -265,8 +307,8 @@ export class Receiver {
     return result.message;
   }
 
-  close(): Promise<void> {
-    return this.fetcher.close();
+  async close(): Promise<void> {
+    await Promise.all([this.fetcher.close(), this.notifier?.close()]);
   }
 }
 

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import type { Agent } from 'undici';
 import { PingbackOptionError, TransportError } from '../errors.ts';
-import type { HttpResponse } from '../net/http-request.ts';
+import type { HttpRequest, HttpResponse } from '../net/http-request.ts';
 import { httpRequest } from '../net/http-request.ts';
 import { loadUndici } from '../net/undici-loader.ts';
 import { KeyedLimiter, LimiterFullError } from '../net/limiter.ts';
@@ -137,6 +137,17 @@ export class SourceFetcher {
       checkUrl: this.checkUrl,
     })).catch((error: unknown) => {
       if (error instanceof LimiterFullError) throw new TransportError('busy', source, `${SOURCE_QUEUE} source fetches are already waiting`, { cause: error });
+      throw error;
+    });
+  }
+
+  /**
+   * Another bounded request under the same policy (every hop checked, the connection pinned to the checked
+   * address): the arrival webhook's POST goes out this way.
+   */
+  request(req: Omit<HttpRequest, 'dispatcher' | 'checkUrl'>): Promise<HttpResponse> {
+    return this.turns.run('', async () => httpRequest({ ...req, dispatcher: await this.dispatcher(), checkUrl: this.checkUrl })).catch((error: unknown) => {
+      if (error instanceof LimiterFullError) throw new TransportError('busy', req.url, `${SOURCE_QUEUE} requests are already waiting`, { cause: error });
       throw error;
     });
   }
