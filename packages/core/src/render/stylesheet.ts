@@ -5,7 +5,9 @@
  * shows photos alone.
  */
 export const LINKBACKS_CSS = `.pingbacks__faces{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;margin:.5rem 0 1rem;padding:0}
-.pingback__face{display:inline-flex;align-items:center;gap:.4rem;color:inherit;text-decoration:none}
+.pingbacks__faces>.pingback{margin:0}
+.pingback__face{color:inherit;text-decoration:none}
+.pingback__face>.pingback__author{display:inline-flex;align-items:center;gap:.4rem}
 .pingback__face:hover .pingback__name,.pingback__face:focus-visible .pingback__name{text-decoration:underline}
 .pingback__name{max-width:12em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:.9em}
 .pingback__avatar{display:inline-grid;flex:none;width:2rem;height:2rem;overflow:hidden;border-radius:50%;vertical-align:middle}
