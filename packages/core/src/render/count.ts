@@ -36,12 +36,21 @@ export interface CountOptions {
   fallback?: CountWords;
 }
 
+// One set of plural rules per locale, as for dates: making one costs far more than using it.
+const pluralRules = new Map<string, Intl.PluralRules>();
+
 function pluralCategory(count: number, locale: string): Intl.LDMLPluralRule {
-  try {
-    return new Intl.PluralRules(locale).select(count);
-  } catch {
-    return new Intl.PluralRules('en').select(count);
+  let rules = pluralRules.get(locale);
+  if (!rules) {
+    try {
+      rules = new Intl.PluralRules(locale);
+    } catch {
+      rules = new Intl.PluralRules('en');
+    }
+    if (pluralRules.size >= 64) pluralRules.clear();
+    pluralRules.set(locale, rules);
   }
+  return rules.select(count);
 }
 
 /** How many of `items` are of the kinds given (all of them when `kinds` is undefined). */
