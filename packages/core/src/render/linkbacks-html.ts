@@ -53,7 +53,8 @@ export interface RenderParts {
   emptyHtml?: string;
 }
 
-interface ResolvedRender {
+/** Options after `resolveRenderOptions`: every default filled in, every value checked. */
+export interface ResolvedRender {
   heading: string | false;
   headingLevel: number;
   empty: string | false;
