@@ -67,7 +67,7 @@ describe('the two-blog demo', () => {
     try {
       const page = await browser.newPage();
       await page.goto(`${astroUrl}posts/hello-pingbacks/`);
-      await expect(page.locator('.pingback-count').innerText()).resolves.toBe('1 pingback');
+      await expect(page.locator('p:has(> time) > .pingback-count').innerText()).resolves.toBe('1 pingback');
       // The date, a separator and the count, each apart from the next.
       await expect(page.locator('p:has(> .pingback-count)').innerText()).resolves.toMatch(/ \d{4} · 1 pingback$/);
       const item = page.locator('.pingbacks__list .pingback');
@@ -78,7 +78,7 @@ describe('the two-blog demo', () => {
       await expect(page.locator('.pingbacks__list a.pingback__source').getAttribute('href')).resolves.toBe(`${eleventyUrl}posts/static-sites-can-talk/`);
       await expect(page.locator('.pingbacks__list a.pingback__source').getAttribute('rel')).resolves.toBe('nofollow ugc');
       await page.goto(`${eleventyUrl}posts/plain-html-wins/`);
-      await expect(page.locator('.pingback-count').innerText()).resolves.toBe('1 pingback');
+      await expect(page.locator('p:has(> time) > .pingback-count').innerText()).resolves.toBe('1 pingback');
       await expect(page.locator('p:has(> .pingback-count)').innerText()).resolves.toMatch(/ \d{4} · 1 pingback$/);
       await expect(page.locator('.pingbacks__list .pingback').innerText()).resolves.toContain('Islands and links');
     } finally {

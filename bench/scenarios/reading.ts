@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PingbackRecord, PingbackStore, ReadResult } from '@pingback/core';
-import { FileStore, Receiver, groupByKey, readPingbacks, recordId } from '@pingback/core';
+import { FileStore, LINKBACK_KINDS, Receiver, groupByKey, publicRecord, readPingbacks, recordId, renderPingbacksHtml } from '@pingback/core';
 import { readPlainRequest, sendPlainResponse } from '@pingback/core/node';
 import { BlobsStore } from '@pingback/netlify';
 import type { Figure, Scenario } from '../harness.ts';
@@ -102,6 +102,26 @@ export const reading: Scenario = {
     const extra = smoke ? 10 : 100;
     const records = Array.from({ length: total }, (_, i) => makeRecord(i, posts));
     const later = Array.from({ length: extra }, (_, i) => makeRecord(total + i, posts));
+    // Rendering what a build reads: every post's section, with every kind and half the authors with a
+    // photo, against writing the same records out as JSON (a string of about the same size, made by the
+    // engine's own serialiser). A per-item cost such as making a date formatter for each would be 50 ×.
+    const shown = Object.values(groupByKey(records.map((r, i) => publicRecord({ ...r, kind: LINKBACK_KINDS[i % LINKBACK_KINDS.length]!, ...(i % 2 ? { author: { ...r.author, photo: `${r.author.url}me.jpg` } } : {}) }))));
+    let rendered = 0;
+    // The smoke run's 500 would take about a millisecond: several passes keep the timer's grain out of the ratio.
+    const passes = smoke ? 10 : 1;
+    const asJson = async () => {
+      for (let n = 0; n < passes; n++) for (const post of shown) rendered += JSON.stringify(post).length;
+    };
+    const renderAll = async () => {
+      for (let n = 0; n < passes; n++) for (const post of shown) rendered += renderPingbacksHtml(post).length;
+    };
+    // Once each untimed first: a cold run measures the compiler more than the renderer.
+    await asJson();
+    await renderAll();
+    const render = await alternate(smoke ? 3 : 7, asJson, renderAll);
+    if (rendered === 0) throw new Error('nothing rendered');
+    log(`rendered every post's linkbacks in ${Math.round(render.subject)} ms; the same as JSON in ${Math.round(render.baseline)} ms`);
+
     const dir = await mkdtemp(join(tmpdir(), 'pingback-bench-read-'));
     const blobsChild = fork(BLOBS_WORKER, [join(dir, 'blobs'), 'bench'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
@@ -169,6 +189,11 @@ export const reading: Scenario = {
         fig(`${extra} more, the next build: endpoint over the file system`, fsNext.ms, 3000, `${fsNext.pages} pages, ${fsNext.calls} store calls, a fresh endpoint instance`),
         fig(`${extra} more, the next build: endpoint over Blobs`, blobsNext.ms, 3000, `${blobsNext.pages} pages, ${blobsNext.calls} store calls, ${blobsNext.blobRequests} Blobs requests, a fresh endpoint instance`),
         fig('the first read ever: endpoint over Blobs', blobsFirst.ms, null, `builds the snapshot: ${blobsFirst.blobRequests} Blobs requests, one per pingback, once`),
+        {
+          scenario: 'reading', metric: `rendering every post's linkbacks (${total}, every kind)`, measured: Math.round(render.subject), baseline: Math.round(render.baseline), ratio: render.subject / render.baseline, unit: 'ms',
+          target: '≤ 10 ×', pass: render.subject <= 10 * render.baseline,
+          notes: 'renderPingbacksHtml for each post; baseline: JSON.stringify of each post\'s records',
+        },
         {
           scenario: 'reading', metric: 'Blobs requests, the next build', measured: blobsNext.blobRequests, baseline: (total + extra) * blobsNext.pages, ratio: blobsNext.blobRequests / ((total + extra) * blobsNext.pages), unit: '',
           target: 'not one per pingback per page', pass: blobsNext.blobRequests <= extra + 20,

@@ -141,7 +141,7 @@ async function report(blog: Blog, sent: BlogReport['sent'], token: string): Prom
   const pages: BlogReport['pages'] = [];
   for (const post of manifest.posts) {
     const html = await (await fetch(post.source)).text();
-    pages.push({ url: post.source, count: countOf(html), listed: (html.match(/<li class="pingback h-cite"/g) ?? []).length });
+    pages.push({ url: post.source, count: countOf(html), listed: (html.match(/<li class="pingback pingback--\w+ h-cite"/g) ?? []).length });
   }
   return {
     name: blog.name,

@@ -1,4 +1,7 @@
 export { default as Pingbacks } from './Pingbacks.astro';
 export { default as PingbackCount } from './PingbackCount.astro';
 export { default as PingbackMeta } from './PingbackMeta.astro';
-export { keyOf, pingbackCount, pingbacksFor } from './data.js';
+export { default as Linkbacks } from './Linkbacks.astro';
+export { default as LinkbackCount } from './LinkbackCount.astro';
+export { default as LinkbackStyles } from './LinkbackStyles.astro';
+export { keyOf, linkbackCount, linkbacksFor, pingbackCount, pingbacksFor } from './data.js';

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Loader } from 'astro/loaders';
 import { z } from 'astro/zod';
-import type { OnReadError, ReadResult } from '@pingback/core';
-import { FileStore, readPingbacks } from '@pingback/core';
+import type { LinkbackKind, LinkbackProtocol, OnReadError, ReadResult } from '@pingback/core';
+import { FileStore, LINKBACK_KINDS, LINKBACK_PROTOCOLS, readPingbacks, safeHref } from '@pingback/core';
 import { getRegistry } from './registry.ts';
 
 export interface PingbackLoaderOptions {
@@ -12,7 +12,14 @@ export interface PingbackLoaderOptions {
   onReadError?: OnReadError;
 }
 
-/** The shape of one entry: a published pingback, as the read endpoint serves it. */
+/** An http(s) URL, or nothing: a field that holds anything else is dropped rather than failing the build. */
+const httpUrl = z
+  .string()
+  .refine((v) => safeHref(v) !== null)
+  .optional()
+  .catch(undefined);
+
+/** The shape of one entry: a published linkback, as the read endpoint serves it. */
 export const pingbackSchema = z.object({
   id: z.string(),
   source: z.string().url(),
@@ -20,10 +27,15 @@ export const pingbackSchema = z.object({
   key: z.string(),
   title: z.string(),
   excerpt: z.string(),
-  author: z.object({ name: z.string(), url: z.string().url().optional() }),
+  author: z.object({ name: z.string(), url: httpUrl, photo: httpUrl }),
   published: z.string().optional(),
   lang: z.string().optional(),
   receivedAt: z.string(),
+  // Absent in what an older read endpoint or cache gives: a pingback, a mention.
+  protocol: z.enum(LINKBACK_PROTOCOLS as [LinkbackProtocol, ...LinkbackProtocol[]]).default('pingback'),
+  kind: z.enum(LINKBACK_KINDS as [LinkbackKind, ...LinkbackKind[]]).default('mention'),
+  url: httpUrl,
+  updatedAt: z.string().optional(),
 });
 
 /**

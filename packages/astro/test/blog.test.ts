@@ -9,6 +9,12 @@ import { astroBuild } from '../../../test/support/site-build.ts';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import { record } from '../../../test/support/store-contract.ts';
+import type { TestServer } from '../../../test/support/http.ts';
+import { HOSTILE, kindRecords, startPhotoServer } from '../../../test/support/linkback-kinds.ts';
+import { launchChromium } from '../../../test/support/browser.ts';
+import type { ReaderView } from '../../../test/support/linkbacks-browser.ts';
+import { expectReaderBasics, readPost } from '../../../test/support/linkbacks-browser.ts';
+import { serveFolder } from '../../../test/support/static-server.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/blog/', import.meta.url));
 const out = (name: string) => join(FIXTURE, name);
@@ -27,18 +33,30 @@ async function treeHashes(dir: string): Promise<Record<string, string>> {
   return hashes;
 }
 
-async function seed(): Promise<void> {
+/** Where the seeded avatars live; a real server on loopback, started before the first build. */
+let photos: TestServer;
+/** Photo URLs for builds that never load them. */
+const NO_PHOTOS = 'https://photos.example';
+
+async function seed(photoBase = NO_PHOTOS): Promise<void> {
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
-  // Three forms of one post's URL, one pending and one deleted: the page must show exactly two.
+  // Three forms of one post's URL, one pending and one deleted: the page must show exactly two of these,
+  // records from before Webmention (no protocol, no kind: pingback mentions).
   await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
   await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z', author: { name: 'Bob', url: 'javascript:alert(1)' } }));
   await store.insert(record('/posts/hello', 'https://three.example/reply', { target: 'https://blog.example/posts/hello/index.html', status: 'pending' }));
   await store.insert(record('/posts/hello', 'https://four.example/reply', { deletedAt: '2026-11-21T00:00:00.000Z', title: '' }));
+  // And Webmentions of every kind: two replies (one hostile), two likes, a repost, a bookmark.
+  for (const r of kindRecords('/posts/hello', photoBase)) await store.insert(r);
 }
 
 const built: string[] = [];
+beforeAll(async () => {
+  photos = await startPhotoServer();
+});
 afterAll(async () => {
+  await photos?.close();
   for (const dir of built) await rm(out(dir), { recursive: true, force: true });
   await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
 });
@@ -46,7 +64,7 @@ afterAll(async () => {
 describe('a real astro build of a blog with the integration', () => {
   let lines: string[];
   beforeAll(async () => {
-    await seed();
+    await seed(photos.url);
     built.push('dist-main');
     const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-main' });
     expect(result.code, result.stderr).toBe(0);
@@ -85,29 +103,84 @@ describe('a real astro build of a blog with the integration', () => {
     });
   });
 
-  it('renders the approved pingbacks of the post, matched by canonical key, escaped, with the count equal to the list (R38)', async () => {
+  it('renders the approved linkbacks of the post, matched by canonical key, escaped, with the counts equal to the lists (R38)', async () => {
     const html = await page('dist-main', 'posts/hello');
-    const items = html.match(/<li class="pingback h-cite"/g) ?? [];
-    expect(items).toHaveLength(2);
-    expect(html).toContain('<span class="pingback-count" data-count="2">2</span>');
+    const section = html.slice(html.indexOf('<section class="pingbacks" id="pingbacks"'), html.indexOf('<section class="pingbacks" id="liked-by"'));
+    // Replies and mentions in the list, oldest first; the records from before Webmention are mentions.
+    expect([...section.matchAll(/<li class="pingback pingback--(\w+) h-cite"/g)].map((m) => m[1])).toEqual(['mention', 'mention', 'reply', 'reply', 'like', 'like', 'repost', 'bookmark']);
+    expect(html).toContain('<span class="pingback-count" data-count="8">8</span>');
     expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
     expect(html).toContain('<span class="p-name"><bdi>Bob</bdi></span>');
-    expect(html).toContain('<p class="words"><span class="pingback-count" data-count="2">2 pingbacks</span> · <span class="pingback-count" data-count="2">2 replies</span></p>');
+    // A reply links to its entry's own URL, with its author's photo, lazily and without a Referer.
+    expect(section).toContain('<a class="pingback__source u-url p-name" href="https://social.example/@ann/1" rel="nofollow ugc"><bdi>Re: Hello</bdi></a>');
+    expect(section).toContain(`<img class="pingback__photo u-photo" src="${photos.url}/ann.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="AR">`);
+    expect(section).toContain('<h3 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h3><ul class="pingbacks__faces">');
+    expect(section).toContain('<h3 id="pingbacks-repost-heading" class="pingbacks__group-heading">1 repost</h3>');
+    expect(section).toContain('<h3 id="pingbacks-bookmark-heading" class="pingbacks__group-heading">1 bookmark</h3>');
+    expect(html).toContain('<p class="words"><span class="pingback-count" data-count="8">8 pingbacks</span> · <span class="pingback-count" data-count="8">8 replies</span></p>');
+    expect(html).toContain(
+      '<p class="kinds"><span class="pingback-count" data-count="2" data-kind="like">2 likes</span> · <span class="pingback-count" data-count="4" data-kind="reply mention">4 pingbacks</span> · <span class="pingback-count" data-count="1" data-kind="repost">1</span> · <span class="pingback-count" data-count="8">8 responses</span></p>',
+    );
+    // <Linkbacks> with one kind and a function child: the child's markup for each like, nothing else.
+    expect(html).toContain('<section class="pingbacks" id="liked-by" aria-labelledby="liked-by-heading"><h2 id="liked-by-heading" class="pingbacks__heading">Liked by</h2><ol class="pingbacks__list"><li class="own-like">Cy Like</li><li class="own-like">Bo Broken</li></ol></section>');
+    // The optional stylesheet, once, in the head.
+    expect(html.indexOf('.pingback__avatar{')).toBeLessThan(html.indexOf('</head>'));
     expect(html).not.toContain('javascript:');
+    expect(html).not.toContain(HOSTILE.title);
     expect(html).not.toContain('three.example');
     expect(html).not.toContain('four.example');
     const older = await page('dist-main', 'posts/older');
     expect(older).toContain('<p class="pingbacks__empty">No pingbacks yet.</p>');
     expect(older).toContain('data-count="0"');
     expect(older).toContain('<span class="pingback-count" data-count="0">0 pingbacks</span>');
+    expect(older).toContain('<span class="pingback-count" data-count="0" data-kind="like">0 likes</span>');
+    expect(older).not.toContain('id="liked-by"');
   });
 
-  it('exposes the same pingbacks as a content collection', async () => {
-    expect(await page('dist-main', '')).toContain('id="loader-count">2 pingbacks in the collection');
+  it('exposes the same linkbacks as a content collection, with their protocol, kind and photo', async () => {
+    const home = await page('dist-main', '');
+    expect(home).toContain('id="loader-count">8 pingbacks in the collection');
+    // The hostile reply's javascript: photo is dropped from the entry, not passed on.
+    expect(home).toContain(
+      'id="loader-kinds">pingback/mention, pingback/mention, webmention/bookmark, webmention/like with photo, webmention/like with photo, webmention/reply, webmention/reply with photo, webmention/repost</p>',
+    );
+  });
+
+  describe('in Chromium, as a reader sees the post', () => {
+    let view: ReaderView;
+    beforeAll(async () => {
+      const site = await serveFolder(() => out('dist-main'));
+      const browser = await launchChromium();
+      try {
+        view = await readPost(browser, `${site.url}/posts/hello/`, photos, { brokenPhoto: 'Bo Broken', loadedPhoto: 'Cy Like' });
+      } finally {
+        await browser.close();
+        await site.close();
+      }
+    }, 60_000);
+
+    it('replies and mentions in the list, likes, reposts and bookmarks as faces with names, each counted', () => {
+      const main = view.sections.pingbacks!;
+      expect(main.list.map((i) => i.kind)).toEqual(['mention', 'mention', 'reply', 'reply']);
+      expect(main.list[2]!.text).toBe('Re: Hello Ann Reply Nov 22, 2026 Nice post, and a reply to it.');
+      expect(main.faces).toEqual([
+        { kind: 'like', text: 'Cy Like' },
+        { kind: 'like', text: 'Bo Broken' },
+        { kind: 'repost', text: 'Dee Repost' },
+        { kind: 'bookmark', text: 'Eve Bookmark' },
+      ]);
+      expect(main.headings).toEqual(['2 likes', '1 repost', '1 bookmark']);
+      expect(view.sections['liked-by']!.list.map((i) => i.text)).toEqual(['Cy Like', 'Bo Broken']);
+      expect(view.counts).toEqual(['8', '8 pingbacks', '8 replies', '2 likes', '4 pingbacks', '1', '8 responses']);
+    });
+
+    it('avatars load lazily without a Referer, a broken one shows initials, and the hostile reply is inert', () => {
+      expectReaderBasics(view, photos);
+    });
   });
 
   it('logs one summary line per stage', () => {
-    expect(lines).toContain('read 2 pingbacks, 1 pending moderation from .pingback/store in ' + lines.find((l) => l.startsWith('read '))!.split(' in ')[1]);
+    expect(lines).toContain('read 8 pingbacks, 1 pending moderation from .pingback/store in ' + lines.find((l) => l.startsWith('read '))!.split(' in ')[1]);
     expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 2 pages, 5 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 3 links to other sites, in \d+ ms$/);
     expect(lines).toContain('manifest written to .pingback/manifest.json (2 pingable pages, 2 posts)');
     expect(lines).toContain('dry run: 3 links would be checked and pinged; nothing was sent');
@@ -132,14 +205,14 @@ describe('incremental builds', () => {
     expect(second.code, second.stderr).toBe(0);
     const hello = await page('dist-incremental', 'posts/hello');
     expect(hello.split('rel="pingback"').length - 1).toBe(1);
-    expect(hello.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(hello.match(/<li class="pingback pingback--/g)).toHaveLength(8);
 
     await new FileStore(join(FIXTURE, '.pingback/store')).insert(record('/posts/hello', 'https://five.example/reply', { receivedAt: '2026-11-22T10:00:00.000Z' }));
     const third = await astroBuild(FIXTURE, env);
     expect(third.code, third.stderr).toBe(0);
     const updated = await page('dist-incremental', 'posts/hello');
-    expect(updated.match(/<li class="pingback h-cite"/g)).toHaveLength(3);
-    expect(updated).toContain('data-count="3"');
+    expect(updated.match(/<li class="pingback pingback--/g)).toHaveLength(9);
+    expect(updated).toContain('data-count="9"');
     expect(updated.split('rel="pingback"').length - 1).toBe(1);
   }, 180_000);
 });
@@ -202,6 +275,17 @@ describe('options', () => {
     );
     // The default matches, and says nothing.
     expect((await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts' })).lines.join('\n')).not.toMatch(/matched none/);
+  }, 60_000);
+
+  it.each([
+    [{ props: { kind: 'like' } }, /\[@pingback\/astro\] <Pingbacks>: option `kind` is not a known option\. Did you mean `kinds`\?/],
+    [{ props: { kinds: ['likes'] } }, /\[@pingback\/astro\] <Pingbacks>: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/],
+    [{ count: true, props: { kind: 'likes' } }, /\[@pingback\/astro\] <PingbackCount>: option `kind` has "likes", which is not a kind/],
+  ])('a component with a bad prop (%j) stops the build, naming the prop', async (bad, message) => {
+    built.push('dist-bad');
+    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_BAD_PROPS: JSON.stringify(bad) });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(message);
   }, 60_000);
 
   it('asks for `site` when it is missing', async () => {

@@ -99,8 +99,28 @@ export type { OutboxOptions, OutboxReport } from './send/outbox.ts';
 export { sendOutbox } from './send/outbox.ts';
 export type { ReadOptions, ReadResult, ReadSource } from './read/read-pingbacks.ts';
 export { readPingbacks } from './read/read-pingbacks.ts';
-export type { CountOptions, CountWords, RenderOptions } from './render/pingbacks-html.ts';
-export { escapeHtml, formatDate, groupByKey, pingbackCountText, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml, safeHref } from './render/pingbacks-html.ts';
+export type { AvatarMode, CountHtmlOptions, CountOptions, CountWords, GroupHeadings, RenderOptions, RenderParts } from './render/index.ts';
+export {
+  KIND_WORDS,
+  LINKBACKS_CSS,
+  PINGBACK_WORDS,
+  RENDER_KINDS,
+  RESPONSE_WORDS,
+  checkKinds,
+  countLinkbacks,
+  escapeHtml,
+  formatDate,
+  groupByKey,
+  kindOf,
+  ofKinds,
+  pingbackCountText,
+  renderLinkbacksHtml,
+  renderPingbackCountHtml,
+  renderPingbackItem,
+  renderPingbacksHtml,
+  resolveRenderOptions,
+  safeHref,
+} from './render/index.ts';
 export type { EmitStep, FinishInput, FinishResult } from './build/finish.ts';
 export { finishBuild } from './build/finish.ts';
 export { summary } from './build/summary.ts';

@@ -5,7 +5,7 @@ import { record } from '../../../test/support/store-contract.ts';
 import { plainText } from '../src/receive/plain-text.ts';
 import { publicRecord } from '../src/receive/read-endpoint.ts';
 import { Receiver } from '../src/receive/receiver.ts';
-import { pingbackCountText, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml } from '../src/render/pingbacks-html.ts';
+import { pingbackCountText, renderPingbackCountHtml, renderPingbackItem, renderPingbacksHtml } from '../src/render/index.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import { writeMethodCall } from '../src/xmlrpc/index.ts';
 
@@ -72,7 +72,7 @@ describe('rendering isolates what a stranger wrote', () => {
     const host = renderPingbackItem(publicRecord(record('/posts/a', 'https://s.example/4', { title: 's.example', author: { name: 's.example' } })));
     expect(host.split('s.example</bdi>')).toHaveLength(2);
     const named = renderPingbackItem(publicRecord(record('/posts/a', 'https://s.example/5', { title: 'A reply', author: { name: 'Ann' } })));
-    expect(named).toContain('<span class="pingback__author p-author h-card"><span class="p-name"><bdi>Ann</bdi></span></span>');
+    expect(named).toContain('<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>A</span></span><span class="p-name"><bdi>Ann</bdi></span></span>');
   });
 });
 

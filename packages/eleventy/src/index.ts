@@ -1,4 +1,4 @@
-import type { CountWords, EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, RenderOptions, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
 import {
   PingbackOptionError,
   canonicalKey,
@@ -8,16 +8,14 @@ import {
   matchesAny,
   openDatabaseStore,
   passSettings,
-  pingbackCountText,
   processPage,
   readForBuild,
-  renderPingbackCountHtml,
-  renderPingbacksHtml,
   resolveIntegrationOptions,
   summary,
 } from '@pingback/core';
 import type { TemplateFacts } from './front-matter.ts';
 import { inputGlob, pageTags, templateFacts } from './front-matter.ts';
+import { renderingFilters } from './render-filters.ts';
 import { ELEVENTY_COMPATIBILITY, VERSION } from './version.ts';
 
 const NAME = '@pingback/eleventy';
@@ -86,8 +84,10 @@ function checkOptions(options: PingbackEleventyOptions): { postTags: string[]; d
 /**
  * The Eleventy plugin: `eleventyConfig.addPlugin(pingback, { site: 'https://blog.example' })`. It adds the
  * link element to posts as they are written, writes the manifest, ships the receiving Function and sends
- * pings after a full build (never from --serve, --watch or --incremental), and exposes the pingbacks as
- * global data, the filters `pingbacksFor` and `pingbackCount`, and the `pingbacks` shortcode.
+ * pings after a full build (never from --serve, --watch or --incremental), and exposes the linkbacks as
+ * global data, the filters `pingbacksFor`, `pingbackCount`, `pingbackCountText`, `pingbackCountHtml` and
+ * `pingbacksHtml`, the `pingbacks` shortcode, the same in protocol-neutral names (`linkbacksFor`, …,
+ * `linkbacks`), and the `linkbackStyles` shortcode.
  */
 export default function pingback(eleventyConfig: EleventyConfig, options: PingbackEleventyOptions = {}): void {
   eleventyConfig.versionCheck(ELEVENTY_COMPATIBILITY);
@@ -176,18 +176,10 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   eleventyConfig.addGlobalData(extra.dataKey, () => data);
 
   const keyOf = (url: unknown) => canonicalKey(new URL(String(url ?? ''), resolved.site));
-  const pingbacksFor = (url: unknown): PublicPingback[] => data.byKey[keyOf(url)] ?? [];
-  eleventyConfig.addFilter('pingbacksFor', (url) => pingbacksFor(url));
-  eleventyConfig.addFilter('pingbackCount', (url) => pingbacksFor(url).length);
-  // The count in words ("1 pingback", "2 pingbacks") of a post's URL, or of a number (`pingbackData.count`).
-  const countOf = (value: unknown) => (typeof value === 'number' ? value : pingbacksFor(value).length);
-  const wordsOf = (words: unknown) => (words && typeof words === 'object' ? { words: words as CountWords } : {});
-  eleventyConfig.addFilter('pingbackCountText', (value, words, locale) => pingbackCountText(countOf(value), { ...wordsOf(words), ...(typeof locale === 'string' ? { locale } : {}) }));
-  eleventyConfig.addFilter('pingbackCountHtml', (value, words, locale) =>
-    renderPingbackCountHtml(countOf(value), { label: words && typeof words === 'object' ? (words as CountWords) : true, ...(typeof locale === 'string' ? { locale } : {}) }),
-  );
-  eleventyConfig.addFilter('pingbacksHtml', (url, options) => renderPingbacksHtml(pingbacksFor(url), (options ?? {}) as RenderOptions));
-  eleventyConfig.addShortcode('pingbacks', (url, options) => renderPingbacksHtml(pingbacksFor(url), (options ?? {}) as RenderOptions));
+  const linkbacksOf = (url: unknown): PublicPingback[] => data.byKey[keyOf(url)] ?? [];
+  const { filters, shortcodes } = renderingFilters(linkbacksOf, PREFIX);
+  for (const [name, fn] of Object.entries(filters)) eleventyConfig.addFilter(name, fn);
+  for (const [name, fn] of Object.entries(shortcodes)) eleventyConfig.addShortcode(name, fn);
 
   eleventyConfig.on('eleventy.after', async (event) => {
     const all = [...pages.values()];

@@ -15,6 +15,10 @@ import { runUntil, siteBuild } from '../../../test/support/site-build.ts';
 import { startPostgres } from '../../../test/support/postgres.ts';
 import { serveFolder } from '../../../test/support/static-server.ts';
 import { record } from '../../../test/support/store-contract.ts';
+import { HOSTILE, kindRecords, startPhotoServer } from '../../../test/support/linkback-kinds.ts';
+import { launchChromium } from '../../../test/support/browser.ts';
+import type { ReaderView } from '../../../test/support/linkbacks-browser.ts';
+import { expectReaderBasics, readPost } from '../../../test/support/linkbacks-browser.ts';
 import { ELEVENTY_COMPATIBILITY, VERSION } from '../src/version.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/blog/', import.meta.url));
@@ -22,9 +26,14 @@ const read = (dist: string, path: string) => readFile(join(FIXTURE, dist, path, 
 const manifestPath = join(FIXTURE, '.pingback/manifest.json');
 const outs = new Set<string>();
 
-async function seed(): Promise<void> {
+/** Where the seeded avatars live: a real server on loopback, started before the first build. */
+let photos: TestServer;
+
+async function seed(photoBase = 'https://photos.example'): Promise<void> {
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
+  // Webmentions of every kind on the Nunjucks post, beside the pingbacks from before (mentions).
+  for (const r of kindRecords('/posts/hello', photoBase)) await store.insert(r);
   await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
   await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z' }));
   await store.insert(record('/posts/hello', 'https://three.example/reply', { status: 'pending' }));
@@ -37,7 +46,11 @@ const build = (out: string, env: Record<string, string> = {}, args: string[] = [
   return siteBuild('eleventy', FIXTURE, { PINGBACK_FIXTURE_OUT: out, ...env }, args);
 };
 
+beforeAll(async () => {
+  photos = await startPhotoServer();
+});
 afterAll(async () => {
+  await photos?.close();
   for (const out of outs) await rm(join(FIXTURE, out), { recursive: true, force: true });
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
   await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
@@ -51,7 +64,7 @@ it('declares its version and the Eleventy versions it supports', () => {
 describe('a real Eleventy build of a blog with the plugin', () => {
   let lines: string[];
   beforeAll(async () => {
-    await seed();
+    await seed(photos.url);
     const result = await build('_site-main');
     expect(result.code, result.stderr).toBe(0);
     lines = result.lines;
@@ -83,36 +96,94 @@ describe('a real Eleventy build of a blog with the plugin', () => {
 
   it('renders the shortcode and filters in Nunjucks, Liquid, JavaScript and WebC, counts equal to the lists', async () => {
     // What the shortcode (or the pingbacksHtml filter) printed itself, apart from the fixture's own loop.
-    const section = (html: string) => {
-      const found = html.match(/<section class="pingbacks"[^]*?<\/section>/g) ?? [];
-      expect(found).toHaveLength(1);
-      return found[0]!;
+    const section = (html: string, id = 'pingbacks') => {
+      const start = html.indexOf(`<section class="pingbacks" id="${id}"`);
+      expect(start, id).toBeGreaterThanOrEqual(0);
+      expect(html.indexOf(`<section class="pingbacks" id="${id}"`, start + 1), id).toBe(-1);
+      // Sections nest (a group of faces is one): the section ends where its depth comes back to zero.
+      let depth = 0;
+      for (const m of html.slice(start).matchAll(/<section\b|<\/section>/g)) {
+        depth += m[0] === '</section>' ? -1 : 1;
+        if (depth === 0) return html.slice(start, start + m.index + m[0].length);
+      }
+      throw new Error(`unclosed section ${id}`);
     };
+    const kinds = (html: string) => [...html.matchAll(/<li class="pingback pingback--(\w+) h-cite"/g)].map((m) => m[1]);
     const webc = await read('_site-main', 'posts/webc-post');
     expect(webc).toContain('<p class="count">1 pingback</p>');
     expect(webc).toContain('<ul class="titles"><li>A &lt;b&gt;WebC&lt;/b&gt; reply</li></ul>');
-    expect(section(webc).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(kinds(section(webc))).toEqual(['mention']);
     expect(section(webc)).toContain('rel="nofollow ugc"><bdi>A &lt;b&gt;WebC&lt;/b&gt; reply</bdi></a>');
     const hello = await read('_site-main', 'posts/hello');
     const list = section(hello);
-    expect(list.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(kinds(list)).toEqual(['mention', 'mention', 'reply', 'reply', 'like', 'like', 'repost', 'bookmark']);
     expect(list).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
     expect(list).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
-    expect(list).toContain('<span class="pingback__author p-author h-card"><a class="p-name u-url" href="https://ann.example/" rel="nofollow ugc"><bdi>Ann Author</bdi></a></span>');
+    expect(list).toContain(
+      '<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>AA</span></span><a class="p-name u-url" href="https://ann.example/" rel="nofollow ugc"><bdi>Ann Author</bdi></a></span>',
+    );
+    // A reply links to its entry's own URL; faces under counted headings one level below the section's.
+    expect(list).toContain('<a class="pingback__source u-url p-name" href="https://social.example/@ann/1" rel="nofollow ugc"><bdi>Re: Hello</bdi></a>');
+    expect(list).toContain(`<img class="pingback__photo u-photo" src="${photos.url}/cy.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="CL">`);
+    expect(list).toContain('<h4 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h4><ul class="pingbacks__faces">');
     expect(hello).not.toContain('<em>reply');
-    expect(hello).toContain('<p class="count">2 pingbacks</p><p class="count-html"><span class="pingback-count" data-count="2">2 replies</span></p>');
-    expect(hello).toContain('<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li></ul>');
+    expect(hello).not.toContain('javascript:');
+    expect(hello).not.toContain(HOSTILE.title);
+    expect(hello).toContain('<p class="count">8 pingbacks</p><p class="count-html"><span class="pingback-count" data-count="8">8 replies</span></p>');
+    expect(hello).toContain('<p class="kinds">2 · 2 likes · <span class="pingback-count" data-count="4" data-kind="reply mention">4 pingbacks</span> · 8 responses · 2</p>');
+    expect(hello).toContain(`<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li><li>Re: Hello</li><li></li><li></li><li></li><li>Hello</li><li>${HOSTILE.title.replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')}</li></ul>`);
+    // The protocol-neutral shortcode with kinds, no heading and initials only; the filter with a kind.
+    const reactions = section(hello, 'reactions');
+    expect(reactions.startsWith('<section class="pingbacks" id="reactions"><section class="pingbacks__group pingbacks__group--like" aria-labelledby="reactions-like-heading"><h2 id="reactions-like-heading" class="pingbacks__group-heading">2 likes</h2>')).toBe(true);
+    expect(kinds(reactions)).toEqual(['like', 'like', 'repost']);
+    expect(reactions).not.toContain('<img');
+    expect(hello).toContain('<ul class="likers"><li>Cy Like</li><li>Bo Broken</li></ul>');
+    // The optional stylesheet, in the head.
+    expect(hello.indexOf('.pingback__avatar{')).toBeLessThan(hello.indexOf('</head>'));
     const older = await read('_site-main', 'posts/older');
-    expect(older).toContain('<p class="count">1 pingback</p>');
-    expect(section(older).match(/<li class="pingback h-cite"/g)).toHaveLength(1);
+    expect(older).toContain('<p class="count">1 pingback</p><p class="kinds">0 likes · 1</p>');
+    expect(kinds(section(older))).toEqual(['mention']);
     const js = await read('_site-main', 'posts/js-post');
     expect(js).toContain('<p class="count">0 pingbacks</p>');
     expect(js).toContain('<section class="pingbacks" id="pingbacks"><p class="pingbacks__empty">No pingbacks yet.</p></section>');
-    expect(await read('_site-main', '')).toContain('<p id="total">4 pingbacks in all</p>');
+    expect(await read('_site-main', '')).toContain('<p id="total">10 pingbacks in all</p>');
+  });
+
+  describe('in Chromium, as a reader sees the post', () => {
+    let view: ReaderView;
+    beforeAll(async () => {
+      const site = await serveFolder(() => join(FIXTURE, '_site-main'));
+      const browser = await launchChromium();
+      try {
+        view = await readPost(browser, `${site.url}/posts/hello/`, photos, { brokenPhoto: 'Bo Broken', loadedPhoto: 'Cy Like' });
+      } finally {
+        await browser.close();
+        await site.close();
+      }
+    }, 60_000);
+
+    it('replies and mentions in the list, likes, reposts and bookmarks as faces with names, each counted', () => {
+      const main = view.sections.pingbacks!;
+      expect(main.list.map((i) => i.kind)).toEqual(['mention', 'mention', 'reply', 'reply']);
+      expect(main.list[2]!.text).toBe('Re: Hello Ann Reply Nov 22, 2026 Nice post, and a reply to it.');
+      expect(main.faces.map((f) => [f.kind, f.text])).toEqual([
+        ['like', 'Cy Like'],
+        ['like', 'Bo Broken'],
+        ['repost', 'Dee Repost'],
+        ['bookmark', 'Eve Bookmark'],
+      ]);
+      expect(main.headings).toEqual(['2 likes', '1 repost', '1 bookmark']);
+      expect(view.sections.reactions!.faces.map((f) => f.text)).toEqual(['Cy Like', 'Bo Broken', 'Dee Repost']);
+      expect(view.counts).toEqual(['8 replies', '4 pingbacks']);
+    });
+
+    it('avatars load lazily without a Referer, a broken one shows initials, and the hostile reply is inert', () => {
+      expectReaderBasics(view, photos);
+    });
   });
 
   it('logs the same summary lines as the Astro integration', () => {
-    expect(lines.find((l) => l.startsWith('read '))).toMatch(/^read 4 pingbacks, 1 pending moderation from \.pingback\/store in \d+ ms$/);
+    expect(lines.find((l) => l.startsWith('read '))).toMatch(/^read 10 pingbacks, 1 pending moderation from \.pingback\/store in \d+ ms$/);
     expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 4 pages, 7 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 5 links to other sites, in \d+ ms$/);
     expect(lines).toContain('manifest written to .pingback/manifest.json (4 pingable pages, 4 posts)');
     expect(lines).toContain('dry run: 5 links would be checked and pinged; nothing was sent');
@@ -123,7 +194,7 @@ describe('a real Eleventy build of a blog with the plugin', () => {
     const result = await build('_site-json', { PINGBACK_FIXTURE_NO_JS: '1' }, ['--to=json']);
     expect(result.code, result.stderr).toBe(0);
     const pages = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as { url: string; content: string }[];
-    expect(pages.find((p) => p.url === '/posts/hello/')!.content.match(/<li class="pingback h-cite"/g)).toHaveLength(2);
+    expect(pages.find((p) => p.url === '/posts/hello/')!.content.match(/<li class="pingback pingback--/g)).toHaveLength(8 + 3);
     expect(existsSync(manifestPath)).toBe(false);
   }, 60_000);
 });
@@ -267,6 +338,18 @@ describe('options', () => {
     expect(result.lines.join('\n')).toContain(
       "`posts` ([\"/articles/**\"]) with `postTags` ([]) matched none of the site's 9 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/hidden/, /posts/js-post/, /posts/older/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
     );
+  }, 60_000);
+
+  it.each([
+    [{ shortcode: { kind: 'like' } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `kind` is not a known option\. Did you mean `kinds`\?/],
+    [{ shortcode: { kinds: ['like', 'likes'] } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/],
+    [{ shortcode: { headings: { like: 3 } } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `headings\.like` must be text, words to count in or false, got 3/],
+    [{ count: 'likes' }, /\[@pingback\/eleventy\] pingbackCountText filter: option `kind` has "likes", which is not a kind/],
+    [{ count: { kinds: 'like' } }, /\[@pingback\/eleventy\] pingbackCountText filter: option `kinds` is not a known option\. Known options: kind, words, locale\./],
+  ])('a template passing %j stops the build, naming the shortcode or filter and the option', async (bad, message) => {
+    const result = await build('_site-bad', { PINGBACK_FIXTURE_BAD_ARGS: JSON.stringify(bad) });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(message);
   }, 60_000);
 
   it('asks for the site URL', async () => {

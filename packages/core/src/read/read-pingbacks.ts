@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../store/atomic-file.ts';
 import { httpRequest } from '../net/http-request.ts';
 import type { PublicPingback } from '../receive/read-endpoint.ts';
 import { publicRecord } from '../receive/read-endpoint.ts';
-import { isVisible } from '../store/record.ts';
+import { LINKBACK_KINDS, LINKBACK_PROTOCOLS, isVisible } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';
 import type { PingbackStore } from '../store/store.ts';
 import type { OnReadError } from '../build/options.ts';
@@ -43,6 +43,17 @@ function isPublicPingback(value: unknown): value is PublicPingback {
   return typeof p === 'object' && p !== null && typeof p.id === 'string' && typeof p.source === 'string' && typeof p.key === 'string' && typeof p.title === 'string' && typeof p.excerpt === 'string' && typeof p.author?.name === 'string' && typeof p.receivedAt === 'string';
 }
 
+/**
+ * What came back from an endpoint or the cache, with the protocol and kind always set: an older deploy's
+ * endpoint, or a cache written before Webmention, has neither (a pingback and a mention), and a value this
+ * version does not know reads as those defaults too.
+ */
+function withKind(item: PublicPingback): PublicPingback {
+  const kind = LINKBACK_KINDS.includes(item.kind) ? item.kind : 'mention';
+  const protocol = LINKBACK_PROTOCOLS.includes(item.protocol) ? item.protocol : 'pingback';
+  return kind === item.kind && protocol === item.protocol ? item : { ...item, kind, protocol };
+}
+
 async function readEndpoint(url: string, dispatcher: Dispatcher | undefined, timeoutMs: number): Promise<{ items: PublicPingback[]; requests: number; missing: boolean }> {
   const items: PublicPingback[] = [];
   let next: string | null = null;
@@ -57,7 +68,7 @@ async function readEndpoint(url: string, dispatcher: Dispatcher | undefined, tim
     if (response.status !== 200) throw new Error(`${page.origin}${page.pathname} answered HTTP ${response.status}`);
     const body = JSON.parse(Buffer.from(response.body).toString('utf8')) as { items?: unknown; next?: unknown };
     if (!Array.isArray(body.items)) throw new Error(`${page.origin}${page.pathname} did not answer {items, next}`);
-    for (const item of body.items) if (isPublicPingback(item)) items.push(item);
+    for (const item of body.items) if (isPublicPingback(item)) items.push(withKind(item));
     next = typeof body.next === 'string' ? body.next : null;
   } while (next);
   return { items, requests, missing: false };
@@ -94,7 +105,7 @@ export async function readPingbacks(source: ReadSource, options: ReadOptions): P
     if (options.onReadError === 'stale') {
       try {
         const cached = JSON.parse(await readFile(options.cacheFile, 'utf8')) as { items?: unknown[]; readAt?: string };
-        const items = (cached.items ?? []).filter(isPublicPingback);
+        const items = (cached.items ?? []).filter(isPublicPingback).map(withKind);
         return { items, pending: null, from: `cache of ${cached.readAt ?? 'an earlier read'}`, stale: true, requests: 1, warning: `${why}; showing the last good read (${cached.readAt})` };
       } catch {
         return { items: [], pending: null, from: 'nothing', stale: true, requests: 1, warning: `${why}; no earlier read is cached, so none are shown` };
