@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { escapeHtml, safeHref } from '../render/pingbacks-html.ts';
+import { escapeHtml, safeHref } from '../render/escape.ts';
 import type { LinkbackRecord } from '../store/record.ts';
 import { LINKBACK_KINDS, LINKBACK_PROTOCOLS, parseRecordId, recordKind, recordProtocol } from '../store/record.ts';
 import { ASSET_VERSION } from './assets.ts';

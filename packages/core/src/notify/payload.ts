@@ -1,7 +1,7 @@
 import { publicRecord } from '../receive/read-endpoint.ts';
 import type { LinkbackRecord } from '../store/record.ts';
 import { recordKind, recordProtocol } from '../store/record.ts';
-import { safeHref } from '../render/pingbacks-html.ts';
+import { safeHref } from '../render/escape.ts';
 
 /** Which body a webhook gets: our own JSON, or the shape Slack's or Discord's incoming webhooks take. */
 export type NotifyFormat = 'generic' | 'slack' | 'discord';
