@@ -73,8 +73,8 @@ export { MemoryRateLimiter, RATE_LIMITER_MAX_KEYS, RATE_WINDOW_MS, StoreRateLimi
 export { BLOCKLIST_META, blockHost, readRuntimeBlocklist } from './receive/blocklist.ts';
 export type { Logger } from './receive/logger.ts';
 export { silentLogger } from './receive/logger.ts';
-export type { Resolver, SourcePolicy } from './receive/source-fetch.ts';
-export { SOURCE_CONCURRENCY, SOURCE_QUEUE, SourceFetcher } from './receive/source-fetch.ts';
+export type { Resolver, SourcePolicy } from './net/guarded-fetch.ts';
+export { SOURCE_CONCURRENCY, SOURCE_QUEUE, SourceFetcher } from './net/guarded-fetch.ts';
 export type { SourceCacheLimits } from './receive/source-cache.ts';
 export { SOURCE_CACHE_LIMITS } from './receive/source-cache.ts';
 export { ipLiteral, isForbiddenAddress, parseIPv6 } from './net/ip-address.ts';

@@ -11,8 +11,8 @@ import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { MemoryRateLimiter } from './rate-limit.ts';
-import type { Resolver, SourcePolicy } from './source-fetch.ts';
-import { trustedAddresses } from './source-fetch.ts';
+import type { Resolver, SourcePolicy } from '../net/guarded-fetch.ts';
+import { trustedAddresses } from '../net/guarded-fetch.ts';
 
 export type Moderation = 'auto' | 'manual';
 

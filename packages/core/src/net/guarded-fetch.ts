@@ -2,13 +2,13 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import type { Agent } from 'undici';
 import { PingbackOptionError, TransportError } from '../errors.ts';
-import type { HttpResponse } from '../net/http-request.ts';
-import { httpRequest } from '../net/http-request.ts';
-import { loadUndici } from '../net/undici-loader.ts';
-import { KeyedLimiter, LimiterFullError } from '../net/limiter.ts';
-import { userAgent } from '../net/user-agent.ts';
-import type { AddressSet } from '../net/ip-address.ts';
-import { compileAddressSet, ipLiteral, isForbiddenAddress } from '../net/ip-address.ts';
+import type { HttpResponse } from './http-request.ts';
+import { httpRequest } from './http-request.ts';
+import { loadUndici } from './undici-loader.ts';
+import { KeyedLimiter, LimiterFullError } from './limiter.ts';
+import { userAgent } from './user-agent.ts';
+import type { AddressSet } from './ip-address.ts';
+import { compileAddressSet, ipLiteral, isForbiddenAddress } from './ip-address.ts';
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
