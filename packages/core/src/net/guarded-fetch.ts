@@ -1,8 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import type { Agent } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { PingbackOptionError, TransportError } from '../errors.ts';
-import type { HttpResponse } from './http-request.ts';
+import type { HttpRequest, HttpResponse } from './http-request.ts';
 import { httpRequest } from './http-request.ts';
 import { loadUndici } from './undici-loader.ts';
 import { KeyedLimiter, LimiterFullError } from './limiter.ts';
@@ -12,12 +12,15 @@ import { compileAddressSet, ipLiteral, isForbiddenAddress } from './ip-address.t
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
-/** What the receiver may fetch when it verifies a source, and how much of it. */
+/**
+ * What a guarded fetcher may connect to, and how much it reads: the receiver's policy for sources, and the
+ * sender's for Webmention targets and endpoints.
+ */
 export interface SourcePolicy {
   /** Allow loopback and private addresses and any port: for local demos and tests only. */
   allowPrivateNetwork: boolean;
-  /** Ports a source URL may use. Default 80 and 443. */
-  allowedPorts: number[];
+  /** Ports a URL may use (the receiver: 80 and 443); null for any port (the sender). */
+  allowedPorts: readonly number[] | null;
   /** Bytes of the source read at most. Default 1 MiB. */
   maxBytes: number;
   /** Deadline for the whole fetch, redirects included. Default 10 s. */
@@ -109,10 +112,10 @@ export class SourceFetcher {
 
   /** Refuses a hop before any connection: what no policy allows, whatever the DNS says. */
   checkUrl = (url: URL): void => {
-    if (url.username || url.password) throw refuse(url, 'source URLs with credentials are refused');
+    if (url.username || url.password) throw refuse(url, 'URLs with credentials are refused');
     if (this.policy.allowPrivateNetwork) return;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    if (!this.policy.allowedPorts.includes(port)) throw refuse(url, `port ${port} is not allowed`);
+    if (this.policy.allowedPorts !== null && !this.policy.allowedPorts.includes(port)) throw refuse(url, `port ${port} is not allowed`);
     const literal = ipLiteral(url.hostname);
     if (literal !== null && this.forbidden(literal)) throw refuse(url, 'forbidden address');
   };
@@ -139,6 +142,15 @@ export class SourceFetcher {
       if (error instanceof LimiterFullError) throw new TransportError('busy', source, `${SOURCE_QUEUE} source fetches are already waiting`, { cause: error });
       throw error;
     });
+  }
+
+  /**
+   * Any bounded exchange under this policy: every hop checked, names resolved once and the connection
+   * pinned to the checked address. With `dispatcher` (a caller's own pool or proxy) the hops are still
+   * checked, but name resolution is that dispatcher's: only the built-in pool pins addresses.
+   */
+  async request(req: Omit<HttpRequest, 'dispatcher' | 'checkUrl'>, dispatcher?: Dispatcher): Promise<HttpResponse> {
+    return httpRequest({ ...req, dispatcher: dispatcher ?? (await this.dispatcher()), checkUrl: this.checkUrl });
   }
 
   async close(): Promise<void> {
