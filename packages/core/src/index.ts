@@ -67,7 +67,7 @@ export { canonicalHost, canonicalKey, canonicalKeyOfPath, canonicalSource } from
 export type { HostPattern } from './site/host-pattern.ts';
 export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts';
 export type { Manifest, ManifestGone, ManifestPost } from './site/manifest.ts';
-export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, readManifest } from './site/manifest.ts';
+export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, goneSince, parseManifest, readManifest } from './site/manifest.ts';
 
 export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
 export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';

@@ -58,6 +58,28 @@ export interface Manifest {
 
 export const MANIFEST_VERSION = 1;
 export const DEFAULT_MANIFEST_PATH = '.pingback/manifest.json';
+/**
+ * Where a Netlify build publishes its manifest on the site, so that the next build (a fresh clone, with
+ * no `.pingback/` of its own) can tell which posts disappeared since the live deploy.
+ */
+export const PUBLISHED_MANIFEST_PATH = '/_pingback/manifest.json';
+/** The tombstone every gone post answers with (410 Gone) on Netlify. */
+export const TOMBSTONE_PATH = '/_pingback/gone.html';
+
+/**
+ * The posts gone since `previous`: those whose key is no page of this build at all (a page that still
+ * exists but is no post any more, or became noindex, is not gone), plus the earlier gone ones still
+ * missing. A key that is a page again leaves the list.
+ */
+export function goneSince(previous: Manifest | null | undefined, builtKeys: ReadonlySet<string>, now: string): ManifestGone[] {
+  if (!previous) return [];
+  const gone = new Map<string, ManifestGone>();
+  for (const g of previous.gone ?? []) if (!builtKeys.has(g.key)) gone.set(g.key, g);
+  for (const p of previous.posts) {
+    if (!builtKeys.has(p.key) && !gone.has(p.key)) gone.set(p.key, { source: p.source, key: p.key, targets: p.targets, since: now });
+  }
+  return [...gone.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
