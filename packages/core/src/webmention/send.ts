@@ -1,4 +1,5 @@
 import type { ResolvedClientOptions } from '../net/client-options.ts';
+import { decodeHTML } from 'entities';
 import { EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
 import type { HttpResponse, HttpTransport } from '../net/http-request.ts';
 import { firstHeader } from '../net/http-request.ts';
@@ -39,7 +40,7 @@ function htmlText(html: string): string {
     // Raw text of scripts and styles is no reason; a title is.
     skip = kind === START_TAG && (scanner.name === 'script' || scanner.name === 'style');
   }
-  return parts.join(' ');
+  return decodeHTML(parts.join(' '));
 }
 
 /** The reason a receiver gave in its answer: a JSON `message`/`error_description`/`error`, or the body's text. */
