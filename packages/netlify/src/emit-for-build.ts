@@ -20,6 +20,7 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     rateLimit: options.rateLimit,
     send: options.send,
     notifyEdits: options.notifyEdits,
+    ...(options.protocols ? { protocols: options.protocols } : {}),
   };
 }
 

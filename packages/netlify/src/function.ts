@@ -39,7 +39,7 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
   let receiver: Receiver | undefined;
   const build = (): Receiver => {
     const m = parse(manifest);
-    const { storeName: _name, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, ...rest } = settings;
+    const { storeName: _name, rateLimit, hosts, send: _send, notifyEdits: _edits, protocols: _protocols, sendBudgetMs: _budget, ...rest } = settings;
     const store = overrides.store ?? openStore(settings);
     const options: ReceiverOptions = {
       ...rest,

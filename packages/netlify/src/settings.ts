@@ -1,4 +1,4 @@
-import type { ReceiverOptions, SendMode } from '@pingback/core';
+import type { ProtocolOptions, ReceiverOptions, SendMode } from '@pingback/core';
 import { PingbackOptionError } from '@pingback/core';
 
 /**
@@ -18,13 +18,15 @@ export type FunctionSettings = Pick<
   send?: SendMode;
   /** Directories hear about edited posts too. Default false. */
   notifyEdits?: boolean;
+  /** Which protocols the deploy-succeeded handler sends by. Default: both, Webmention first. */
+  protocols?: ProtocolOptions;
   /** Time the deploy-succeeded handler sends before handing the rest to the background function. Default 20000. */
   sendBudgetMs?: number;
 };
 
 const KEYS = [
   'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
-  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'send', 'notifyEdits', 'sendBudgetMs',
+  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'send', 'notifyEdits', 'protocols', 'sendBudgetMs',
 ] as const;
 
 /** Keeps only known keys with defined values, in a fixed order, so generated files are stable. */

@@ -141,7 +141,13 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   }
   try {
     const ledger = await FileLedger.open(resolve(root, options.ledger));
-    const report = await sendOutbox(manifest, { ledger, notifyEdits: options.notifyEdits, site: options.site.href, allowPrivateNetwork: options.allowPrivateNetwork });
+    const report = await sendOutbox(manifest, {
+      ledger,
+      notifyEdits: options.notifyEdits,
+      site: options.site.href,
+      allowPrivateNetwork: options.allowPrivateNetwork,
+      ...(options.protocols ? { protocols: options.protocols } : {}),
+    });
     logger.info(summary.sent(report, 'build'));
     // A site that is not public sends nothing and says so in that one line.
     if (report.notPublic === undefined) logger.info(summary.directories(report));

@@ -5,6 +5,8 @@ import type { ContentOption, PageScanSettings } from '../html/page-scan.ts';
 import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../html/page-scan.ts';
 import type { Moderation } from '../receive/receiver-options.ts';
 import type { PageInfo } from './post-match.ts';
+import type { ProtocolOptions } from '../send/protocols.ts';
+import { resolveProtocols } from '../send/protocols.ts';
 import { matchesAny } from './post-match.ts';
 
 export type SendMode = 'after-deploy' | 'build' | 'off';
@@ -43,6 +45,8 @@ export interface IntegrationOptions {
   send?: SendMode;
   /** Directories hear about edited posts too, not just new ones. Default false. */
   notifyEdits?: boolean;
+  /** Which protocols posts send by, and which wins where a target offers both. Default: both, Webmention first. */
+  protocols?: ProtocolOptions;
   moderation?: Moderation;
   blocklist?: string[];
   rateLimit?: number;
@@ -87,7 +91,7 @@ export const INTEGRATION_DEFAULTS = {
 
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
+  'notifyEdits', 'protocols', 'moderation', 'blocklist', 'rateLimit', 'dryRun', 'ledger', 'store', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
@@ -108,6 +112,8 @@ export interface ResolvedIntegrationOptions {
   name: string | undefined;
   send: SendMode;
   notifyEdits: boolean;
+  /** As given (validated); undefined for the defaults. */
+  protocols: ProtocolOptions | undefined;
   moderation: Moderation;
   blocklist: string[];
   rateLimit: number;
@@ -236,6 +242,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     name: options.name,
     send: oneOf('send', options.send, ['after-deploy', 'build', 'off'] as const, context.onNetlify ? 'after-deploy' : 'build'),
     notifyEdits: bool('notifyEdits', options.notifyEdits, false),
+    protocols: options.protocols === undefined ? undefined : (resolveProtocols(options.protocols), { ...options.protocols }),
     moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
     blocklist,
     rateLimit: checkPositiveInt('rateLimit', options.rateLimit ?? INTEGRATION_DEFAULTS.rateLimit, { allowZero: true }),
