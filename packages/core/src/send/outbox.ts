@@ -117,7 +117,10 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     for (const target of known?.targets ?? []) {
       if (current.has(target)) continue;
       const previous = await ledger.get(post.source, target);
-      if (previous && !previous.deleted && entryProtocol(previous) === 'webmention' && previous.hash !== post.hash && (isDone(previous.status) || previous.status === 'retryable')) removed.push(target);
+      if (!previous || previous.deleted || entryProtocol(previous) !== 'webmention') continue;
+      // Delivered for an earlier version: the update is due. Tried and failed since (it is still owed,
+      // so still among the post's targets): the batch retries it by the usual backoff.
+      if (isDone(previous.status) ? previous.hash !== post.hash : previous.status === 'retryable') removed.push(target);
     }
     due.push({ post, targets, removed });
   }
@@ -212,10 +215,15 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     const remaining = Math.max(1, deadline - clock.now());
     const batch = await sendBatch(toSend, { ...batchOptions, allowPrivateNetwork, budgetMs: remaining, site: batchOptions.site ?? manifest.site, ledger, onRow: emit });
     untried += batch.untried;
-    // An update that failed for now is owed still: keep the target on the post until it is delivered.
-    for (const entry of livePosts) {
-      for (const r of batch.rows) if (r.why === 'removed' && r.source === entry.post.source && r.status === 'retryable') entry.owed.push(r.target);
+    // An update that failed for now, or waits for its retry, is owed still: the target stays on the post
+    // until it is delivered (or refused, or given up on).
+    const owing = new Map<string, string[]>();
+    for (const r of batch.rows) {
+      if (r.why !== 'removed') continue;
+      const entry = r.status === 'skipped' ? await ledger.get(r.source, r.target) : undefined;
+      if (r.status === 'retryable' || (entry?.status === 'retryable' && entry.attempts < policy.maxAttempts)) owing.set(r.source, [...(owing.get(r.source) ?? []), r.target]);
     }
+    for (const entry of livePosts) entry.owed.push(...(owing.get(entry.post.source) ?? []));
   }
 
   let directories: DirectoryResult[] = [];
