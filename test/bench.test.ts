@@ -62,6 +62,10 @@ describe('pnpm bench --smoke', () => {
     expect(figure('sending', /second run/)).toMatchObject({ measured: 0, pass: true });
   });
 
+  it('finds both endpoints of a target with one fetch', () => {
+    expect(figure('sending', /fetches per target/)).toMatchObject({ measured: 1, pass: true });
+  });
+
   it('reads back through the endpoint with a handful of Blobs requests, not one per pingback', () => {
     const requests = figure('reading', /Blobs requests/);
     expect(requests.pass).toBe(true);

@@ -116,7 +116,7 @@ describe('packed packages, installed outside the workspace', () => {
     // Async: the loopback server answering it lives in this process.
     const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
     const { stdout } = await promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['discover', `${site.url}/`, '--json'], { cwd: dir, env, encoding: 'utf8' });
-    expect(JSON.parse(stdout)).toEqual({ endpoint: 'http://127.0.0.1:9/xmlrpc', via: 'header' });
+    expect(JSON.parse(stdout)).toEqual({ endpoint: 'http://127.0.0.1:9/xmlrpc', via: 'header', webmention: null });
   });
 });
 

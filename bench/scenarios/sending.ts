@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PingPair } from '@pingback/core';
-import { BATCH_DEFAULTS, MemoryLedger, sendBatch, sendPingback } from '@pingback/core';
+import { BATCH_DEFAULTS, MemoryLedger, sendBatch, sendWebmention } from '@pingback/core';
 import type { Figure, Scenario } from '../harness.ts';
 import { median } from '../harness.ts';
 
@@ -16,10 +16,12 @@ function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
 }
 
 /**
- * 1,000 (source, target) pairs over 100 loopback receivers that answer discovery and pings after 100 ms.
- * The baseline is the lower bound the default limits allow: with 16 pings in flight and two round trips
- * per pair (HEAD, then POST), ⌈pairs / 16⌉ × the measured time of one pair. Also: sending one at a time
- * (the seeds' way), memory while sending, and a second run against the same ledger.
+ * 1,000 (source, target) pairs over 100 loopback receivers that offer both protocols and answer after
+ * 100 ms. The baseline is the lower bound the default limits allow: with 16 in flight and two round trips
+ * per pair (one GET finds both endpoints, then the Webmention POST), ⌈pairs / 16⌉ × the measured time of
+ * one pair. Also: requests per target for discovery (one GET finds both endpoints: the target is 1),
+ * sending one at a time (the seeds' way), memory while sending, and a second run against the same ledger.
+ * The receivers are on loopback, which the sender refuses unless `allowPrivateNetwork`.
  */
 export const sending: Scenario = {
   name: 'sending',
@@ -36,11 +38,12 @@ export const sending: Scenario = {
         target: `http://127.0.0.1:${ports[i % ports.length]}/posts/t${i}/`,
       }));
 
+      const LOOPBACK = { allowPrivateNetwork: true } as const;
       // One pair alone, a few times: the time two round trips really take here.
       const single: number[] = [];
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
-        const r = await sendPingback(`https://bench.example/posts/probe${i}/`, `http://127.0.0.1:${ports[i % ports.length]}/posts/probe${i}/`);
+        const r = await sendWebmention(`https://bench.example/posts/probe${i}/`, `http://127.0.0.1:${ports[i % ports.length]}/posts/probe${i}/`, LOOPBACK);
         if (r.status !== 'registered') throw new Error(`probe ping: ${r.message}`);
         single.push(performance.now() - t);
       }
@@ -48,29 +51,36 @@ export const sending: Scenario = {
       const bound = Math.ceil(pairsCount / BATCH_DEFAULTS.concurrency) * perPair;
 
       const ledger = new MemoryLedger();
+      const counted = await ask<{ byMethod: Record<string, number> }>(child, 'count');
       const rssBefore = process.memoryUsage().rss;
       let rssPeak = rssBefore;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
       const t = performance.now();
-      const report = await sendBatch(pairs, { ledger });
+      const report = await sendBatch(pairs, { ledger, ...LOOPBACK });
       const batchMs = performance.now() - t;
       clearInterval(sampler);
       if (report.counts.registered !== pairsCount) throw new Error(`only ${report.counts.registered} of ${pairsCount} registered`);
+      if (report.rows.some((r) => r.protocol !== 'webmention')) throw new Error('a target offering both protocols was not sent a Webmention');
+      const after1 = (await ask<{ byMethod: Record<string, number> }>(child, 'count')).byMethod;
+      const fetches = (after1.GET ?? 0) - (counted.byMethod.GET ?? 0) + (after1.HEAD ?? 0) - (counted.byMethod.HEAD ?? 0);
+      const notifications = (after1.POST ?? 0) - (counted.byMethod.POST ?? 0);
+      const targets = new Set(pairs.map((p) => p.target)).size;
       log(`batch: ${Math.round(batchMs)} ms; bound ${Math.round(bound)} ms (${Math.ceil(pairsCount / 16)} rounds × ${Math.round(perPair)} ms)`);
 
       const sample = smoke ? 5 : 50;
       const ts = performance.now();
-      for (const pair of pairs.slice(0, sample)) await sendPingback(pair.source.replace('/s', '/seq'), pair.target.replace('/t', '/seq'));
+      for (const pair of pairs.slice(0, sample)) await sendWebmention(pair.source.replace('/s', '/seq'), pair.target.replace('/t', '/seq'), LOOPBACK);
       const sequentialMs = ((performance.now() - ts) / sample) * pairsCount;
 
       const before = (await ask<{ requests: number }>(child, 'count')).requests;
-      const again = await sendBatch(pairs, { ledger });
+      const again = await sendBatch(pairs, { ledger, ...LOOPBACK });
       const after = (await ask<{ requests: number }>(child, 'count')).requests;
       if (again.counts.skipped !== pairsCount) throw new Error('the second run did not skip everything');
 
       const growthMb = (rssPeak - rssBefore) / 2 ** 20;
       return [
         { scenario: 'sending', metric: `${pairsCount} pairs, ${receivers} receivers, wall time`, measured: Math.round(batchMs), baseline: Math.round(bound), ratio: batchMs / bound, unit: 'ms', target: '≤ 1.3 × bound', pass: batchMs / bound <= 1.3, notes: `bound = ⌈${pairsCount}/16⌉ × ${Math.round(perPair)} ms for one pair alone` },
+        { scenario: 'sending', metric: 'discovery of both endpoints: fetches per target', measured: fetches / targets, baseline: null, ratio: fetches / targets, unit: '', target: '1 (one GET, no HEAD)', pass: fetches === targets, notes: `${fetches} GET/HEAD for ${targets} targets offering Webmention and Pingback; ${notifications} POSTs, all Webmentions` },
         { scenario: 'sending', metric: 'vs one at a time', measured: Math.round(batchMs), baseline: Math.round(sequentialMs), ratio: batchMs / sequentialMs, unit: 'ms', target: 'report', pass: true, notes: `one at a time extrapolated from ${sample} pairs sent in sequence` },
         { scenario: 'sending', metric: 'peak RSS growth while sending', measured: Math.round(growthMb), baseline: Math.round(rssBefore / 2 ** 20), ratio: rssPeak / rssBefore, unit: 'MB', target: '≤ 64 MB growth', pass: growthMb <= 64 },
         { scenario: 'sending', metric: 'second run, same ledger: requests', measured: after - before, baseline: null, ratio: null, unit: '', target: '0', pass: after - before === 0 },

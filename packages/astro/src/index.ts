@@ -120,6 +120,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           root,
           logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
           generator: `${NAME}@${VERSION}`,
+          outDir,
           ...(emit ? { emit } : {}),
         });
       },

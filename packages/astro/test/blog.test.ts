@@ -93,8 +93,8 @@ describe('a real astro build of a blog with the integration', () => {
       hosts: ['www.blog.example'],
       pages: ['/posts/hello', '/posts/older'],
       posts: [
-        { source: 'https://blog.example/posts/hello/', key: '/posts/hello', targets: ['https://other.example/their-post/', 'https://other.example/another/#part-2'], hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
-        { source: 'https://blog.example/posts/older/', key: '/posts/older', targets: ['https://papers.example/p/1?ref=blog&lang=en'], hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        { source: 'https://blog.example/posts/hello/', key: '/posts/hello', targets: ['https://other.example/their-post/', 'https://other.example/another/#part-2'], hash: expect.stringMatching(/^[0-9a-f]{32}$/), contentHash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        { source: 'https://blog.example/posts/older/', key: '/posts/older', targets: ['https://papers.example/p/1?ref=blog&lang=en'], hash: expect.stringMatching(/^[0-9a-f]{32}$/), contentHash: expect.stringMatching(/^[0-9a-f]{32}$/) },
       ],
       directories: [],
       feed: 'https://blog.example/rss.xml',

@@ -7,6 +7,7 @@ import { allow, allowSpec, approve, approveSpec, block, blockSpec, deleteSpec, h
 import { ping, pingSpec } from './commands/ping.ts';
 import { send, sendSpec } from './commands/send.ts';
 import { serve, serveSpec } from './commands/serve.ts';
+import { webmention, webmentionSpec } from './commands/webmention.ts';
 import type { Io } from './io.ts';
 import { Exit } from './io.ts';
 import { closest } from './suggest.ts';
@@ -19,6 +20,7 @@ interface Command {
 export const COMMANDS: Command[] = [
   { spec: discoverSpec, run: discover },
   { spec: pingSpec, run: ping },
+  { spec: webmentionSpec, run: webmention },
   { spec: serveSpec, run: serve },
   { spec: sendSpec, run: send },
   { spec: listSpec, run: list },
@@ -33,7 +35,7 @@ export const COMMANDS: Command[] = [
 
 function overview(): string {
   const lines = [
-    `pingback ${VERSION}: Pingback 1.0 from the command line.`,
+    `pingback ${VERSION}: Pingback 1.0 and Webmention from the command line.`,
     '',
     'Usage: pingback <command> [arguments] [flags]',
     '',

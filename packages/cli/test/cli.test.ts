@@ -48,26 +48,26 @@ describe('pingback discover', () => {
   it('prints the endpoint found by header as JSON and exits 0', async () => {
     const out = await run(['discover', `${site.url}/by-header`, '--json']);
     expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout)).toEqual({ endpoint: peer.endpoint, via: 'header' });
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: peer.endpoint, via: 'header', webmention: null });
   });
 
   it('says what gave the endpoint in plain output', async () => {
     const out = await run(['discover', `${site.url}/by-link`]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toBe(`${peer.endpoint}\n  via link element\n`);
+    expect(out.stdout).toMatch(new RegExp(`^${peer.endpoint}\n  via link element\nno webmention endpoint: no Link header and no <link> or <a> with rel="webmention" in the page\n$`));
   });
 
   it('exits 1 with a null endpoint when none is advertised', async () => {
     const out = await run(['discover', `${site.url}/nothing`, '--json']);
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stdout)).toEqual({ endpoint: null, via: null });
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: null, via: null, webmention: null });
     const plain = await run(['discover', `${site.url}/relative`]);
     expect(plain.stdout).toMatch(/^no endpoint: link element href is not an absolute http\(s\) URL: "\/xmlrpc"/);
   });
 
   it('--lenient accepts a relative href', async () => {
     const out = await run(['discover', `${site.url}/relative`, '--json', '--lenient']);
-    expect(JSON.parse(out.stdout)).toEqual({ endpoint: `${site.url}/xmlrpc`, via: 'link' });
+    expect(JSON.parse(out.stdout)).toEqual({ endpoint: `${site.url}/xmlrpc`, via: 'link', webmention: null });
   });
 
   it('exits 2 when the page cannot be read', async () => {

@@ -112,7 +112,7 @@ describe('pingback send', () => {
     const calls = other.calls;
     const out = await send([]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^skipped +http:\/\/127\.0\.0\.1:\d+\/posts\/one\/ → .*\/posts\/a\/\n +registered on /m);
+    expect(out.stdout).toMatch(/^skipped +http:\/\/127\.0\.0\.1:\d+\/posts\/one\/ → .*\/posts\/a\/ \(pingback\)\n +registered on /m);
     expect(out.stdout).toMatch(/pings \(pingback send\): 0 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 2 queued/);
     expect(other.calls).toBe(calls);
   });

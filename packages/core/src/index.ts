@@ -26,10 +26,25 @@ export { callXmlRpc } from './pingback/xmlrpc-call.ts';
 export type { DirectoryResult, DirectoryStatus, UpdateNotice } from './pingback/directory.ts';
 export { DIRECTORY_TIMEOUT_MS, directoryWarnings, notifyDirectories, notifyDirectory } from './pingback/directory.ts';
 
+export type { WebmentionDiscovery, WebmentionEndpoint, WebmentionVia } from './webmention/discover.ts';
+export { isHtmlType, webmentionFromResponse } from './webmention/discover.ts';
+export type { WebmentionOutcome } from './webmention/send.ts';
+export { WEBMENTION_REPLY_BYTES, postWebmention, replyReason, webmentionOutcome } from './webmention/send.ts';
+export type { LinkValue } from './net/link-header.ts';
+export { parseLinkHeader } from './net/link-header.ts';
+export type { HttpTransport } from './net/http-request.ts';
+export type { Chosen, EndpointsDiscovery } from './send/discover-endpoints.ts';
+export { chooseEndpoint, discoverEndpoints, noEndpointReason } from './send/discover-endpoints.ts';
+export type { ProtocolOptions, ResolvedProtocols, SendProtocol } from './send/protocols.ts';
+export { SEND_PROTOCOLS, resolveProtocols } from './send/protocols.ts';
+export type { SendPolicyOptions } from './send/sender-guard.ts';
+export type { WebmentionOptions, WebmentionResult } from './send/send-webmention.ts';
+export { sendWebmention } from './send/send-webmention.ts';
+export { pingbackFromResponse } from './pingback/discover.ts';
 export type { BatchOptions, BatchReport, PingPair, SendRow, SendStatus } from './send/batch.ts';
 export { BATCH_DEFAULTS, SEND_STATUSES, countRows, sendBatch } from './send/batch.ts';
-export type { Decision, Ledger, LedgerEntry, RetryPolicy } from './send/ledger.ts';
-export { DEFAULT_RETRY, MemoryLedger, decide, ledgerKey, nextEntry } from './send/ledger.ts';
+export type { DecideContext, Decision, Ledger, LedgerEntry, RetryPolicy } from './send/ledger.ts';
+export { DEFAULT_RETRY, MemoryLedger, decide, decideDeleted, entryProtocol, ledgerKey, nextEntry } from './send/ledger.ts';
 export { FileLedger } from './send/ledger-file.ts';
 export { writeFileAtomic } from './store/atomic-file.ts';
 
@@ -51,8 +66,8 @@ export { decodeText, isTextualType, parseContentType } from './net/media-type.ts
 export { canonicalHost, canonicalKey, canonicalKeyOfPath, canonicalSource } from './site/canonical.ts';
 export type { HostPattern } from './site/host-pattern.ts';
 export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts';
-export type { Manifest, ManifestPost } from './site/manifest.ts';
-export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, parseManifest, readManifest } from './site/manifest.ts';
+export type { Manifest, ManifestGone, ManifestPost } from './site/manifest.ts';
+export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, goneSince, parseManifest, readManifest } from './site/manifest.ts';
 
 export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
 export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';
@@ -75,8 +90,8 @@ export { MemoryRateLimiter, RATE_LIMITER_MAX_KEYS, RATE_WINDOW_MS, StoreRateLimi
 export { BLOCKLIST_META, blockHost, readRuntimeBlocklist } from './receive/blocklist.ts';
 export type { Logger } from './receive/logger.ts';
 export { silentLogger } from './receive/logger.ts';
-export type { Resolver, SourcePolicy } from './receive/source-fetch.ts';
-export { SOURCE_CONCURRENCY, SOURCE_QUEUE, SourceFetcher } from './receive/source-fetch.ts';
+export type { Resolver, SourcePolicy } from './net/guarded-fetch.ts';
+export { SOURCE_CONCURRENCY, SOURCE_QUEUE, SourceFetcher } from './net/guarded-fetch.ts';
 export type { SourceCacheLimits } from './receive/source-cache.ts';
 export { SOURCE_CACHE_LIMITS } from './receive/source-cache.ts';
 export { ipLiteral, isForbiddenAddress, parseIPv6 } from './net/ip-address.ts';

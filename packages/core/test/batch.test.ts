@@ -10,6 +10,8 @@ import { MemoryLedger } from '../src/send/ledger.ts';
 import { FileLedger } from '../src/send/ledger-file.ts';
 
 const SRC = 'https://me.example/posts/new/';
+/** The targets here live on loopback, which the sender refuses unless told otherwise. */
+const LOOPBACK = { allowPrivateNetwork: true } as const;
 let sites: TargetSite[] = [];
 const shared = { now: 0, max: 0 };
 
@@ -27,14 +29,15 @@ describe('sendBatch: limits', () => {
     const pairs: PingPair[] = [];
     for (const site of sites) for (let i = 0; i < 10; i++) pairs.push({ source: `${SRC}?${i % 5}`, target: `${site.url}/post/${Math.floor(i / 5)}` });
     const before = sites.map((s) => s.requests.length);
-    const report = await sendBatch(pairs, { concurrency: 5, perHost: 2 });
+    const report = await sendBatch(pairs, { ...LOOPBACK, concurrency: 5, perHost: 2 });
     expect(report.counts.registered).toBe(40);
     expect(shared.max).toBeLessThanOrEqual(5);
     expect(shared.max).toBeGreaterThanOrEqual(4);
     for (const [i, site] of sites.entries()) {
       expect(site.maxConcurrent).toBeLessThanOrEqual(2);
-      const heads = site.requests.slice(before[i]).filter((r) => r.method === 'HEAD');
-      expect(heads.map((r) => r.path).sort()).toEqual(['/post/0', '/post/1']);
+      // One GET per target finds both endpoints: no HEAD, no second fetch.
+      const discovery = site.requests.slice(before[i]).filter((r) => r.method !== 'POST');
+      expect(discovery.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /post/0', 'GET /post/1']);
     }
   });
 
@@ -42,7 +45,7 @@ describe('sendBatch: limits', () => {
     const site = sites[0]!;
     const n = site.pings.length;
     const pair = { source: SRC, target: `${site.url}/post/dup` };
-    const report = await sendBatch([pair, pair, { ...pair }]);
+    const report = await sendBatch([pair, pair, { ...pair }], LOOPBACK);
     expect(report.rows).toHaveLength(1);
     expect(site.pings.length - n).toBe(1);
   });
@@ -59,7 +62,7 @@ describe('sendBatch: isolation and budget (C14)', () => {
         { source: SRC, target: `${b.url}/post/hang` },
         { source: 'not a url', target: `${b.url}/post/ok` },
       ],
-      { timeoutMs: 400 },
+      { ...LOOPBACK, timeoutMs: 400 },
     );
     const rows = Object.fromEntries(report.rows.map((r) => [`${r.source} ${new URL(r.target).pathname}`, r]));
     expect(rows[`${SRC} /post/ok`]).toMatchObject({ status: 'registered', attempts: 1 });
@@ -75,7 +78,7 @@ describe('sendBatch: isolation and budget (C14)', () => {
     const ledger = new MemoryLedger();
     const pairs = [0, 1, 2, 3, 4, 5].map((i) => ({ source: SRC, target: `${site.url}/post/hang-${i}` }));
     const started = Date.now();
-    const report = await sendBatch(pairs, { budgetMs: 300, perHost: 1, timeoutMs: 5000, ledger });
+    const report = await sendBatch(pairs, { ...LOOPBACK, budgetMs: 300, perHost: 1, timeoutMs: 5000, ledger });
     expect(Date.now() - started).toBeLessThan(10_000); // bounded by the budget, not by 6 × 5 s
     expect(report.counts.retryable).toBe(6);
     const cut = report.rows.filter((r) => /stopped: the time budget of 300 ms ran out/.test(r.message));
@@ -98,7 +101,7 @@ describe('sendBatch with a ledger (C15–C17)', () => {
     const clock = { now: () => now };
     const retry = { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 3_600_000 };
 
-    const first = await sendBatch(mixed(site), { ledger, clock, retry });
+    const first = await sendBatch(mixed(site), { ...LOOPBACK, ledger, clock, retry });
     expect(byTarget(first.rows)).toEqual({
       '/post/ok': 'registered',
       '/post/fault-48': 'already-registered',
@@ -108,20 +111,20 @@ describe('sendBatch with a ledger (C15–C17)', () => {
     });
 
     const requests = site.requests.length;
-    const second = await sendBatch(mixed(site), { ledger, clock, retry });
+    const second = await sendBatch(mixed(site), { ...LOOPBACK, ledger, clock, retry });
     expect(second.counts.skipped).toBe(5);
     expect(site.requests.length).toBe(requests);
     expect(second.rows.find((r) => r.target.endsWith('fault-17'))?.message).toMatch(/retry 2 is due at 2026-11-21T00:01:00.000Z/);
 
     now += 61_000;
-    const third = await sendBatch(mixed(site), { ledger, clock, retry });
+    const third = await sendBatch(mixed(site), { ...LOOPBACK, ledger, clock, retry });
     expect(third.rows.filter((r) => r.status !== 'skipped').map((r) => [new URL(r.target).pathname, r.attempts])).toEqual([['/post/fault-17', 2]]);
     expect(ledger.get(SRC, `${site.url}/post/fault-17`)?.nextAt).toBe(new Date(now + 120_000).toISOString());
 
     now += 121_000;
-    await sendBatch(mixed(site), { ledger, clock, retry });
+    await sendBatch(mixed(site), { ...LOOPBACK, ledger, clock, retry });
     now += 10 * 3_600_000;
-    const gaveUp = await sendBatch(mixed(site), { ledger, clock, retry });
+    const gaveUp = await sendBatch(mixed(site), { ...LOOPBACK, ledger, clock, retry });
     expect(gaveUp.counts.skipped).toBe(5);
     expect(gaveUp.rows.find((r) => r.target.endsWith('fault-17'))?.message).toMatch(/gave up after 3 attempts \(last: fault 17/);
   });
@@ -129,17 +132,17 @@ describe('sendBatch with a ledger (C15–C17)', () => {
   it('an edited post re-checks a no-endpoint target and restarts retries', async () => {
     const site = sites[3]!;
     const ledger = new MemoryLedger();
-    await sendBatch(mixed(site), { ledger });
+    await sendBatch(mixed(site), { ...LOOPBACK, ledger });
     const edited = mixed(site).map((p) => ({ ...p, hash: 'v2' }));
-    const report = await sendBatch(edited, { ledger, retry: { baseDelayMs: 0 } });
+    const report = await sendBatch(edited, { ...LOOPBACK, ledger, retry: { baseDelayMs: 0 } });
     expect(byTarget(report.rows)).toMatchObject({ '/post/plain': 'no-endpoint', '/post/fault-17': 'retryable', '/post/ok': 'skipped' });
     expect(ledger.get(SRC, `${site.url}/post/fault-17`)?.attempts).toBe(1);
   });
 
   it('rejects bad options by name', async () => {
-    await expect(sendBatch([], { concurrency: 0 })).rejects.toThrow(/option `concurrency` must be a whole number above 0/);
-    await expect(sendBatch([], { perhost: 2 } as never)).rejects.toThrow(/Did you mean `perHost`\?/);
-    await expect(sendBatch([], { retry: { maxAttempts: 0 } })).rejects.toThrow(/retry.maxAttempts/);
+    await expect(sendBatch([], { ...LOOPBACK, concurrency: 0 })).rejects.toThrow(/option `concurrency` must be a whole number above 0/);
+    await expect(sendBatch([], { ...LOOPBACK, perhost: 2 } as never)).rejects.toThrow(/Did you mean `perHost`\?/);
+    await expect(sendBatch([], { ...LOOPBACK, retry: { maxAttempts: 0 } })).rejects.toThrow(/retry.maxAttempts/);
   });
 });
 
@@ -154,12 +157,12 @@ describe('FileLedger', () => {
     const site = sites[1]!;
     const path = join(dir, 'a', 'ledger.json');
     const pairs = [{ source: SRC, target: `${site.url}/post/file-1` }, { source: SRC, target: `${site.url}/post/file-2` }];
-    await sendBatch(pairs, { ledger: await FileLedger.open(path) });
+    await sendBatch(pairs, { ...LOOPBACK, ledger: await FileLedger.open(path) });
     const doc = JSON.parse(await readFile(path, 'utf8'));
     expect(doc.version).toBe(1);
     expect(doc.entries.map((e: { status: string }) => e.status)).toEqual(['registered', 'registered']);
     const n = site.pings.length;
-    const again = await sendBatch(pairs, { ledger: await FileLedger.open(path) });
+    const again = await sendBatch(pairs, { ...LOOPBACK, ledger: await FileLedger.open(path) });
     expect(again.counts.skipped).toBe(2);
     expect(site.pings.length).toBe(n);
   });

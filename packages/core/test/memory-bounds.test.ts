@@ -7,7 +7,7 @@ import { KeyedLimiter, LimiterFullError } from '../src/net/limiter.ts';
 import { MemorySignInLimiter, SIGN_IN_WINDOW_MS, StoreSignInLimiter } from '../src/admin/sign-in-limit.ts';
 import { MemoryRateLimiter, STORE_RATE_BUCKETS, STORE_RATE_IDS_PER_BUCKET, StoreRateLimiter } from '../src/receive/rate-limit.ts';
 import { Receiver } from '../src/receive/receiver.ts';
-import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/receive/source-fetch.ts';
+import { SOURCE_CONCURRENCY, SOURCE_QUEUE } from '../src/net/guarded-fetch.ts';
 import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
 import { SourceCache } from '../src/receive/source-cache.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
 import {
   PingbackOptionError,
@@ -196,7 +197,8 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
         log('building for Netlify, but @pingback/netlify is not installed: add it (npm i @pingback/netlify) to ship the receiving Function', 'warn');
       }
     }
-    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(emit ? { emit } : {}) });
+    const output = (event as { directories?: { output?: string } }).directories?.output;
+    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(output ? { outDir: resolve(root, output) } : {}), ...(emit ? { emit } : {}) });
   });
 }
 

@@ -38,7 +38,16 @@ async function run(manifest: Manifest, store: PingbackStore, settings: FunctionS
   // A site on loopback or a private name sends nothing (a Netlify site never is one); local emulation
   // opts in the same way the receiver does.
   const allowPrivateNetwork = process.env.PINGBACK_ALLOW_PRIVATE_NETWORK === 'true';
-  const report = await sendOutbox(manifest, { ledger: new StoreLedger(store), site: manifest.site, budgetMs, notifyEdits: settings.notifyEdits ?? false, allowPrivateNetwork });
+  // Gone posts (the manifest's `gone`) are sent here too: each target that had a Webmention hears once,
+  // when the post answers 410 Gone by the rule this deploy's configuration carries.
+  const report = await sendOutbox(manifest, {
+    ledger: new StoreLedger(store),
+    site: manifest.site,
+    budgetMs,
+    notifyEdits: settings.notifyEdits ?? false,
+    allowPrivateNetwork,
+    ...(settings.protocols ? { protocols: settings.protocols } : {}),
+  });
   log.info(`[pingback] ${summary.sent(report, 'after deploy')}`);
   if (report.notPublic === undefined) log.info(`[pingback] ${summary.directories(report)}`);
   return report;

@@ -24,6 +24,7 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     notifyEdits: options.notifyEdits,
     // Only when on, so that the Functions of sites without a database stay as they were, byte for byte.
     ...(options.database ? { database: true } : {}),
+    ...(options.protocols ? { protocols: options.protocols } : {}),
   };
 }
 
@@ -32,13 +33,22 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
  * its own `netlify/functions/pingback.*` (then Netlify deploys that one, and two would clash).
  */
 export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: string) {
-  return async (_manifest: Manifest, manifestPath: string, pages: readonly PageResult[]): Promise<string> => {
+  return async (manifest: Manifest, manifestPath: string, pages: readonly PageResult[], outDir?: string): Promise<string> => {
     const own = OWN_FUNCTION.find((p) => existsSync(join(projectRoot, p)));
     if (own) return `Netlify Function not emitted: the project has its own ${own}`;
     const advertised = pages.filter((p) => p.advertised).map((p) => p.key);
     const paths = headerPaths(advertised, pages.map((p) => p.key));
-    const { functionFile } = await emitNetlifyFunction({ projectRoot, settings: functionSettings(options), manifestPath, headerPaths: paths, endpoint: options.endpoint });
-    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; X-Pingback on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}`;
+    const { functionFile, redirectRules } = await emitNetlifyFunction({
+      projectRoot,
+      settings: functionSettings(options),
+      manifestPath,
+      headerPaths: paths,
+      endpoint: options.endpoint,
+      manifest,
+      ...(outDir ? { outDir } : {}),
+    });
+    const gone = redirectRules.length > 0 ? `; 410 Gone on ${redirectRules.length} removed ${redirectRules.length === 1 ? 'post' : 'posts'}` : '';
+    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; X-Pingback on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}${gone}`;
   };
 }
 

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { writeFileAtomic } from '@pingback/core';
-import type { HeaderRule } from './header-rules.ts';
-import { isOurRule, xPingbackRules } from './header-rules.ts';
+import type { Manifest } from '@pingback/core';
+import { PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, writeFileAtomic } from '@pingback/core';
+import type { HeaderRule, RedirectRule } from './header-rules.ts';
+import { goneRules, isOurRedirect, isOurRule, xPingbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
 import { FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderSendFunction } from './template.ts';
 
@@ -16,6 +17,10 @@ export interface EmitOptions {
   headerPaths: readonly string[];
   /** The absolute endpoint URL the header advertises. */
   endpoint: string;
+  /** The build's manifest: its gone posts get a 410 rule, and it is published for the next build. */
+  manifest?: Manifest;
+  /** The build's output folder, where the published manifest and the tombstone page are written. */
+  outDir?: string;
 }
 
 export interface EmitResult {
@@ -23,7 +28,16 @@ export interface EmitResult {
   sendFunctionFile: string;
   configFile: string;
   headerRules: HeaderRule[];
+  redirectRules: RedirectRule[];
 }
+
+/** What a gone post shows (§3.1.5's tombstone): an h-entry whose content is "Deleted", never indexed. */
+export const TOMBSTONE_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Deleted</title></head>
+<body><article class="h-entry"><p class="p-name e-content">Deleted</p></article></body>
+</html>
+`;
 
 function importPath(from: string, to: string): string {
   const path = relative(from, to).split(sep).join('/');
@@ -57,6 +71,16 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   const theirs = Array.isArray(config.headers) ? config.headers.filter((rule) => !isOurRule(rule)) : [];
   const headerRules = xPingbackRules(options.headerPaths, options.endpoint);
   config.headers = [...theirs, ...headerRules];
+  const gone = options.manifest?.gone ?? [];
+  const redirectRules = goneRules(gone.map((g) => g.key), TOMBSTONE_PATH);
+  const theirRedirects = Array.isArray(config.redirects) ? config.redirects.filter((rule) => !isOurRedirect(rule, TOMBSTONE_PATH)) : [];
+  // Ours first: Netlify takes the first matching rule, and a gone post's path must answer 410.
+  if (redirectRules.length > 0 || theirRedirects.length > 0 || Array.isArray(config.redirects)) config.redirects = [...redirectRules, ...theirRedirects];
   await writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return { functionFile, sendFunctionFile, configFile, headerRules };
+  if (options.outDir && options.manifest) {
+    // The next build starts from a fresh clone: it learns what this deploy had from the deploy itself.
+    await writeFileAtomic(join(options.outDir, ...PUBLISHED_MANIFEST_PATH.split('/').filter(Boolean)), `${JSON.stringify(options.manifest, null, 2)}\n`);
+    if (gone.length > 0) await writeFileAtomic(join(options.outDir, ...TOMBSTONE_PATH.split('/').filter(Boolean)), TOMBSTONE_HTML);
+  }
+  return { functionFile, sendFunctionFile, configFile, headerRules, redirectRules };
 }

@@ -104,7 +104,7 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
   let receiver: Promise<Receiver> | undefined;
   const build = async (): Promise<Receiver> => {
     const m = parse(manifest);
-    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, sendBudgetMs: _budget, adminPath, adminTokenEnv, notifyFormat, ...rest } = settings;
+    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, protocols: _protocols, sendBudgetMs: _budget, adminPath, adminTokenEnv, notifyFormat, ...rest } = settings;
     const store = overrides.store ?? (await openStore(settings));
     const options: ReceiverOptions = {
       ...rest,

@@ -76,3 +76,24 @@ export function isOurRule(rule: unknown): boolean {
   const values = (rule as HeaderRule)?.values;
   return typeof values === 'object' && values !== null && Object.keys(values).some((k) => k.toLowerCase() === 'x-pingback');
 }
+
+export interface RedirectRule {
+  from: string;
+  to: string;
+  status: number;
+  force: boolean;
+}
+
+/**
+ * One rule per gone post (§3.1.5: a deleted post SHOULD answer 410 Gone): Netlify serves the tombstone
+ * page with status 410 at the post's path, with or without its trailing slash, even if a file is there.
+ */
+export function goneRules(keys: readonly string[], tombstone: string): RedirectRule[] {
+  return keys.filter((key) => key !== '/').map((key) => ({ from: key, to: tombstone, status: 410, force: true }));
+}
+
+/** Whether a redirect rule is one of ours, so a rebuild replaces only those. */
+export function isOurRedirect(rule: unknown, tombstone: string): boolean {
+  const r = rule as RedirectRule;
+  return typeof r === 'object' && r !== null && r.to === tombstone && r.status === 410;
+}

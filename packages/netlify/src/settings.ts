@@ -1,4 +1,4 @@
-import type { NotifyFormat, ReceiverOptions, SendMode } from '@pingback/core';
+import type { NotifyFormat, ProtocolOptions, ReceiverOptions, SendMode } from '@pingback/core';
 import { PingbackOptionError } from '@pingback/core';
 
 /**
@@ -31,13 +31,15 @@ export type FunctionSettings = Pick<
   send?: SendMode;
   /** Directories hear about edited posts too. Default false. */
   notifyEdits?: boolean;
+  /** Which protocols the deploy-succeeded handler sends by. Default: both, Webmention first. */
+  protocols?: ProtocolOptions;
   /** Time the deploy-succeeded handler sends before handing the rest to the background function. Default 20000. */
   sendBudgetMs?: number;
 };
 
 const KEYS = [
   'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'rateLimit', 'maxSourceBytes',
-  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'sendBudgetMs',
+  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'protocols', 'sendBudgetMs',
   'adminPath', 'adminTokenEnv', 'notifyFormat',
 ] as const;
 

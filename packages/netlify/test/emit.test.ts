@@ -94,3 +94,58 @@ describe('netlify/functions/ in this repository', () => {
     expect(await committed('pingback-send-background.mts')).toBe(renderSendFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
   });
 });
+
+describe('gone posts answer 410 Gone (Webmention §3.1.5)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pingback-emit-gone-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const manifest = (gone: { key: string }[]) => ({
+    version: 1 as const,
+    site: 'https://blog.example/',
+    endpoint: 'https://blog.example/xmlrpc',
+    hosts: [],
+    pages: ['/posts/kept'],
+    posts: [{ source: 'https://blog.example/posts/kept/', key: '/posts/kept', targets: [], hash: 'h' }],
+    directories: [],
+    feed: null,
+    gone: gone.map((g) => ({ source: `https://blog.example${g.key}/`, key: g.key, targets: ['https://other.example/p/'], since: '2027-01-01T00:00:00.000Z' })),
+  });
+  const emit = (gone: { key: string }[]) =>
+    emitNetlifyFunction({
+      projectRoot: dir,
+      settings: { site: 'https://blog.example/' },
+      manifestPath: join(dir, '.pingback', 'manifest.json'),
+      headerPaths: ['/posts/*'],
+      endpoint: 'https://blog.example/xmlrpc',
+      manifest: manifest(gone),
+      outDir: join(dir, 'dist'),
+    });
+
+  it('writes a forced 410 rule per gone post before the user\'s own redirects, a tombstone page and the published manifest', async () => {
+    await mkdir(join(dir, '.netlify/v1'), { recursive: true });
+    await writeFile(join(dir, '.netlify/v1/config.json'), JSON.stringify({ redirects: [{ from: '/old', to: '/new', status: 301 }] }));
+    const result = await emit([{ key: '/posts/gone' }, { key: '/posts/also-gone' }]);
+    const config = JSON.parse(await readFile(result.configFile, 'utf8'));
+    expect(config.redirects).toEqual([
+      { from: '/posts/gone', to: '/_pingback/gone.html', status: 410, force: true },
+      { from: '/posts/also-gone', to: '/_pingback/gone.html', status: 410, force: true },
+      { from: '/old', to: '/new', status: 301 },
+    ]);
+    expect(await readFile(join(dir, 'dist/_pingback/gone.html'), 'utf8')).toContain('<article class="h-entry"><p class="p-name e-content">Deleted</p></article>');
+    const published = JSON.parse(await readFile(join(dir, 'dist/_pingback/manifest.json'), 'utf8'));
+    expect(published.gone.map((g: { key: string }) => g.key)).toEqual(['/posts/gone', '/posts/also-gone']);
+  });
+
+  it('a rebuild replaces only its own rules: a post back at its key loses its 410', async () => {
+    const result = await emit([{ key: '/posts/also-gone' }]);
+    const config = JSON.parse(await readFile(result.configFile, 'utf8'));
+    expect(config.redirects).toEqual([
+      { from: '/posts/also-gone', to: '/_pingback/gone.html', status: 410, force: true },
+      { from: '/old', to: '/new', status: 301 },
+    ]);
+    expect(result.redirectRules).toHaveLength(1);
+  });
+});

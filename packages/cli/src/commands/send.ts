@@ -28,7 +28,8 @@ import { openDatabase } from '../store-flags.ts';
 
 export const sendSpec: CommandSpec = {
   name: 'send',
-  summary: "Send a build's pingbacks after deploy: check each post is live, ping its links, tell directories about new posts, and record it all in the ledger.",
+  summary:
+    "Send a build's Webmentions and pingbacks after deploy: check each post is live, notify its links (Webmention where the target offers it, else Pingback), tell the targets of edited and deleted posts, tell directories about new posts, and record it all in the ledger.",
   positionals: [],
   flags: {
     manifest: { type: 'string', value: 'FILE', description: `The build's manifest (default ${DEFAULT_MANIFEST_PATH}).` },
@@ -42,8 +43,14 @@ export const sendSpec: CommandSpec = {
     directory: { type: 'string', multiple: true, value: 'URL', description: 'With --root: a weblogUpdates service to tell about new posts (repeatable).' },
     'dry-run': { type: 'boolean', description: 'Touch no network: list what would be checked and sent.' },
     'notify-edits': { type: 'boolean', description: 'Tell directories about edited posts too, not just new ones.' },
-    'allow-private-network': { type: 'boolean', description: 'Send even when the site is not public (loopback, private, localhost, *.test, *.example, …): for local demos and tests only.' },
-    json: { type: 'boolean', description: 'Print one JSON row per (source, target): registered, already-registered, refused, retryable, no-endpoint, queued or skipped.' },
+    'allow-private-network': {
+      type: 'boolean',
+      description: 'Send even when the site is not public (loopback, private, localhost, *.test, *.example, …), and to targets and endpoints on such addresses: for local demos and tests only.',
+    },
+    prefer: { type: 'string', value: 'PROTOCOL', description: 'Where a target offers both: webmention (default) or pingback.' },
+    'no-webmention': { type: 'boolean', description: 'Send no Webmentions (pingbacks only).' },
+    'no-pingback': { type: 'boolean', description: 'Send no pingbacks (Webmentions only).' },
+    json: { type: 'boolean', description: 'Print one JSON row per (source, target) with its protocol: registered, already-registered, refused, retryable, no-endpoint, queued or skipped.' },
     strict: { type: 'boolean', description: 'Exit 1 when any ping was refused or is to be retried.' },
     timeout: { type: 'string', value: 'MS', description: 'Deadline of each HTTP request (default 10000).' },
     budget: { type: 'string', value: 'MS', description: 'Stop starting pings after this long (default 120000); the rest waits for the next run.' },
@@ -52,6 +59,8 @@ export const sendSpec: CommandSpec = {
   },
   notes: [
     'Run it as a post-deploy step: a post is pinged from only once the live page links to the target; what is not live yet stays queued for the next run.',
+    'A target, a redirect or an endpoint on a loopback, private or reserved address is never contacted (the row is refused) unless --allow-private-network.',
+    'An edited post resends its Webmentions, also to the links it lost; a post gone from the build (the manifest\'s "gone") tells each target that had a Webmention, once it answers 410 Gone.',
     'A site whose URL is not public (127.0.0.1, a private address, localhost, *.local, *.internal, *.test, *.example, *.invalid) sends nothing and tells no directory, unless --allow-private-network.',
     'Exit status: 0 (even if some pings failed), 1 with --strict when one was refused or is retryable, 2 bad arguments.',
   ],
@@ -98,6 +107,16 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
   if (concurrency !== undefined) batch.concurrency = concurrency;
   const perHost = intFlag(f, 'per-host');
   if (perHost !== undefined) batch.perHost = perHost;
+  if (f.prefer !== undefined && f.prefer !== 'webmention' && f.prefer !== 'pingback') throw new UsageError(`--prefer takes webmention or pingback, got ${JSON.stringify(f.prefer)}`);
+  if (f['no-webmention'] && f['no-pingback']) throw new UsageError('--no-webmention and --no-pingback together leave nothing to send');
+  if (f.prefer === 'webmention' && f['no-webmention']) throw new UsageError('--prefer webmention with --no-webmention: pick one');
+  if (f.prefer === 'pingback' && f['no-pingback']) throw new UsageError('--prefer pingback with --no-pingback: pick one');
+  const protocols: NonNullable<BatchOptions['protocols']> = {};
+  if (f.prefer !== undefined) protocols.prefer = f.prefer as 'webmention' | 'pingback';
+  if (f['no-webmention']) protocols.webmention = false;
+  if (f['no-pingback']) protocols.pingback = false;
+  batch.protocols = protocols;
+
   const options = { ...batch, dryRun: f['dry-run'] === true, notifyEdits: f['notify-edits'] === true, allowPrivateNetwork: f['allow-private-network'] === true };
 
   const ledgerAt = (f.ledger as string | undefined) ?? INTEGRATION_DEFAULTS.ledger;
@@ -121,7 +140,10 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
     if (report.notPublic !== undefined) io.stderr.write(`${summary.sent(report, 'pingback send')}\n`);
   } else if (report.notPublic !== undefined) io.stdout.write(`${summary.sent(report, 'pingback send')}\n`);
   else {
-    for (const row of report.rows) io.stdout.write(`${row.status.padEnd(18)} ${row.source} → ${row.target}\n${''.padEnd(19)}${row.message}\n`);
+    for (const row of report.rows) {
+      const how = [row.protocol, row.why].filter(Boolean).join(', ');
+      io.stdout.write(`${row.status.padEnd(18)} ${row.source} → ${row.target}${how ? ` (${how})` : ''}\n${''.padEnd(19)}${row.message}\n`);
+    }
     io.stdout.write(`${summary.sent(report, 'pingback send')}\n${summary.directories(report)}\n`);
     const sent = report.counts.registered + report.counts['already-registered'] + report.counts.refused + report.counts.retryable + report.counts['no-endpoint'];
     if (sent === 0 && report.counts.queued === 0) io.stdout.write('nothing new to send\n');

@@ -180,7 +180,9 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     }
     throw error;
   }
-  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, log }));
+  // A post the manifest lost answers 410 Gone, as on Netlify: a receiver deletes its Webmention on that.
+  const isGone = (key: string) => live?.manifest.gone?.some((g) => g.key === key) === true && !site.pageExists(key);
+  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, isGone, log }));
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);

@@ -14,8 +14,13 @@ export interface ServeRoutes {
   site: StaticSite;
   refresh(): Promise<void>;
   isPingable(key: string): boolean;
+  /** Whether the post at a canonical key is gone since an earlier build (it answers 410 Gone, §3.1.5). */
+  isGone?(key: string): boolean;
   log(line: string): void;
 }
+
+/** What a gone post shows: an h-entry whose content is "Deleted", as on Netlify. */
+const TOMBSTONE = '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Deleted</title></head>\n<body><article class="h-entry"><p class="p-name e-content">Deleted</p></article></body>\n</html>\n';
 
 const TEXT = 'text/plain; charset=utf-8';
 
@@ -43,6 +48,7 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
     return;
   }
   if (req.method !== 'GET' && !head) return answer(res, 405, 'Method not allowed: this is a static site.\n', false, { allow: 'GET, HEAD' });
+  if (r.isGone?.(canonicalKey(url))) return answer(res, 410, TOMBSTONE, head, { 'content-type': 'text/html; charset=utf-8' });
   const headers: Record<string, string> = r.isPingable(canonicalKey(url)) ? { 'x-pingback': r.receiver.endpoint } : {};
   await r.site.serve(url.pathname, res, head, headers);
 }

@@ -3,6 +3,9 @@ import { relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import { FileLedger } from '../send/ledger-file.ts';
 import type { Manifest } from '../site/manifest.ts';
+import { PUBLISHED_MANIFEST_PATH, parseManifest } from '../site/manifest.ts';
+import { httpRequest } from '../net/http-request.ts';
+import { userAgent } from '../net/user-agent.ts';
 import type { Logger } from '../receive/logger.ts';
 import { sendOutbox } from '../send/outbox.ts';
 import type { OutboxReport } from '../send/outbox.ts';
@@ -13,7 +16,7 @@ import type { PageResult } from './page-pass.ts';
 import { summary } from './summary.ts';
 
 /** The Netlify step, given by `@pingback/netlify`'s `emitForBuild`; returns the line to log. */
-export type EmitStep = (manifest: Manifest, manifestPath: string, pages: readonly PageResult[]) => Promise<string>;
+export type EmitStep = (manifest: Manifest, manifestPath: string, pages: readonly PageResult[], outDir?: string) => Promise<string>;
 
 export interface FinishInput {
   pages: readonly PageResult[];
@@ -25,6 +28,8 @@ export interface FinishInput {
   /** Present when the Function must be emitted (building for Netlify). */
   emit?: EmitStep;
   env?: NodeJS.ProcessEnv;
+  /** The build's output folder: the Netlify step publishes the manifest and the tombstone page there. */
+  outDir?: string;
 }
 
 export interface FinishResult {
@@ -55,6 +60,34 @@ export function noPostsWarning(pages: readonly PageResult[], postsOption: string
 }
 
 /**
+ * The manifest of the build before this one: `.pingback/manifest.json` where it is kept (local builds,
+ * CI with a cache); on Netlify, where every build starts from a fresh clone, the copy the live deploy
+ * publishes at `PUBLISHED_MANIFEST_PATH`. Without one no post can be known to be gone; that is a warning,
+ * never a failed build.
+ */
+async function previousManifest(text: string | null, path: string, options: ResolvedIntegrationOptions, logger: Logger): Promise<Manifest | null> {
+  if (text !== null) {
+    try {
+      return parseManifest(JSON.parse(text), path);
+    } catch {
+      logger.warn(`${path} could not be read as a manifest; posts removed since the last build are not marked gone this time`);
+      return null;
+    }
+  }
+  if (!options.netlify || options.dryRun) return null;
+  const url = new URL(PUBLISHED_MANIFEST_PATH, options.site).href;
+  try {
+    const response = await httpRequest({ url, method: 'GET', headers: { accept: 'application/json', 'user-agent': userAgent(options.site.href, 'reading the live manifest at build time') }, maxBytes: 32 * 1024 * 1024, timeoutMs: 10_000, maxRedirects: 3 });
+    if (response.status === 404) return null; // the first deploy with this version: nothing published yet
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+    return parseManifest(JSON.parse(Buffer.from(response.body).toString('utf8')), url);
+  } catch (error) {
+    logger.warn(`could not read the live manifest at ${url} (${(error as Error).message}); posts removed since the last deploy are not marked gone this time`);
+    return null;
+  }
+}
+
+/**
  * Everything after the page pass, the same for Astro and Eleventy: write the manifest (only when it
  * changed), emit the Netlify Function, and send according to the send mode. Nothing here fails a build:
  * a failed step is one warning line, and a later run picks up what was left.
@@ -70,12 +103,15 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
     name: options.name,
     generator: input.generator,
   };
-  const manifest = buildManifest(pages, manifestInput);
   const manifestPath = resolve(root, options.manifest);
-  const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const previous = await readFile(manifestPath, 'utf8').catch(() => null);
+  manifestInput.previous = await previousManifest(previous, manifestPath, options, logger);
+  const manifest = buildManifest(pages, manifestInput);
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (previous !== text) await writeFileAtomic(manifestPath, text);
   logger.info(summary.manifest(relative(root, manifestPath) || manifestPath, manifest.pages.length, manifest.posts.length, previous !== text));
+  const fresh = (manifest.gone ?? []).filter((g) => !manifestInput.previous?.gone?.some((p) => p.key === g.key));
+  if (fresh.length > 0) logger.info(`${fresh.length} ${fresh.length === 1 ? 'post is' : 'posts are'} gone since the last build (${fresh.slice(0, 3).map((g) => g.key).join(', ')}${fresh.length > 3 ? ', …' : ''}): each target that had a Webmention is told once the post answers 410 Gone`);
 
   const noPosts = noPostsWarning(pages, options.postsOption);
   if (noPosts) logger.warn(noPosts);
@@ -86,7 +122,7 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
 
   if (input.emit) {
     try {
-      logger.info(await input.emit(manifest, manifestPath, pages));
+      logger.info(await input.emit(manifest, manifestPath, pages, input.outDir));
     } catch (error) {
       logger.error(`could not emit the Netlify Function: ${(error as Error).message}`);
     }
@@ -105,7 +141,13 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   }
   try {
     const ledger = await FileLedger.open(resolve(root, options.ledger));
-    const report = await sendOutbox(manifest, { ledger, notifyEdits: options.notifyEdits, site: options.site.href, allowPrivateNetwork: options.allowPrivateNetwork });
+    const report = await sendOutbox(manifest, {
+      ledger,
+      notifyEdits: options.notifyEdits,
+      site: options.site.href,
+      allowPrivateNetwork: options.allowPrivateNetwork,
+      ...(options.protocols ? { protocols: options.protocols } : {}),
+    });
     logger.info(summary.sent(report, 'build'));
     // A site that is not public sends nothing and says so in that one line.
     if (report.notPublic === undefined) logger.info(summary.directories(report));

@@ -1,5 +1,5 @@
 import type { Manifest, ManifestPost } from '../site/manifest.ts';
-import { MANIFEST_VERSION } from '../site/manifest.ts';
+import { MANIFEST_VERSION, goneSince } from '../site/manifest.ts';
 import type { PageResult } from './page-pass.ts';
 
 export interface ManifestInput {
@@ -11,6 +11,10 @@ export interface ManifestInput {
   feed: string | null | undefined;
   name: string | undefined;
   generator: string;
+  /** The manifest of the build before, to find the posts that are gone since. */
+  previous?: Manifest | null;
+  /** When this build runs (ISO): the date a newly gone post is stamped with. */
+  now?: string;
 }
 
 /**
@@ -21,7 +25,7 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
   const sorted = [...pages].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const posts: ManifestPost[] = sorted
     .filter((p) => p.isPost && p.excluded === null)
-    .map((p) => ({ source: p.url, key: p.key, targets: p.targets, hash: p.hash ?? '' }));
+    .map((p) => ({ source: p.url, key: p.key, targets: p.targets, hash: p.hash ?? '', ...(p.contentHash ? { contentHash: p.contentHash } : {}) }));
   let feed = input.feed;
   if (feed === undefined) {
     const linked = sorted.find((p) => p.scan.feed)?.scan.feed;
@@ -40,5 +44,7 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
     name: input.name ?? (home?.scan.title || input.site.host),
     generator: input.generator,
   };
+  const gone = goneSince(input.previous, new Set(sorted.map((p) => p.key)), input.now ?? new Date().toISOString());
+  if (gone.length > 0) manifest.gone = gone;
   return manifest;
 }

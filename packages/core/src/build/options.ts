@@ -6,6 +6,8 @@ import { DEFAULT_CONTENT, DEFAULT_EXCLUDE, pageScanSettings } from '../html/page
 import type { Moderation } from '../receive/receiver-options.ts';
 import { checkModeration } from '../receive/moderation.ts';
 import type { PageInfo } from './post-match.ts';
+import type { ProtocolOptions } from '../send/protocols.ts';
+import { resolveProtocols } from '../send/protocols.ts';
 import { matchesAny } from './post-match.ts';
 
 export type SendMode = 'after-deploy' | 'build' | 'off';
@@ -44,6 +46,8 @@ export interface IntegrationOptions {
   send?: SendMode;
   /** Directories hear about edited posts too, not just new ones. Default false. */
   notifyEdits?: boolean;
+  /** Which protocols posts send by, and which wins where a target offers both. Default: both, Webmention first. */
+  protocols?: ProtocolOptions;
   /** `auto` (default), `pending` (`manual`) or `pending-except-allowed`: see the receiver's option. */
   moderation?: Moderation;
   blocklist?: string[];
@@ -99,7 +103,7 @@ export const INTEGRATION_DEFAULTS = {
 
 const KNOWN = [
   'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
+  'notifyEdits', 'protocols', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
 
@@ -120,6 +124,8 @@ export interface ResolvedIntegrationOptions {
   name: string | undefined;
   send: SendMode;
   notifyEdits: boolean;
+  /** As given (validated); undefined for the defaults. */
+  protocols: ProtocolOptions | undefined;
   moderation: Moderation;
   blocklist: string[];
   allowlist: string[];
@@ -251,6 +257,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     name: options.name,
     send: oneOf('send', options.send, ['after-deploy', 'build', 'off'] as const, context.onNetlify ? 'after-deploy' : 'build'),
     notifyEdits: bool('notifyEdits', options.notifyEdits, false),
+    protocols: options.protocols === undefined ? undefined : (resolveProtocols(options.protocols), { ...options.protocols }),
     moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
     blocklist,
     allowlist,

@@ -40,6 +40,8 @@ export interface PageResult {
   targets: string[];
   /** Hash of the post's outgoing links: changes when a link is added or removed. */
   hash: string | null;
+  /** Hash of the post's content (what the content selectors pick): changes with any edit of it (posts only). */
+  contentHash?: string | null;
   scan: PageScan;
 }
 
@@ -72,9 +74,15 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   }
   let targets: string[] = [];
   let hash: string | null = null;
+  let contentHash: string | null = null;
   if (isPost && excluded === null) {
     targets = selectTargets(scan.links, { pageUrl: page.url, baseHref: scan.baseHref, site: settings.site, ...(settings.skip ? { skip: settings.skip } : {}) });
     hash = createHash('sha256').update(targets.join('\n')).digest('hex').slice(0, 32);
+    if (scan.contentRanges.length > 0) {
+      const content = createHash('sha256');
+      for (let i = 0; i < scan.contentRanges.length; i += 2) content.update(html.slice(scan.contentRanges[i], scan.contentRanges[i + 1]));
+      contentHash = content.digest('hex').slice(0, 32);
+    }
   }
   return {
     key: page.key,
@@ -88,6 +96,7 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
     foreignLink,
     targets,
     hash,
+    contentHash,
     scan,
   };
 }

@@ -55,6 +55,8 @@ export interface PageScan {
   links: string[];
   /** The content selector that matched, or null when none did (then `links` is empty). */
   contentSelector: string | null;
+  /** Where that content is in the page: `[start, end)` offsets, in pairs, in document order. */
+  contentRanges: number[];
   /** The page opts out of pingbacks: `<meta name="pingback" content="off">` or `data-pingback="off"` on any element. */
   optOut: boolean;
   /** The text of the first `<title>`, entity-decoded. */
@@ -90,11 +92,27 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   let optOut = false;
   let title: string | null = null;
   let feed: string | null = null;
+  // Per content list, the page ranges inside it (a change there is an edit of the post): contiguous
+  // tokens extend one range, so a post is usually one range however long.
+  const ranges: number[][] = settings.content.map(() => []);
+  const contentBits = (1 << settings.content.length) - 1;
+  let prevEnd = 0;
+  const cover = (inside: number, from: number, to: number) => {
+    for (let bits = inside & contentBits, l = 0; bits !== 0; bits >>>= 1, l++) {
+      if ((bits & 1) === 0) continue;
+      const list = ranges[l]!;
+      if (list.length > 0 && list[list.length - 1] === from) list[list.length - 1] = to;
+      else list.push(from, to);
+    }
+  };
 
   for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
     const name = scanner.name;
+    const before = stack.top().inside;
     if (kind === END_TAG) {
       if (name === 'head' && headEnd < 0) headEnd = scanner.start;
+      cover(before, prevEnd, scanner.end);
+      prevEnd = scanner.end;
       stack.close(name);
       continue;
     }
@@ -147,6 +165,10 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     }
     if (!optOut && isOff(scanner.attr('data-pingback'))) optOut = true;
     const entry = stack.open(scanner);
+    // Text before a tag belongs to the element it sits in; the tag to the element it opens.
+    cover(before, prevEnd, scanner.start);
+    cover(entry.inside, scanner.start, scanner.end);
+    prevEnd = scanner.end;
     if ((name === 'a' || name === 'area') && !entry.inert && (entry.inside & excludeBit) === 0) {
       const href = scanner.attr('href');
       if (href !== null) found.push({ href, inside: entry.inside });
@@ -161,6 +183,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     }
   }
   const links = chosen < 0 ? [] : found.filter((f) => f.inside & (1 << chosen)).map((f) => f.href);
+  if (chosen >= 0) cover(stack.top().inside & (1 << chosen), prevEnd, scanner.start);
 
   let insertAt: number;
   if (headEnd >= 0) insertAt = headEnd;
@@ -178,6 +201,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     canonical,
     links,
     contentSelector: chosen < 0 ? null : (settings.content[chosen]?.source ?? null),
+    contentRanges: chosen < 0 ? [] : ranges[chosen]!,
     optOut,
     title,
     feed,

@@ -19,7 +19,15 @@ export interface HttpRequest {
    * The receiver uses this to apply its scheme and port policy to every hop.
    */
   checkUrl?: ((url: URL) => void) | undefined;
+  /**
+   * Asked once the final response's headers are in: false drops the body unread (a discovery GET of an
+   * image needs its headers only). Default: read it.
+   */
+  readBody?: ((status: number, headers: Map<string, string[]>) => boolean) | undefined;
 }
+
+/** Something that makes bounded exchanges: `httpRequest` itself, or a guarded fetcher's `request`. */
+export type HttpTransport = (req: HttpRequest) => Promise<HttpResponse>;
 
 export interface HttpResponse {
   status: number;
@@ -131,7 +139,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
         redirects++;
         continue;
       }
-      if (method === 'HEAD') {
+      if (method === 'HEAD' || (req.readBody && !req.readBody(response.statusCode, toHeaderMap(response.headers)))) {
         discard(response.body);
         [bytes, truncated] = [new Uint8Array(0), false];
       } else {

@@ -4,7 +4,7 @@ import { KeyedLimiter } from '../net/limiter.ts';
 import { firstHeader } from '../net/http-request.ts';
 import { userAgent } from '../net/user-agent.ts';
 import type { Logger } from '../receive/logger.ts';
-import { SourceFetcher } from '../receive/source-fetch.ts';
+import { SourceFetcher } from '../net/guarded-fetch.ts';
 import type { NotifySettings } from './notify-options.ts';
 import { webhookSignature } from './webhook-secret.ts';
 

@@ -1,6 +1,6 @@
 import { PingbackOptionError } from '../errors.ts';
 import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
-import type { Resolver } from '../receive/source-fetch.ts';
+import type { Resolver } from '../net/guarded-fetch.ts';
 import type { NotifyFormat } from './payload.ts';
 import { NOTIFY_FORMATS } from './payload.ts';
 import { parseWebhookSecret } from './webhook-secret.ts';

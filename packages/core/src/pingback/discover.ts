@@ -135,6 +135,16 @@ export async function discoverEndpoint(target: string, options: ClientOptions | 
   }
 
   const page = await httpRequest({ ...common, method: 'GET', maxBytes: o.maxDiscoveryBytes });
+  return pingbackFromResponse(target, page, o, notes);
+}
+
+/**
+ * §2.3 on a target's GET response: 404 and 410 mean no endpoint, another non-2xx is an error; then the
+ * first X-Pingback header, else the spec's regular expression over the body. `notes` carries what an
+ * earlier HEAD saw. Shared by `discoverEndpoint` and the one-fetch discovery of both protocols.
+ */
+export function pingbackFromResponse(target: string, page: HttpResponse, o: ResolvedClientOptions, notes = new Set<string>()): Discovery {
+  const none = (reason: string): Discovery => ({ target, endpoint: null, via: null, reason });
   if (page.status === 404 || page.status === 410) return none(`target answered ${page.status}`);
   if (page.status < 200 || page.status >= 300) {
     throw new BadReplyError(page.status, `target answered HTTP ${page.status}`);

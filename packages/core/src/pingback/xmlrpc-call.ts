@@ -1,6 +1,7 @@
 import type { ResolvedClientOptions } from '../net/client-options.ts';
 import { BadReplyError } from '../errors.ts';
 import { PingbackFault } from '../faults.ts';
+import type { HttpTransport } from '../net/http-request.ts';
 import { httpRequest } from '../net/http-request.ts';
 import type { XmlRpcValue } from '../xmlrpc/index.ts';
 import { RESPONSE_LIMITS, parseMethodResponse, writeMethodCall } from '../xmlrpc/index.ts';
@@ -14,8 +15,9 @@ export async function callXmlRpc(
   methodName: string,
   params: readonly XmlRpcValue[],
   o: ResolvedClientOptions,
+  transport: HttpTransport = httpRequest,
 ): Promise<XmlRpcValue> {
-  const response = await httpRequest({
+  const response = await transport({
     url: endpoint,
     method: 'POST',
     headers: { 'content-type': 'text/xml', 'user-agent': o.userAgent, accept: 'text/xml' },

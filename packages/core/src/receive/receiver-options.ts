@@ -17,8 +17,8 @@ import { checkModeration } from './moderation.ts';
 import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { MemoryRateLimiter, RATE_WINDOW_MS } from './rate-limit.ts';
-import type { Resolver, SourcePolicy } from './source-fetch.ts';
-import { trustedAddresses } from './source-fetch.ts';
+import type { Resolver, SourcePolicy } from '../net/guarded-fetch.ts';
+import { trustedAddresses } from '../net/guarded-fetch.ts';
 
 export type { Moderation, ModerationMode } from './moderation.ts';
 

@@ -17,7 +17,7 @@ import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
 import { resolveReceiverOptions } from './receiver-options.ts';
 import { triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
-import { SourceFetcher } from './source-fetch.ts';
+import { SourceFetcher } from '../net/guarded-fetch.ts';
 import { guardStoreCall } from './store-guard.ts';
 import { verifySource } from './verify.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';

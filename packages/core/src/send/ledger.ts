@@ -1,5 +1,6 @@
 import type { PingStatus } from '../outcome.ts';
 import { isDone } from '../outcome.ts';
+import type { SendProtocol } from './protocols.ts';
 
 /**
  * What was sent for one (source, target) pair, so that a later run sends only what is new or due again.
@@ -20,6 +21,24 @@ export interface LedgerEntry {
   endpoint?: string | null;
   faultCode?: number;
   message: string;
+  /** The protocol the notification went by; absent in entries written before Webmention (all Pingback). */
+  protocol?: SendProtocol;
+  /** For `no-endpoint`: the protocols that were looked for; absent means Pingback only (older entries). */
+  sought?: SendProtocol[];
+  /** The Webmention endpoint's HTTP status. */
+  httpStatus?: number;
+  /** For a Webmention answered 201: the receiver's status page. */
+  location?: string;
+  /** Hash of the source post's content when last sent: an edit resends a Webmention (§3.1.4). */
+  contentHash?: string;
+  /** This entry is about the post's deletion (§3.1.5): the Webmention that tells the target it is gone. */
+  deleted?: boolean;
+}
+
+/** The protocol an entry went by: entries from before Webmention have none and were Pingback. */
+export function entryProtocol(entry: LedgerEntry): SendProtocol | null {
+  if (entry.protocol) return entry.protocol;
+  return entry.status === 'no-endpoint' ? null : 'pingback';
 }
 
 /** A post the sender has seen live, so directories hear about new posts once and edits not at all. */
@@ -29,6 +48,10 @@ export interface PostEntry {
   hash: string;
   firstSeenAt: string;
   lastSeenAt: string;
+  /** Its targets when last seen (and those still owed an update): a link removed later is sent once more (§3.1.4). */
+  targets?: string[];
+  /** Hash of its content when last seen. */
+  contentHash?: string;
 }
 
 /** Where entries live: a JSON file, a Blobs store, memory. Reads and writes are per pair (and per post). */
@@ -54,16 +77,38 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 15 * 60
 
 export type Decision = { send: true } | { send: false; reason: string };
 
+/** What a decision may look at besides the entry: the post now, and which protocols may be used. */
+export interface DecideContext {
+  /** Hash of the post's content now (an edit resends a Webmention, §3.1.4). */
+  contentHash?: string | undefined;
+  /** The protocols enabled for this run: a `no-endpoint` entry that did not look for one of them is due. */
+  protocols?: readonly SendProtocol[];
+}
+
+function changed(now: string | undefined, then: string | undefined): boolean {
+  return now !== undefined && then !== undefined && now !== then;
+}
+
 /** Whether to ping this pair now, given what the ledger knows. */
-export function decide(entry: LedgerEntry | undefined, hash: string | undefined, now: number, policy: RetryPolicy): Decision {
+export function decide(entry: LedgerEntry | undefined, hash: string | undefined, now: number, policy: RetryPolicy, context: DecideContext = {}): Decision {
   if (!entry) return { send: true };
-  if (isDone(entry.status)) return { send: false, reason: `${entry.status} on ${entry.lastAt}` };
+  // A post deleted and published again: the earlier Webmention told the target it was gone.
+  if (entry.deleted) return { send: true };
+  if (isDone(entry.status)) {
+    // §3.1.4: an updated post resends its Webmentions; a pingback can't be updated (48 is all it would hear).
+    if (entryProtocol(entry) === 'webmention' && (changed(hash, entry.hash) || changed(context.contentHash, entry.contentHash))) return { send: true };
+    return { send: false, reason: `${entry.status} on ${entry.lastAt}` };
+  }
   switch (entry.status) {
     case 'refused':
       return { send: false, reason: `refused on ${entry.lastAt} (${entry.message}); never retried` };
-    case 'no-endpoint':
+    case 'no-endpoint': {
       if (hash !== undefined && hash !== entry.hash) return { send: true };
+      const sought = entry.sought ?? ['pingback'];
+      const unsought = (context.protocols ?? []).filter((p) => !sought.includes(p));
+      if (unsought.length > 0) return { send: true };
       return { send: false, reason: `no endpoint on ${entry.lastAt}; checked again when the post changes` };
+    }
     case 'retryable':
       // An edited post may have fixed what failed (fault 17: the link was not there yet).
       if (hash !== undefined && entry.hash !== undefined && hash !== entry.hash) return { send: true };
@@ -79,16 +124,43 @@ export function decide(entry: LedgerEntry | undefined, hash: string | undefined,
   }
 }
 
+/**
+ * Whether to tell a target that the post linking to it is gone (§3.1.5): once, by Webmention, and only
+ * where a Webmention was delivered for it before (a pingback can't be taken back; a pair never sent has
+ * nothing to undo). A failed attempt is retried as any other.
+ */
+export function decideDeleted(entry: LedgerEntry | undefined, now: number, policy: RetryPolicy): Decision {
+  if (!entry) return { send: false, reason: 'nothing was ever sent for it' };
+  if (entry.deleted) {
+    if (entry.status === 'retryable') return decide({ ...entry, deleted: false }, entry.hash, now, policy);
+    return { send: false, reason: `deletion sent: ${entry.status} on ${entry.lastAt}` };
+  }
+  if (isDone(entry.status) && entryProtocol(entry) === 'webmention') return { send: true };
+  return { send: false, reason: entryProtocol(entry) === 'webmention' ? `never delivered (${entry.status})` : 'sent by Pingback, which has no deletes' };
+}
+
 /** The entry after one more attempt. A changed post restarts the retry count. */
 export function nextEntry(
   previous: LedgerEntry | undefined,
-  result: { source: string; target: string; status: PingStatus; endpoint: string | null; faultCode?: number; message: string },
+  result: {
+    source: string;
+    target: string;
+    status: PingStatus;
+    endpoint: string | null;
+    faultCode?: number;
+    message: string;
+    protocol?: SendProtocol | null;
+    sought?: readonly SendProtocol[];
+    httpStatus?: number;
+    location?: string;
+  },
   hash: string | undefined,
   now: number,
   policy: RetryPolicy,
+  extra: { contentHash?: string | undefined; deleted?: boolean } = {},
 ): LedgerEntry {
   const at = new Date(now).toISOString();
-  const sameVersion = previous !== undefined && (hash === undefined || previous.hash === hash);
+  const sameVersion = previous !== undefined && (hash === undefined || previous.hash === hash) && !!previous.deleted === !!extra.deleted && !changed(extra.contentHash, previous.contentHash);
   const attempts = (sameVersion ? previous.attempts : 0) + 1;
   const entry: LedgerEntry = {
     source: result.source,
@@ -102,6 +174,12 @@ export function nextEntry(
   };
   if (hash !== undefined) entry.hash = hash;
   if (result.faultCode !== undefined) entry.faultCode = result.faultCode;
+  if (result.protocol) entry.protocol = result.protocol;
+  if (result.status === 'no-endpoint' && result.sought) entry.sought = [...result.sought];
+  if (result.httpStatus !== undefined) entry.httpStatus = result.httpStatus;
+  if (result.location !== undefined) entry.location = result.location;
+  if (extra.contentHash !== undefined) entry.contentHash = extra.contentHash;
+  if (extra.deleted) entry.deleted = true;
   if (result.status === 'retryable') {
     const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
     entry.nextAt = new Date(now + delay).toISOString();

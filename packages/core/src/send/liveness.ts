@@ -38,13 +38,17 @@ export function pageLinks(html: string, pageUrl: string): Set<string> {
 export interface Liveness {
   /** The post's page answered 2xx. */
   up: boolean;
+  /** The HTTP status the page answered, or null when it could not be read. */
+  status: number | null;
   /** The targets it already links to. */
   live: Set<string>;
+  /** Of the `removed` targets asked about, those the live page no longer links to (it answered 2xx). */
+  unlinked: Set<string>;
   /** Why a target is not live, for the `queued` row. */
   reason: string;
 }
 
-export async function liveTargets(source: string, targets: readonly string[], client: ResolvedClientOptions): Promise<Liveness> {
+export async function liveTargets(source: string, targets: readonly string[], client: ResolvedClientOptions, removed: readonly string[] = []): Promise<Liveness> {
   let response;
   try {
     response = await httpRequest({
@@ -58,13 +62,15 @@ export async function liveTargets(source: string, targets: readonly string[], cl
       signal: client.signal,
     });
   } catch (error) {
-    return { up: false, live: new Set(), reason: `not live yet: ${(error as Error).message}` };
+    return { up: false, status: null, live: new Set(), unlinked: new Set(), reason: `not live yet: ${(error as Error).message}` };
   }
-  if (response.status < 200 || response.status >= 300) return { up: false, live: new Set(), reason: `not live yet: the post answers HTTP ${response.status}` };
+  if (response.status < 200 || response.status >= 300) return { up: false, status: response.status, live: new Set(), unlinked: new Set(), reason: `not live yet: the post answers HTTP ${response.status}` };
   const links = pageLinks(decodeText(response.body, parseContentType(response.headers.get('content-type')?.[0]).charset), response.url);
-  const live = new Set(targets.filter((t) => {
+  const linked = (t: string) => {
     const url = URL.parse(t);
     return url !== null && links.has(withoutFragment(url));
-  }));
-  return { up: true, live, reason: 'not live yet: the published post does not link to it yet' };
+  };
+  const live = new Set(targets.filter(linked));
+  const unlinked = new Set(removed.filter((t) => !linked(t)));
+  return { up: true, status: response.status, live, unlinked, reason: 'not live yet: the published post does not link to it yet' };
 }

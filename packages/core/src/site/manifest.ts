@@ -12,8 +12,24 @@ export interface ManifestPost {
   key: string;
   /** External links worth pinging, each as written in the post. */
   targets: string[];
-  /** Hash of the post's content; changes when the post is edited. */
+  /** Hash of the post's links; changes when a link is added or removed. */
   hash: string;
+  /** Hash of the post's content (the part the content selectors pick); changes with any edit. */
+  contentHash?: string;
+}
+
+/**
+ * A post that an earlier build had and this one has not (its URL is no page of the site any more): it
+ * answers 410 Gone on Netlify, and its old targets are told once by Webmention (§3.1.5). Carried from
+ * build to build until a page exists at its key again.
+ */
+export interface ManifestGone {
+  source: string;
+  key: string;
+  /** Its targets when it was last built. */
+  targets: string[];
+  /** When a build first found it missing. */
+  since: string;
 }
 
 export interface Manifest {
@@ -28,6 +44,8 @@ export interface Manifest {
   pages: string[];
   /** The outbox. */
   posts: ManifestPost[];
+  /** Posts gone since an earlier build (absent in manifests from before Webmention). */
+  gone?: ManifestGone[];
   /** weblogUpdates services to notify when a new post is published. */
   directories: string[];
   /** The site's feed, sent to directories; null when there is none. */
@@ -40,6 +58,28 @@ export interface Manifest {
 
 export const MANIFEST_VERSION = 1;
 export const DEFAULT_MANIFEST_PATH = '.pingback/manifest.json';
+/**
+ * Where a Netlify build publishes its manifest on the site, so that the next build (a fresh clone, with
+ * no `.pingback/` of its own) can tell which posts disappeared since the live deploy.
+ */
+export const PUBLISHED_MANIFEST_PATH = '/_pingback/manifest.json';
+/** The tombstone every gone post answers with (410 Gone) on Netlify. */
+export const TOMBSTONE_PATH = '/_pingback/gone.html';
+
+/**
+ * The posts gone since `previous`: those whose key is no page of this build at all (a page that still
+ * exists but is no post any more, or became noindex, is not gone), plus the earlier gone ones still
+ * missing. A key that is a page again leaves the list.
+ */
+export function goneSince(previous: Manifest | null | undefined, builtKeys: ReadonlySet<string>, now: string): ManifestGone[] {
+  if (!previous) return [];
+  const gone = new Map<string, ManifestGone>();
+  for (const g of previous.gone ?? []) if (!builtKeys.has(g.key)) gone.set(g.key, g);
+  for (const p of previous.posts) {
+    if (!builtKeys.has(p.key) && !gone.has(p.key)) gone.set(p.key, { source: p.source, key: p.key, targets: p.targets, since: now });
+  }
+  return [...gone.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
@@ -75,7 +115,19 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
     if (typeof p.key !== 'string' || !p.key.startsWith('/')) fail(`posts[${i}].key`, 'a canonical key starting with "/"');
     if (!strings(p.targets)) fail(`posts[${i}].targets`, 'an array of strings');
     if (typeof p.hash !== 'string') fail(`posts[${i}].hash`, 'a string');
+    if (p.contentHash !== undefined && typeof p.contentHash !== 'string') fail(`posts[${i}].contentHash`, 'a string');
   });
+  if (m.gone !== undefined) {
+    if (!Array.isArray(m.gone)) fail('gone', 'an array');
+    (m.gone as unknown[]).forEach((entry, i) => {
+      const g = entry as Record<string, unknown>;
+      if (typeof g !== 'object' || g === null) fail(`gone[${i}]`, 'an object');
+      if (!absolute(g.source)) fail(`gone[${i}].source`, 'an absolute http(s) URL');
+      if (typeof g.key !== 'string' || !g.key.startsWith('/')) fail(`gone[${i}].key`, 'a canonical key starting with "/"');
+      if (!strings(g.targets)) fail(`gone[${i}].targets`, 'an array of strings');
+      if (typeof g.since !== 'string') fail(`gone[${i}].since`, 'an ISO date string');
+    });
+  }
   if (!strings(m.directories)) fail('directories', 'an array of strings');
   if (m.feed !== null && !absolute(m.feed)) fail('feed', 'an absolute http(s) URL or null');
   if (m.name !== undefined && typeof m.name !== 'string') fail('name', 'a string');

@@ -1,23 +1,26 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import type { Agent } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { PingbackOptionError, TransportError } from '../errors.ts';
-import type { HttpRequest, HttpResponse } from '../net/http-request.ts';
-import { httpRequest } from '../net/http-request.ts';
-import { loadUndici } from '../net/undici-loader.ts';
-import { KeyedLimiter, LimiterFullError } from '../net/limiter.ts';
-import { userAgent } from '../net/user-agent.ts';
-import type { AddressSet } from '../net/ip-address.ts';
-import { compileAddressSet, ipLiteral, isForbiddenAddress } from '../net/ip-address.ts';
+import type { HttpRequest, HttpResponse } from './http-request.ts';
+import { httpRequest } from './http-request.ts';
+import { loadUndici } from './undici-loader.ts';
+import { KeyedLimiter, LimiterFullError } from './limiter.ts';
+import { userAgent } from './user-agent.ts';
+import type { AddressSet } from './ip-address.ts';
+import { compileAddressSet, ipLiteral, isForbiddenAddress } from './ip-address.ts';
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
-/** What the receiver may fetch when it verifies a source, and how much of it. */
+/**
+ * What a guarded fetcher may connect to, and how much it reads: the receiver's policy for sources, and the
+ * sender's for Webmention targets and endpoints.
+ */
 export interface SourcePolicy {
   /** Allow loopback and private addresses and any port: for local demos and tests only. */
   allowPrivateNetwork: boolean;
-  /** Ports a source URL may use. Default 80 and 443. */
-  allowedPorts: number[];
+  /** Ports a URL may use (the receiver: 80 and 443); null for any port (the sender). */
+  allowedPorts: readonly number[] | null;
   /** Bytes of the source read at most. Default 1 MiB. */
   maxBytes: number;
   /** Deadline for the whole fetch, redirects included. Default 10 s. */
@@ -109,10 +112,10 @@ export class SourceFetcher {
 
   /** Refuses a hop before any connection: what no policy allows, whatever the DNS says. */
   checkUrl = (url: URL): void => {
-    if (url.username || url.password) throw refuse(url, 'source URLs with credentials are refused');
+    if (url.username || url.password) throw refuse(url, 'URLs with credentials are refused');
     if (this.policy.allowPrivateNetwork) return;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    if (!this.policy.allowedPorts.includes(port)) throw refuse(url, `port ${port} is not allowed`);
+    if (this.policy.allowedPorts !== null && !this.policy.allowedPorts.includes(port)) throw refuse(url, `port ${port} is not allowed`);
     const literal = ipLiteral(url.hostname);
     if (literal !== null && this.forbidden(literal)) throw refuse(url, 'forbidden address');
   };
@@ -142,11 +145,13 @@ export class SourceFetcher {
   }
 
   /**
-   * Another bounded request under the same policy (every hop checked, the connection pinned to the checked
-   * address): the arrival webhook's POST goes out this way.
+   * Any bounded exchange under this policy, taking its turn with the fetches: every hop checked, names
+   * resolved once and the connection pinned to the checked address (the sender's discovery and pings, and
+   * the arrival webhook's POST, go out this way). With `dispatcher` (a caller's own pool or proxy) the hops
+   * are still checked, but name resolution is that dispatcher's: only the built-in pool pins addresses.
    */
-  request(req: Omit<HttpRequest, 'dispatcher' | 'checkUrl'>): Promise<HttpResponse> {
-    return this.turns.run('', async () => httpRequest({ ...req, dispatcher: await this.dispatcher(), checkUrl: this.checkUrl })).catch((error: unknown) => {
+  request(req: Omit<HttpRequest, 'dispatcher' | 'checkUrl'>, dispatcher?: Dispatcher): Promise<HttpResponse> {
+    return this.turns.run('', async () => httpRequest({ ...req, dispatcher: dispatcher ?? (await this.dispatcher()), checkUrl: this.checkUrl })).catch((error: unknown) => {
       if (error instanceof LimiterFullError) throw new TransportError('busy', req.url, `${SOURCE_QUEUE} requests are already waiting`, { cause: error });
       throw error;
     });
