@@ -229,6 +229,9 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
   let directories: DirectoryResult[] = [];
   if (!dryRun) {
     const now = new Date(clock.now()).toISOString();
+    // Checks finish in any order; the ledger and the directories hear of posts in the manifest's.
+    const order = new Map(manifest.posts.map((p, i) => [p.source, i]));
+    livePosts.sort((a, b) => (order.get(a.post.source) ?? 0) - (order.get(b.post.source) ?? 0));
     for (const { post, owed } of livePosts) {
       const known = await ledger.getPost(post.source);
       if (!known) newPosts.push(post.source);
