@@ -106,3 +106,17 @@ export type { OpenBlobs } from './read/build-read.ts';
 export { buildReadSource, readForBuild } from './read/build-read.ts';
 export { StoreLedger } from './send/store-ledger.ts';
 export type { PlainRequest, PlainResponse } from './receive/plain-http.ts';
+
+export { ImportError } from './import/import-error.ts';
+export type { WxrComment, WxrEvent, WxrLimits, WxrPost, WxrReadResult } from './import/wxr.ts';
+export { WXR_LIMITS, readWxr } from './import/wxr.ts';
+export type { WxrRecordInput, WxrSkip } from './import/wxr-records.ts';
+export { WXR_SKIPS, commentSource, wxrDate, wxrProtocol, wxrRecord } from './import/wxr-records.ts';
+export type { Jf2Entry, Jf2Skip } from './import/jf2.ts';
+export { JF2_MAX_BYTES, JF2_SKIPS, jf2Entry, jf2Kind, jf2Record, parseJf2 } from './import/jf2.ts';
+export type { Match, MatchVia } from './import/match.ts';
+export { PostMatcher, oldUrlId, slugForm } from './import/match.ts';
+export type { AliasesFile } from './import/aliases.ts';
+export { ALIASES_VERSION, DEFAULT_ALIASES_PATH, mergeAliasesFile, parseImportMap, readAliasesFile } from './import/aliases.ts';
+export type { ImportOptions, ImportReport, UnmatchedPost } from './import/importer.ts';
+export { importWebmentionIo, importWordPress } from './import/importer.ts';
