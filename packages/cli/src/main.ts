@@ -1,7 +1,8 @@
-import { ManifestError, PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
+import { ImportError, ManifestError, PingbackInputError, PingbackOptionError, VERSION } from '@pingback/core';
 import type { CommandSpec, Parsed } from './args.ts';
 import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
+import { importSpec, runImport } from './commands/import.ts';
 import { approve, approveSpec, block, blockSpec, deleteSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
 import { send, sendSpec } from './commands/send.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   { spec: rejectSpec, run: reject },
   { spec: deleteSpec, run: remove },
   { spec: blockSpec, run: block },
+  { spec: importSpec, run: runImport },
 ];
 
 function overview(): string {
@@ -70,7 +72,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       error instanceof UsageError ||
       error instanceof PingbackInputError ||
       error instanceof PingbackOptionError ||
-      error instanceof ManifestError
+      error instanceof ManifestError ||
+      error instanceof ImportError
     ) {
       io.stderr.write(`pingback ${name}: ${error.message}\nRun \`pingback ${name} --help\` for usage.\n`);
       return Exit.ERROR;
