@@ -120,3 +120,7 @@ export type { AliasesFile } from './import/aliases.ts';
 export { ALIASES_VERSION, DEFAULT_ALIASES_PATH, mergeAliasesFile, parseImportMap, readAliasesFile } from './import/aliases.ts';
 export type { ImportOptions, ImportReport, UnmatchedPost } from './import/importer.ts';
 export { importWebmentionIo, importWordPress } from './import/importer.ts';
+export type { AliasInput, AliasResult } from './site/aliases.ts';
+export { aliasLookup, buildAliases, postKeyOf } from './site/aliases.ts';
+export type { PathPattern, Redirect } from './site/redirects.ts';
+export { compilePathPattern, fillPathPattern, matchPathPattern, parseNetlifyToml, parseRedirectsFile, patternNames, readDeclaredRedirects } from './site/redirects.ts';

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { CountWords, EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, RenderOptions, ResolvedIntegrationOptions } from '@pingback/core';
 import {
   PingbackOptionError,
@@ -64,6 +65,7 @@ interface EleventyEvent {
   runMode?: 'build' | 'serve' | 'watch';
   outputMode?: 'fs' | 'json' | 'ndjson';
   incremental?: boolean;
+  directories?: { output?: string };
 }
 
 function isTestRun(env: NodeJS.ProcessEnv): boolean {
@@ -201,7 +203,9 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
         log('building for Netlify, but @pingback/netlify is not installed: add it (npm i @pingback/netlify) to ship the receiving Function', 'warn');
       }
     }
-    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(emit ? { emit } : {}) });
+    // Eleventy has no redirects of its own: the site's `_redirects` (passed through to the output) and netlify.toml are read.
+    const outDir = event.directories?.output ? resolve(root, event.directories.output) : undefined;
+    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(outDir ? { outDir } : {}), ...(emit ? { emit } : {}) });
   });
 }
 

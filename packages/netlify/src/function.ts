@@ -46,6 +46,7 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
       hosts: [...new Set([...(hosts ?? []), ...m.hosts])],
       store,
       pages: m.pages,
+      aliases: m.aliases ?? {},
       rateLimiter: new StoreRateLimiter(store, rateLimit ?? 10),
       logger: consoleLogger,
       ...overrides,

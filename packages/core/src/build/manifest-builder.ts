@@ -11,6 +11,8 @@ export interface ManifestInput {
   feed: string | null | undefined;
   name: string | undefined;
   generator: string;
+  /** Old keys → post keys (`buildAliases`); written only when there are some. */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -40,5 +42,6 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
     name: input.name ?? (home?.scan.title || input.site.host),
     generator: input.generator,
   };
+  if (input.aliases && Object.keys(input.aliases).length > 0) manifest.aliases = input.aliases;
   return manifest;
 }
