@@ -1,9 +1,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { ImportReport, Manifest } from '@pingback/core';
 import {
-  DEFAULT_ALIASES_PATH,
+  ALIASES_FILE,
   DEFAULT_MANIFEST_PATH,
   JF2_MAX_BYTES,
   PostMatcher,
@@ -36,7 +36,7 @@ export const importSpec: CommandSpec = {
     manifest: { type: 'string', value: 'FILE', description: `The new site's manifest, which says which posts exist (default ${DEFAULT_MANIFEST_PATH}; build the site first).` },
     site: { type: 'string', value: 'URL', description: "The new site's URL, for the new side of --map lines (default: the manifest's site)." },
     map: { type: 'string', value: 'FILE', description: 'Old URL → new URL, one "OLD NEW" pair a line, for posts whose slug changed.' },
-    aliases: { type: 'string', value: 'FILE', description: `Where the old URLs that were matched are kept, for the build (default ${DEFAULT_ALIASES_PATH}).` },
+    aliases: { type: 'string', value: 'FILE', description: `Where the old URLs that were matched are kept, for the build (default ${ALIASES_FILE} beside the manifest).` },
     comments: { type: 'boolean', description: 'WordPress: import approved comments too (pingbacks and trackbacks always).' },
     'dry-run': { type: 'boolean', description: 'Read, match and count, and tell what would be imported; store nothing.' },
     json: { type: 'boolean', description: 'Print the report as JSON.' },
@@ -137,7 +137,7 @@ export async function runImport(parsed: Parsed, io: Io): Promise<number> {
   const map = typeof f.map === 'string' ? parseImportMap(await readFile(f.map, 'utf8').catch((error: unknown) => {
     throw new UsageError(`--map ${f.map}: ${(error as Error).message}`);
   }), site, f.map) : new Map<string, string>();
-  const aliasesPath = resolve((f.aliases as string | undefined) ?? DEFAULT_ALIASES_PATH);
+  const aliasesPath = typeof f.aliases === 'string' ? resolve(f.aliases) : join(dirname(manifestPath), ALIASES_FILE);
   // What an earlier import wrote may not be in the manifest yet (no build since): both count.
   const kept = await readAliasesFile(aliasesPath);
   const declared = manifest.aliases ?? {};

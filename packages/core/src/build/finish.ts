@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import { FileLedger } from '../send/ledger-file.ts';
 import type { Manifest } from '../site/manifest.ts';
@@ -11,7 +11,7 @@ import { buildManifest } from './manifest-builder.ts';
 import type { ResolvedIntegrationOptions } from './options.ts';
 import type { PageResult } from './page-pass.ts';
 import { summary } from './summary.ts';
-import { DEFAULT_ALIASES_PATH, readAliasesFile } from '../import/aliases.ts';
+import { ALIASES_FILE, readAliasesFile } from '../import/aliases.ts';
 import { buildAliases } from '../site/aliases.ts';
 import type { Redirect } from '../site/redirects.ts';
 import { readDeclaredRedirects } from '../site/redirects.ts';
@@ -65,16 +65,16 @@ export function noPostsWarning(pages: readonly PageResult[], postsOption: string
 
 /**
  * The aliases of this build: the redirects the site declares (the host's config, then Netlify's
- * `_redirects` and `netlify.toml`) and what an import matched (`.pingback/aliases.json`), each leading to a
+ * `_redirects` and `netlify.toml`) and what an import matched (`aliases.json` beside the manifest), each leading to a
  * page that takes pingbacks. A file that can't be read, or a redirect that can't be an alias, is a warning.
  */
-async function siteAliases(input: FinishInput, pages: readonly string[]): Promise<Record<string, string>> {
+async function siteAliases(input: FinishInput, pages: readonly string[], manifestPath: string): Promise<Record<string, string>> {
   const { options, root, logger } = input;
   const declared = await readDeclaredRedirects(root, input.outDir);
   for (const problem of declared.problems) logger.warn(problem);
   let extra: Record<string, string> = {};
   try {
-    extra = await readAliasesFile(resolve(root, DEFAULT_ALIASES_PATH));
+    extra = await readAliasesFile(join(dirname(manifestPath), ALIASES_FILE));
   } catch (error) {
     logger.warn(`${(error as Error).message} Old URLs from the import are not aliases in this build.`);
   }
@@ -106,9 +106,9 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
     generator: input.generator,
   };
   const manifest = buildManifest(pages, manifestInput);
-  const aliases = await siteAliases(input, manifest.pages);
-  if (Object.keys(aliases).length > 0) manifest.aliases = aliases;
   const manifestPath = resolve(root, options.manifest);
+  const aliases = await siteAliases(input, manifest.pages, manifestPath);
+  if (Object.keys(aliases).length > 0) manifest.aliases = aliases;
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const previous = await readFile(manifestPath, 'utf8').catch(() => null);
   if (previous !== text) await writeFileAtomic(manifestPath, text);

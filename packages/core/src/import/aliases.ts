@@ -7,9 +7,11 @@ import { oldUrlId } from './match.ts';
 
 /**
  * The import's side of "old URLs keep receiving": the old permalinks it matched to new posts, kept in
- * `.pingback/aliases.json` in the project root, where the Astro and Eleventy integrations read them at
+ * `aliases.json` beside the manifest (`.pingback/aliases.json` by default), where the Astro and Eleventy integrations read them at
  * the next build and put them in the manifest's `aliases` beside the site's declared redirects.
  */
+export const ALIASES_FILE = 'aliases.json';
+/** Beside the default manifest; in general the file lives beside the manifest, wherever that is. */
 export const DEFAULT_ALIASES_PATH = '.pingback/aliases.json';
 export const ALIASES_VERSION = 1;
 

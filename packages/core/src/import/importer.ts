@@ -6,7 +6,7 @@ import type { PingbackStore } from '../store/store.ts';
 import { JF2_MAX_BYTES, jf2Entry, jf2Record, parseJf2 } from './jf2.ts';
 import { ImportError } from './import-error.ts';
 import type { Match, MatchVia, PostMatcher } from './match.ts';
-import { wxrRecord } from './wxr-records.ts';
+import { wxrRecord, wxrSkip } from './wxr-records.ts';
 import type { WxrPost, WxrReadResult } from './wxr.ts';
 import { readWxr } from './wxr.ts';
 
@@ -118,7 +118,7 @@ function noteAlias(report: ImportReport, matcher: PostMatcher, oldUrl: string, m
  * One pass over a WordPress export: what each comment becomes, in file order. `onRecord` sees every
  * record that is to be stored; the report counts everything else.
  */
-async function wxrPass(open: () => AsyncIterable<Uint8Array>, options: ImportOptions, now: string, report: ImportReport, onRecord: (record: PingbackRecord) => Promise<void>): Promise<void> {
+async function wxrPass(open: () => AsyncIterable<Uint8Array>, options: ImportOptions, now: string, report: ImportReport, onRecord: (record: PingbackRecord | null) => Promise<void>, build = true): Promise<void> {
   const { matcher } = options;
   const where = options.where ?? 'the export';
   let blogUrl = '';
@@ -159,10 +159,16 @@ async function wxrPass(open: () => AsyncIterable<Uint8Array>, options: ImportOpt
       current = null;
       continue;
     }
-    const result = wxrRecord({ comment: event.comment, target: post.link, key: match.key ?? '/', blogUrl, comments: options.comments === true, now });
-    if ('skip' in result) bump(report.skipped, result.skip);
+    const comments = options.comments === true;
+    // The checking pass needs only the decision; the record is made when it is to be stored.
+    const skip = wxrSkip(event.comment, comments);
+    if (skip) bump(report.skipped, skip);
     else if (match.key === null) wouldImport++;
-    else await onRecord(result.record);
+    else if (!build) await onRecord(null);
+    else {
+      const result = wxrRecord({ comment: event.comment, target: post.link, key: match.key, blogUrl, comments, now });
+      if ('record' in result) await onRecord(result.record);
+    }
   }
   if (read.repairedAmpersands) report.repairedAmpersands = read.repairedAmpersands;
 }
@@ -174,10 +180,17 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
   // First pass: read and check the whole file, and count. Nothing is written unless it all reads.
   const checked = emptyReport('wordpress', dryRun);
   let toStore = 0;
-  await wxrPass(open, options, now, checked, async (record) => {
-    toStore++;
-    if (dryRun) await inserter.add(record);
-  });
+  await wxrPass(
+    open,
+    options,
+    now,
+    checked,
+    async (record) => {
+      toStore++;
+      if (record) await inserter.add(record);
+    },
+    dryRun,
+  );
   if (dryRun) {
     await inserter.done();
     checked.imported = inserter.inserted;
@@ -190,7 +203,7 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
   let stored = 0;
   await wxrPass(open, options, now, report, async (record) => {
     stored++;
-    await writer.add(record);
+    await writer.add(record!);
   });
   await writer.done();
   if (stored !== toStore) throw new ImportError(`${options.where ?? 'the export'} changed while it was being imported (${toStore} linkbacks on the first reading, ${stored} on the second); what was stored is complete for the second reading. Run the import again.`);

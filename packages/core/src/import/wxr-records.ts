@@ -84,16 +84,25 @@ export interface WxrRecordInput {
  * plain and capped as for received pingbacks (title 200, excerpt 300, author 100 characters); the author's
  * URL only when http(s); e-mail and IP addresses are never read.
  */
+/** Why a comment is not imported, or null when it is: what `wxrRecord` decides, without making the record. */
+export function wxrSkip(comment: WxrComment, comments: boolean): WxrSkip | null {
+  const protocol = wxrProtocol(comment.type);
+  if (protocol === null) return 'other-type';
+  const approved = comment.approved;
+  if (approved === 'spam') return 'spam';
+  if (approved === 'trash' || approved === 'post-trashed') return 'trash';
+  if (approved !== '1') return 'unapproved';
+  if (protocol === 'comment' && !comments) return 'comment-not-asked';
+  if (!/^\d{1,20}$/.test(comment.id)) return 'bad-id';
+  if (protocol !== 'comment' && !httpUrl(comment.authorUrl)) return 'bad-source';
+  return null;
+}
+
 export function wxrRecord(input: WxrRecordInput): { record: PingbackRecord } | { skip: WxrSkip } {
   const { comment } = input;
-  const protocol = wxrProtocol(comment.type);
-  if (protocol === null) return { skip: 'other-type' };
-  const approved = comment.approved;
-  if (approved === 'spam') return { skip: 'spam' };
-  if (approved === 'trash' || approved === 'post-trashed') return { skip: 'trash' };
-  if (approved !== '1') return { skip: 'unapproved' };
-  if (protocol === 'comment' && !input.comments) return { skip: 'comment-not-asked' };
-  if (!/^\d{1,20}$/.test(comment.id)) return { skip: 'bad-id' };
+  const skip = wxrSkip(comment, input.comments);
+  if (skip) return { skip };
+  const protocol = wxrProtocol(comment.type)!;
 
   const date = wxrDate(comment.dateGmt) ?? wxrDate(comment.date);
   const authorUrl = httpUrl(comment.authorUrl);

@@ -146,12 +146,24 @@ class WxrReader {
     p.on('cdata', (text) => this.text(text));
   }
 
+  /** Element keys by namespace and local name: made once each, not once per element. */
+  private readonly keys = new Map<string, Map<string, string>>();
+
   private keyOf(tag: SaxesTagNS): string {
-    if (WP_NAMESPACE.test(tag.uri)) {
-      this.sawWxr = true;
-      return `wp:${tag.local}`;
+    let names = this.keys.get(tag.uri);
+    if (!names) {
+      names = new Map();
+      this.keys.set(tag.uri, names);
     }
-    return tag.uri === '' ? `:${tag.local}` : `${tag.uri} ${tag.local}`;
+    let key = names.get(tag.local);
+    if (key === undefined) {
+      const wp = WP_NAMESPACE.test(tag.uri);
+      if (wp) this.sawWxr = true;
+      key = wp ? `wp:${tag.local}` : tag.uri === '' ? `:${tag.local}` : `${tag.uri} ${tag.local}`;
+      // A stranger's file could name endless distinct elements: keep the memo small.
+      if (names.size < 256) names.set(tag.local, key);
+    }
+    return key;
   }
 
   private open(tag: SaxesTagNS): void {
