@@ -108,6 +108,7 @@ export { StoreLedger } from './send/store-ledger.ts';
 export type { PlainRequest, PlainResponse } from './receive/plain-http.ts';
 
 export { ImportError } from './import/import-error.ts';
+export { UrlAmpersandRepair } from './import/url-ampersands.ts';
 export type { WxrComment, WxrEvent, WxrLimits, WxrPost, WxrReadResult } from './import/wxr.ts';
 export { WXR_LIMITS, readWxr } from './import/wxr.ts';
 export type { WxrRecordInput, WxrSkip } from './import/wxr-records.ts';
