@@ -73,8 +73,15 @@ const SKIP_WORDS: Record<string, string> = {
 
 const MAX_LISTED = 20;
 
+/** The order counts are told in, whatever order they were counted in. */
+const ORDER = [...Object.keys(PROTOCOL_WORDS), ...Object.keys(SKIP_WORDS), ...Object.keys(VIA_WORDS)];
+const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
+
 function counted(counts: Record<string, number>, words: (name: string, n: number) => string): string {
-  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([name, n]) => words(name, n));
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([name, n]) => words(name, n));
   return parts.length ? parts.join(', ') : 'none';
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { canonicalKey } from '../site/canonical.ts';
 import type { PingbackRecord } from '../store/record.ts';
+import { LINKBACK_PROTOCOLS } from '../store/record.ts';
 import type { PingbackStore } from '../store/store.ts';
 import { JF2_MAX_BYTES, jf2Entry, jf2Record, parseJf2 } from './jf2.ts';
 import { ImportError } from './import-error.ts';
@@ -64,6 +65,9 @@ export interface ImportReport {
 }
 
 const IMPORTED_POST_TYPES = new Set(['post', 'page']);
+
+/** Counts by protocol in the one order of `LINKBACK_PROTOCOLS`, whatever order the inserts finished in. */
+const byProtocol = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(LINKBACK_PROTOCOLS.filter((p) => counts[p]).map((p) => [p, counts[p]!]));
 
 const bump = (counts: Record<string, number>, name: string, by = 1) => {
   counts[name] = (counts[name] ?? 0) + by;
@@ -193,7 +197,7 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
   );
   if (dryRun) {
     await inserter.done();
-    checked.imported = inserter.inserted;
+    checked.imported = byProtocol(inserter.inserted);
     checked.alreadyStored = inserter.already;
     return checked;
   }
@@ -207,7 +211,7 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
   });
   await writer.done();
   if (stored !== toStore) throw new ImportError(`${options.where ?? 'the export'} changed while it was being imported (${toStore} linkbacks on the first reading, ${stored} on the second); what was stored is complete for the second reading. Run the import again.`);
-  report.imported = writer.inserted;
+  report.imported = byProtocol(writer.inserted);
   report.alreadyStored = writer.already;
   return report;
 }
@@ -254,7 +258,7 @@ export async function importWebmentionIo(text: string, options: ImportOptions): 
     await inserter.add(jf2Record(entry, seen.match.key, now));
   }
   await inserter.done();
-  report.imported = inserter.inserted;
+  report.imported = byProtocol(inserter.inserted);
   report.alreadyStored = inserter.already;
   return report;
 }
