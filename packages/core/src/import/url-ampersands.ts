@@ -48,22 +48,24 @@ export class UrlAmpersandRepair {
         continue;
       }
       const lt = text.indexOf('<', i);
-      const end = lt < 0 ? text.length : lt;
-      let j = i;
+      // Only the element's own text is searched: an `&` looked for in the whole rest of the chunk would
+      // make each URL cost the chunk's length.
+      const segment = text.slice(i, lt < 0 ? text.length : lt);
+      let j = 0;
       for (;;) {
-        const amp = text.indexOf('&', j);
-        if (amp < 0 || amp >= end) {
-          out += text.slice(j, end);
+        const amp = segment.indexOf('&', j);
+        if (amp < 0) {
+          out += segment.slice(j);
           break;
         }
-        out += text.slice(j, amp);
+        out += segment.slice(j, amp);
         REFERENCE.lastIndex = amp;
-        const ref = REFERENCE.exec(text);
+        const ref = REFERENCE.exec(segment);
         if (ref) {
           out += ref[0];
           j = amp + ref[0].length;
-        } else if (!final && lt < 0 && PARTIAL_REFERENCE.test(text.slice(amp))) {
-          this.carry = text.slice(amp);
+        } else if (!final && lt < 0 && PARTIAL_REFERENCE.test(segment.slice(amp))) {
+          this.carry = segment.slice(amp);
           return out;
         } else {
           out += '&amp;';

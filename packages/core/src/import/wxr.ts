@@ -58,6 +58,8 @@ export interface WxrLimits {
   maxDepth: number;
 }
 
+const PIECE = 16 * 1024;
+
 export const WXR_LIMITS: WxrLimits = { maxContentChars: 64 * 1024, maxFieldChars: 4096, maxDepth: 64 };
 
 /** `http://wordpress.org/export/1.0/` to `1.2/`: the `wp:` namespace of every WXR version. */
@@ -258,8 +260,18 @@ class WxrReader {
     }
   }
 
-  private feed(text: string): WxrEvent[] {
-    if (text) this.parser.write(text);
+  /** Text to the repair and the parser in pieces of at most 16 Ki characters, whatever the stream's chunk size. */
+  private feed(text: string, final = false): WxrEvent[] {
+    // A piece is joined to what the last one left over (a few characters): on a string of that shape
+    // V8's string search gets slower the longer the string, so long pieces made the pass superlinear.
+    for (let i = 0; i < text.length; i += PIECE) {
+      const piece = this.repair.push(text.slice(i, i + PIECE));
+      if (piece) this.parser.write(piece);
+    }
+    if (final) {
+      const rest = this.repair.end();
+      if (rest) this.parser.write(rest);
+    }
     const out = this.out;
     this.out = [];
     return out;
@@ -274,9 +286,9 @@ class WxrReader {
       if (this.headBytes < 1024) return [];
       const head = Buffer.concat(this.head);
       this.head = [];
-      return this.feed(this.repair.push(this.decode(head, false)));
+      return this.feed(this.decode(head, false));
     }
-    return this.feed(this.repair.push(this.decode(chunk, false)));
+    return this.feed(this.decode(chunk, false));
   }
 
   end(): WxrEvent[] {
@@ -286,7 +298,7 @@ class WxrReader {
       this.head = [];
       text = this.decode(head, true);
     } else text = this.decode(new Uint8Array(0), true);
-    const out = this.feed(this.repair.push(text, true));
+    const out = this.feed(text, true);
     if (!this.sawRoot) throw new ImportError(`${this.where}: the file is empty or has no XML element: this is not a WordPress export.`);
     try {
       this.parser.close();
