@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
-import type { EmitStep, IntegrationOptions, PageResult, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core';
 import { PingbackOptionError, finishBuild, openDatabaseStore, pageInfo, passSettings, processPage, readForBuild, resolveIntegrationOptions, summary } from '@pingback/core';
 import { pingbackDataPlugin } from './data-plugin.ts';
+import { astroRedirects } from './redirects.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
 
@@ -52,6 +53,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
   let base = '/';
   let reading: Promise<ReadResult> | undefined;
   let log: AstroIntegrationLogger | undefined;
+  let redirects: Redirect[] = [];
 
   const read = (): Promise<ReadResult> => {
     reading ??= (async () => {
@@ -85,6 +87,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
         }
         root = fileURLToPath(config.root);
         base = config.base;
+        redirects = astroRedirects(config.redirects as Record<string, unknown> | undefined);
         setRegistry({ read });
         updateConfig({ vite: { plugins: [pingbackDataPlugin(() => resolved.site.href, async () => (await read()).items)] } });
       },
@@ -120,6 +123,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           root,
           logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
           generator: `${NAME}@${VERSION}`,
+          redirects,
           outDir,
           ...(emit ? { emit } : {}),
         });

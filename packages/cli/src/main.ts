@@ -1,7 +1,8 @@
-import { ManifestError, PingbackInputError, PingbackOptionError, StoreError, VERSION } from '@pingback/core';
+import { ImportError, ManifestError, PingbackInputError, PingbackOptionError, StoreError, VERSION } from '@pingback/core';
 import type { CommandSpec, Parsed } from './args.ts';
 import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
+import { importSpec, runImport } from './commands/import.ts';
 import { migrateStore, migrateStoreSpec } from './commands/migrate-store.ts';
 import { allow, allowSpec, approve, approveSpec, block, blockSpec, deleteSpec, hosts, hostsSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
@@ -31,6 +32,7 @@ export const COMMANDS: Command[] = [
   { spec: allowSpec, run: allow },
   { spec: hostsSpec, run: hosts },
   { spec: migrateStoreSpec, run: migrateStore },
+  { spec: importSpec, run: runImport },
 ];
 
 function overview(): string {
@@ -76,7 +78,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       error instanceof UsageError ||
       error instanceof PingbackInputError ||
       error instanceof PingbackOptionError ||
-      error instanceof ManifestError
+      error instanceof ManifestError ||
+      error instanceof ImportError
     ) {
       io.stderr.write(`pingback ${name}: ${error.message}\nRun \`pingback ${name} --help\` for usage.\n`);
       return Exit.ERROR;

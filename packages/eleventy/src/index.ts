@@ -64,6 +64,7 @@ interface EleventyEvent {
   runMode?: 'build' | 'serve' | 'watch';
   outputMode?: 'fs' | 'json' | 'ndjson';
   incremental?: boolean;
+  directories?: { output?: string };
 }
 
 function isTestRun(env: NodeJS.ProcessEnv): boolean {
@@ -197,8 +198,10 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
         log('building for Netlify, but @pingback/netlify is not installed: add it (npm i @pingback/netlify) to ship the receiving Function', 'warn');
       }
     }
+    // Eleventy has no redirects of its own: the site's `_redirects` (passed through to the output) and netlify.toml are read.
     const output = (event as { directories?: { output?: string } }).directories?.output;
-    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(output ? { outDir: resolve(root, output) } : {}), ...(emit ? { emit } : {}) });
+    const outDir = output ? resolve(root, output) : undefined;
+    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(outDir ? { outDir } : {}), ...(emit ? { emit } : {}) });
   });
 }
 

@@ -111,6 +111,7 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
       hosts: [...new Set([...(hosts ?? []), ...m.hosts])],
       store,
       pages: m.pages,
+      aliases: m.aliases ?? {},
       // A database counts its windows exactly, in one call; elsewhere meta documents hold them.
       rateLimiter: store.rateLimiter?.(rateLimit ?? 10, RATE_WINDOW_MS) ?? new StoreRateLimiter(store, rateLimit ?? 10),
       logger: consoleLogger,

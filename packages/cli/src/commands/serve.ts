@@ -3,13 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, PingbackOptionError, RECEIVER_DEFAULTS, Receiver } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, postKeyOf } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
 import { SERVER_LIMITS, guardServer, requestListener } from '../serve/listener.ts';
 import { LiveManifest } from '../serve/live-manifest.ts';
+import { SiteRedirects } from '../serve/redirects.ts';
 import { StaticSite } from '../serve/static-site.ts';
 import { DEFAULT_STORE_DIR, openLocation } from '../store-flags.ts';
 
@@ -118,7 +119,11 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const endpointPath = (f['endpoint-path'] as string | undefined) ?? (manifest ? new URL(manifest.endpoint).pathname : undefined);
   const endpoint = new URL(endpointPath ?? '/xmlrpc', siteUrl).href;
   // Without a manifest the pages say for themselves whether they take pingbacks, read as they are now.
-  const isPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint);
+  const pageIsPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint);
+  // Old URLs: the manifest's aliases, else where the site's `_redirects` lead.
+  const redirects = new SiteRedirects(site.root, siteUrl);
+  const aliasOf = (key: string): string | undefined => live?.aliasOf(key) ?? redirects.destinationKey(key, (k) => site.pageExists(k));
+  const isPingable = (key: string): boolean => postKeyOf(key, pageIsPingable, aliasOf) !== null;
   const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl)).length;
 
   const port = intFlag(f, 'port') ?? 8080;
@@ -130,7 +135,8 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const options: ReceiverOptions = {
     site: siteUrl,
     store,
-    pages: (key) => isPingable(key),
+    pages: (key) => pageIsPingable(key),
+    aliases: aliasOf,
     pageExists: site.pageExists,
     hosts: manifest?.hosts ?? [],
     allowPrivateNetwork: f['allow-private-network'] === true,
@@ -182,7 +188,11 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   }
   // A post the manifest lost answers 410 Gone, as on Netlify: a receiver deletes its Webmention on that.
   const isGone = (key: string) => live?.manifest.gone?.some((g) => g.key === key) === true && !site.pageExists(key);
-  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, isGone, log }));
+  const refresh = async (): Promise<void> => {
+    redirects.refresh();
+    await live?.refresh();
+  };
+  const server = createServer(requestListener({ siteUrl, receiver, site, refresh, isPingable, isGone, redirects, log }));
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Receiver } from '@pingback/core';
 import { canonicalKey } from '@pingback/core';
 import { clientAddress, readPlainRequest, requestTargetUrl, sendPlainResponse } from '@pingback/core/node';
+import type { SiteRedirects } from './redirects.ts';
 import type { StaticSite } from './static-site.ts';
 
 /** What the listener answers with; `refresh` brings the build up to date before each request. */
@@ -13,9 +14,12 @@ export interface ServeRoutes {
   receiver: Receiver;
   site: StaticSite;
   refresh(): Promise<void>;
+  /** Whether the page at a key takes pingbacks, itself or as an old URL of a post: it gets `X-Pingback`. */
   isPingable(key: string): boolean;
   /** Whether the post at a canonical key is gone since an earlier build (it answers 410 Gone, §3.1.5). */
   isGone?(key: string): boolean;
+  /** The site's `_redirects`, answered before the files. */
+  redirects?: SiteRedirects;
   log(line: string): void;
 }
 
@@ -50,7 +54,12 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
   if (req.method !== 'GET' && !head) return answer(res, 405, 'Method not allowed: this is a static site.\n', false, { allow: 'GET, HEAD' });
   if (r.isGone?.(canonicalKey(url))) return answer(res, 410, TOMBSTONE, head, { 'content-type': 'text/html; charset=utf-8' });
   const headers: Record<string, string> = r.isPingable(canonicalKey(url)) ? { 'x-pingback': r.receiver.endpoint } : {};
-  await r.site.serve(url.pathname, res, head, headers);
+  const redirect = r.redirects?.find(url.pathname, r.site.fileFor(url.pathname) !== null);
+  if (redirect?.kind === 'redirect') {
+    const location = redirect.location.includes('?') || !url.search ? redirect.location : `${redirect.location}${url.search}`;
+    return answer(res, redirect.status, `Moved to ${location}\n`, head, { location });
+  }
+  await r.site.serve(redirect?.kind === 'rewrite' ? redirect.path : url.pathname, res, head, headers);
 }
 
 function failed(r: ServeRoutes, req: IncomingMessage, res: ServerResponse, error: unknown): void {

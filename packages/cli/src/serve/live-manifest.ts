@@ -23,6 +23,7 @@ export class LiveManifest {
   readonly path: string;
   private current: Manifest;
   private pages: Set<string>;
+  private aliases: Map<string, string>;
   private stamp: string;
   /** Reloads one after the other, so an older read never lands after a newer one. */
   private queue: Promise<void> = Promise.resolve();
@@ -33,6 +34,7 @@ export class LiveManifest {
     this.path = path;
     this.current = manifest;
     this.pages = new Set(manifest.pages);
+    this.aliases = new Map(Object.entries(manifest.aliases ?? {}));
     this.stamp = stamp;
     this.log = log;
     this.onReload = onReload;
@@ -51,6 +53,9 @@ export class LiveManifest {
 
   isPingable = (key: string): boolean => this.pages.has(key);
 
+  /** The post an old path leads to (the manifest's aliases), as of the last reload. */
+  aliasOf = (key: string): string | undefined => this.aliases.get(key);
+
   /** Brings the manifest up to date with the file. Never throws. */
   async refresh(): Promise<void> {
     const stamp = await stampOf(this.path);
@@ -67,6 +72,7 @@ export class LiveManifest {
       const added = next.pages.filter((key) => !this.pages.has(key)).length;
       this.current = next;
       this.pages = new Set(next.pages);
+      this.aliases = new Map(Object.entries(next.aliases ?? {}));
       this.log(`pingback serve: reloaded ${this.path}: ${this.pages.size} pingable pages (${added} new)`);
       this.onReload(previous, next);
     } catch (error) {

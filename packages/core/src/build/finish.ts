@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import { FileLedger } from '../send/ledger-file.ts';
 import type { Manifest } from '../site/manifest.ts';
@@ -14,6 +14,11 @@ import { buildManifest } from './manifest-builder.ts';
 import type { ResolvedIntegrationOptions } from './options.ts';
 import type { PageResult } from './page-pass.ts';
 import { summary } from './summary.ts';
+import { ALIASES_FILE, readAliasesFile } from '../import/aliases.ts';
+import { buildAliases } from '../site/aliases.ts';
+import type { Redirect } from '../site/redirects.ts';
+import { readDeclaredRedirects } from '../site/redirects.ts';
+import { siteMatcher } from '../site/site.ts';
 
 /** The Netlify step, given by `@pingback/netlify`'s `emitForBuild`; returns the line to log. */
 export type EmitStep = (manifest: Manifest, manifestPath: string, pages: readonly PageResult[], outDir?: string) => Promise<string>;
@@ -28,7 +33,9 @@ export interface FinishInput {
   /** Present when the Function must be emitted (building for Netlify). */
   emit?: EmitStep;
   env?: NodeJS.ProcessEnv;
-  /** The build's output folder: the Netlify step publishes the manifest and the tombstone page there. */
+  /** Redirects the host's own config declares (Astro's `redirects`), before Netlify's files. */
+  redirects?: readonly Redirect[];
+  /** The build's output folder: the Netlify step publishes the manifest and the tombstone page there, and a `_redirects` file may be there. */
   outDir?: string;
 }
 
@@ -88,6 +95,32 @@ async function previousManifest(text: string | null, path: string, options: Reso
 }
 
 /**
+ * The aliases of this build: the redirects the site declares (the host's config, then Netlify's
+ * `_redirects` and `netlify.toml`) and what an import matched (`aliases.json` beside the manifest), each leading to a
+ * page that takes pingbacks. A file that can't be read, or a redirect that can't be an alias, is a warning.
+ */
+async function siteAliases(input: FinishInput, pages: readonly string[], manifestPath: string): Promise<Record<string, string>> {
+  const { options, root, logger } = input;
+  const declared = await readDeclaredRedirects(root, input.outDir);
+  for (const problem of declared.problems) logger.warn(problem);
+  let extra: Record<string, string> = {};
+  try {
+    extra = await readAliasesFile(join(dirname(manifestPath), ALIASES_FILE));
+  } catch (error) {
+    logger.warn(`${(error as Error).message} Old URLs from the import are not aliases in this build.`);
+  }
+  const redirects = [...(input.redirects ?? []), ...declared.redirects];
+  if (redirects.length === 0 && Object.keys(extra).length === 0) return {};
+  const site = siteMatcher(options.site, options.hosts);
+  const result = buildAliases(redirects, { site: options.site, isOwn: site.isOwn, pages, extra });
+  const count = Object.keys(result.aliases).length;
+  if (count > 0) logger.info(`${count} old ${count === 1 ? 'URL leads' : 'URLs lead'} to posts (redirects and imported permalinks): pingbacks to ${count === 1 ? 'it' : 'them'} land on the posts`);
+  for (const s of result.skipped.slice(0, 5)) logger.warn(`redirect ${s.origin} is no alias: ${s.why}`);
+  if (result.skipped.length > 5) logger.warn(`… and ${result.skipped.length - 5} more redirects that are no aliases`);
+  return result.aliases;
+}
+
+/**
  * Everything after the page pass, the same for Astro and Eleventy: write the manifest (only when it
  * changed), emit the Netlify Function, and send according to the send mode. Nothing here fails a build:
  * a failed step is one warning line, and a later run picks up what was left.
@@ -107,6 +140,8 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   const previous = await readFile(manifestPath, 'utf8').catch(() => null);
   manifestInput.previous = await previousManifest(previous, manifestPath, options, logger);
   const manifest = buildManifest(pages, manifestInput);
+  const aliases = await siteAliases(input, manifest.pages, manifestPath);
+  if (Object.keys(aliases).length > 0) manifest.aliases = aliases;
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (previous !== text) await writeFileAtomic(manifestPath, text);
   logger.info(summary.manifest(relative(root, manifestPath) || manifestPath, manifest.pages.length, manifest.posts.length, previous !== text));

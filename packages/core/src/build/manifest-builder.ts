@@ -15,6 +15,8 @@ export interface ManifestInput {
   previous?: Manifest | null;
   /** When this build runs (ISO): the date a newly gone post is stamped with. */
   now?: string;
+  /** Old keys → post keys (`buildAliases`); written only when there are some. */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -46,5 +48,6 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
   };
   const gone = goneSince(input.previous, new Set(sorted.map((p) => p.key)), input.now ?? new Date().toISOString());
   if (gone.length > 0) manifest.gone = gone;
+  if (input.aliases && Object.keys(input.aliases).length > 0) manifest.aliases = input.aliases;
   return manifest;
 }

@@ -6,6 +6,7 @@ import { compileHostPatterns } from '../site/host-pattern.ts';
 import { checkKnownKeys, checkPositiveInt, checkUrl } from '../option-checks.ts';
 import type { SiteMatcher } from '../site/site.ts';
 import { siteMatcher } from '../site/site.ts';
+import { aliasLookup } from '../site/aliases.ts';
 import type { PingbackStore } from '../store/store.ts';
 import type { AdminOptions, AdminSettings } from '../admin/admin-options.ts';
 import { resolveAdminOptions } from '../admin/admin-options.ts';
@@ -30,6 +31,11 @@ export interface ReceiverOptions {
   pages: Iterable<string> | ((key: string) => boolean);
   /** Whether any page exists at the key: lets the receiver answer 32 only when a target definitely doesn't exist. */
   pageExists?: (key: string) => boolean | undefined;
+  /**
+   * Old paths that lead to posts (the manifest's `aliases`), or a lookup: a target at an old URL is
+   * accepted for the post and stored under the post's key.
+   */
+  aliases?: Record<string, string> | ((key: string) => string | undefined);
   /** Extra hosts that count as this site. */
   hosts?: string[];
   /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
@@ -106,6 +112,7 @@ export interface ReceiverSettings {
   store: PingbackStore;
   isPingable: (key: string) => boolean;
   pageExists: (key: string) => boolean | undefined;
+  aliasOf: (key: string) => string | undefined;
   endpointPath: string;
   readPath: string;
   moderation: ModerationMode;
@@ -124,7 +131,7 @@ export interface ReceiverSettings {
 }
 
 const KNOWN = [
-  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'admin', 'notify', 'rateLimit',
+  'site', 'store', 'pages', 'pageExists', 'aliases', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'admin', 'notify', 'rateLimit',
   'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
   'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
 ] as const;
@@ -151,6 +158,9 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   } else {
     throw new PingbackOptionError('pages', 'must list the pingable pages (canonical keys) or be a function', 'Pass the manifest\'s `pages`.');
   }
+  if (options.aliases !== undefined && typeof options.aliases !== 'function' && (typeof options.aliases !== 'object' || options.aliases === null)) {
+    throw new PingbackOptionError('aliases', 'must map old keys to post keys, or be a function', "Pass the manifest's `aliases`.");
+  }
   const moderation = checkModeration('moderation', options.moderation ?? RECEIVER_DEFAULTS.moderation);
   const rateLimit = checkPositiveInt('rateLimit', options.rateLimit ?? RECEIVER_DEFAULTS.rateLimit, { allowZero: true });
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
@@ -165,6 +175,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     store: options.store,
     isPingable,
     pageExists: options.pageExists ?? (() => undefined),
+    aliasOf: typeof options.aliases === 'function' ? options.aliases : aliasLookup(options.aliases),
     endpointPath,
     readPath,
     moderation,

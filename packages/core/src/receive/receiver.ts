@@ -1,3 +1,4 @@
+import { postKeyOf } from '../site/aliases.ts';
 import { canonicalHostname, canonicalKey } from '../site/canonical.ts';
 import { TransportError } from '../errors.ts';
 import { FaultCode, PingbackFault } from '../faults.ts';
@@ -184,14 +185,16 @@ export class Receiver {
     }
   }
 
-  /** Step 2: the target, with no network at all. Returns its canonical key. */
+  /** Step 2: the target, with no network at all. Returns the canonical key of its post (an alias's post for an old URL). */
   private checkTarget(target: string): string {
     const url = URL.parse(target);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !this.settings.siteMatcher.isOwn(url)) {
       throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.notOurs);
     }
     const key = canonicalKey(url);
-    if (this.settings.isPingable(key)) return key;
+    // An old URL the site redirects (or an import matched) stands for its post: stored under the post's key.
+    const post = postKeyOf(key, this.settings.isPingable, this.settings.aliasOf);
+    if (post !== null) return post;
     if (this.settings.pageExists(key) === false) throw fault(FaultCode.TARGET_NOT_FOUND, MESSAGES.targetMissing);
     throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.targetUnusable);
   }

@@ -54,6 +54,12 @@ export interface Manifest {
   name?: string;
   /** Which package and version wrote it. */
   generator?: string;
+  /**
+   * Old paths that now lead to a post (the site's declared redirects and an import's map): canonical key
+   * of the old path → the post's canonical key. A pingback or Webmention to an old URL is accepted for the
+   * post and stored under its key. Absent when there are none.
+   */
+  aliases?: Record<string, string>;
 }
 
 export const MANIFEST_VERSION = 1;
@@ -131,6 +137,13 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
   if (!strings(m.directories)) fail('directories', 'an array of strings');
   if (m.feed !== null && !absolute(m.feed)) fail('feed', 'an absolute http(s) URL or null');
   if (m.name !== undefined && typeof m.name !== 'string') fail('name', 'a string');
+  if (m.aliases !== undefined) {
+    const a = m.aliases as Record<string, unknown>;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) fail('aliases', 'an object of old keys to post keys');
+    for (const [from, to] of Object.entries(a)) {
+      if (!from.startsWith('/') || typeof to !== 'string' || !to.startsWith('/')) fail(`aliases[${JSON.stringify(from.slice(0, 100))}]`, 'a canonical key starting with "/", under a key starting with "/"');
+    }
+  }
   return m as unknown as Manifest;
 }
 
