@@ -28,6 +28,8 @@ export interface ReceiverOptions {
   hosts?: string[];
   /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
   endpointPath?: string;
+  /** Path of the Webmention endpoint. Default `/webmention`. */
+  webmentionPath?: string;
   /** Path of the JSON read endpoint. Default `/pingbacks.json`. */
   readPath?: string;
   /** `auto` (default): accepted pingbacks are published; `manual`: they wait as pending. */
@@ -50,7 +52,7 @@ export interface ReceiverOptions {
   sourceTimeoutMs?: number;
   /** Redirects followed when fetching a source. Default 3. */
   maxRedirects?: number;
-  /** Bytes of an XML-RPC request accepted. Default 64 KiB. */
+  /** Bytes of an XML-RPC request or a Webmention form accepted. Default 64 KiB. */
   maxRequestBytes?: number;
   /** DNS resolution for sources (tests inject one). */
   resolve?: Resolver;
@@ -70,6 +72,7 @@ export interface ReceiverOptions {
 
 export const RECEIVER_DEFAULTS = {
   endpointPath: '/xmlrpc',
+  webmentionPath: '/webmention',
   readPath: '/pingbacks.json',
   moderation: 'auto' as Moderation,
   rateLimit: 10,
@@ -89,6 +92,7 @@ export interface ReceiverSettings {
   isPingable: (key: string) => boolean;
   pageExists: (key: string) => boolean | undefined;
   endpointPath: string;
+  webmentionPath: string;
   readPath: string;
   moderation: Moderation;
   blocklist: HostPattern[];
@@ -103,7 +107,7 @@ export interface ReceiverSettings {
 }
 
 const KNOWN = [
-  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit',
+  'site', 'store', 'pages', 'pageExists', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'rateLimit',
   'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
   'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
 ] as const;
@@ -138,6 +142,9 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
   allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
   if (options.allowAddresses !== undefined) trustedAddresses(options.allowAddresses); // throws, naming the bad entry
+  const paths = { endpointPath: options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath, webmentionPath: options.webmentionPath ?? RECEIVER_DEFAULTS.webmentionPath, readPath: options.readPath ?? RECEIVER_DEFAULTS.readPath };
+  const clash = (Object.keys(paths) as (keyof typeof paths)[]).find((k, i, all) => all.some((o, j) => j < i && paths[o] === paths[k]));
+  if (clash) throw new PingbackOptionError(clash, `is ${JSON.stringify(paths[clash])}, the path of another endpoint`, 'Give the XML-RPC, Webmention and read endpoints three different paths.');
   const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
   return {
     site,
@@ -146,6 +153,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     isPingable,
     pageExists: options.pageExists ?? (() => undefined),
     endpointPath: checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath),
+    webmentionPath: checkPath('webmentionPath', options.webmentionPath ?? RECEIVER_DEFAULTS.webmentionPath),
     readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
     moderation,
     blocklist: compileHostPatterns(options.blocklist ?? [], 'blocklist'),
