@@ -130,7 +130,8 @@ function authorOf(entry: Item, feed: Item | undefined, items: Item[], input: Ent
   if (isItem(property) && hasType(property, 'h-card')) return card(property, input.base);
   if (property !== undefined) {
     const text = textOf(property);
-    page = httpUrl(text, input.base);
+    // Only an absolute URL names a page: a name is not resolved against the page as if it were a path.
+    page = text && /^https?:\/\//i.test(text.trim()) ? httpUrl(text, input.base) : undefined;
     if (!page) {
       const named = clean(text);
       if (named) return { name: named };
