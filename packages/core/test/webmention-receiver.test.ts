@@ -301,7 +301,10 @@ describe('update and delete (§3.2.4)', () => {
     time.advance(5_000);
     const writes: PingbackRecord[] = [];
     const update = store.update.bind(store);
-    store.update = async (x) => void writes.push(x) ?? update(x);
+    store.update = async (x) => {
+      writes.push(x);
+      return update(x);
+    };
     await mention(r, S('/post'));
     expect(writes).toEqual([]);
     expect(await store.list()).toEqual([second]);
