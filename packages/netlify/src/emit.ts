@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '@pingback/core';
 import type { HeaderRule } from './header-rules.ts';
-import { isOurRule, xPingbackRules } from './header-rules.ts';
+import { isOurRule, linkbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
 import { FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderSendFunction } from './template.ts';
 
@@ -12,10 +12,12 @@ export interface EmitOptions {
   settings: FunctionSettings;
   /** Absolute path of the manifest the build wrote; the Function imports it. */
   manifestPath: string;
-  /** Netlify paths that get the X-Pingback header (see `headerPaths`). */
+  /** Netlify paths that get the headers (see `headerPaths`). */
   headerPaths: readonly string[];
-  /** The absolute endpoint URL the header advertises. */
-  endpoint: string;
+  /** The absolute XML-RPC endpoint X-Pingback announces; null: not announced. */
+  endpoint: string | null;
+  /** The absolute Webmention endpoint the Link header announces; absent or null: not announced. */
+  webmentionEndpoint?: string | null;
 }
 
 export interface EmitResult {
@@ -32,7 +34,8 @@ function importPath(from: string, to: string): string {
 
 /**
  * Ships the receiver through Netlify's Frameworks API: writes the Function into
- * `.netlify/v1/functions/` and merges our X-Pingback header rules into `.netlify/v1/config.json`,
+ * `.netlify/v1/functions/` and merges our header rules (X-Pingback, and a Link header for Webmention)
+ * into `.netlify/v1/config.json`,
  * keeping whatever else is there (the Astro adapter writes that file too) and replacing only our own
  * rules from an earlier build.
  */
@@ -55,7 +58,10 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
     }
   }
   const theirs = Array.isArray(config.headers) ? config.headers.filter((rule) => !isOurRule(rule)) : [];
-  const headerRules = xPingbackRules(options.headerPaths, options.endpoint);
+  const headerRules = linkbackRules(options.headerPaths, {
+    ...(options.endpoint ? { pingback: options.endpoint } : {}),
+    ...(options.webmentionEndpoint ? { webmention: options.webmentionEndpoint } : {}),
+  });
   config.headers = [...theirs, ...headerRules];
   await writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`);
   return { functionFile, sendFunctionFile, configFile, headerRules };

@@ -8,7 +8,7 @@ import { PingbackOptionError } from '@pingback/core';
  */
 export type FunctionSettings = Pick<
   ReceiverOptions,
-  'hosts' | 'endpointPath' | 'readPath' | 'moderation' | 'blocklist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects' | 'rebuildIntervalMs'
+  'hosts' | 'endpointPath' | 'webmentionPath' | 'readPath' | 'moderation' | 'blocklist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects' | 'rebuildIntervalMs'
 > & {
   /** The site's absolute URL. */
   site: string;
@@ -23,7 +23,7 @@ export type FunctionSettings = Pick<
 };
 
 const KEYS = [
-  'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
+  'site', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'rateLimit', 'maxSourceBytes',
   'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'send', 'notifyEdits', 'sendBudgetMs',
 ] as const;
 

@@ -65,7 +65,7 @@ describe('the generated Netlify Function over the local Blobs server', () => {
   it('declares its paths, methods, per-address backstop and generator as literals', async () => {
     const { module } = await deploy('config', { storeName: 'config-check' });
     expect(module.config).toEqual({
-      path: ['/xmlrpc', '/pingbacks.json'],
+      path: ['/xmlrpc', '/webmention', '/pingbacks.json'],
       method: ['GET', 'HEAD', 'POST'],
       rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ['ip', 'domain'] },
       generator: '@pingback/netlify@0.1.0',

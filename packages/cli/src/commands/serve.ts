@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, FileStore, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, manifestAdvertises } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -15,7 +15,7 @@ import { DEFAULT_STORE_DIR } from '../store-flags.ts';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
-  summary: 'Serve a built site with its Pingback receiver: the pages (X-Pingback on pingable ones), the XML-RPC endpoint and the read endpoint, over the file-system store.',
+  summary: 'Serve a built site with its receiver: the pages (X-Pingback and a Link header where they announce them), the XML-RPC and Webmention endpoints and the read endpoint, over the file-system store.',
   positionals: [],
   flags: {
     root: { type: 'string', value: 'DIR', description: 'The built site (e.g. dist or _site). Required.' },
@@ -42,9 +42,11 @@ export const serveSpec: CommandSpec = {
     moderation: { type: 'string', value: 'MODE', description: 'auto (default: accepted pingbacks are published) or manual (held as pending).' },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
     'endpoint-path': { type: 'string', value: 'PATH', description: 'Path of the XML-RPC endpoint (default /xmlrpc).' },
+    'webmention-path': { type: 'string', value: 'PATH', description: "Path of the Webmention endpoint (default: the manifest's, else /webmention)." },
   },
   notes: [
     'A rebuild hook is called (POST) when a pingback is approved if PINGBACK_BUILD_HOOK_URL is set.',
+    'Webmentions are answered 202 and verified by this process afterwards, at most 1024 waiting (then 503 with Retry-After).',
     'The first line on stdout is "pingback serve: listening on <url>". Stop with Ctrl-C.',
   ],
 };
@@ -56,6 +58,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   sourceTimeoutMs: '--source-timeout',
   moderation: '--moderation',
   endpointPath: '--endpoint-path',
+  webmentionPath: '--webmention-path',
   site: '--site',
 };
 
@@ -87,7 +90,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const manifestPath = typeof f.manifest === 'string' ? f.manifest : existsSync(DEFAULT_MANIFEST_PATH) ? DEFAULT_MANIFEST_PATH : undefined;
   const live = manifestPath ? await LiveManifest.open(resolve(manifestPath), log, (previous, next) => {
     // The receiver answers for the site, hosts and endpoint it started with.
-    const changed = (['site', 'endpoint', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    const changed = (['site', 'endpoint', 'webmention', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
     if (changed.length) log(`pingback serve: the manifest's ${changed.join(', ')} changed; restart pingback serve to answer for the new ${changed.length === 1 ? 'value' : 'values'}`);
   }) : undefined;
   const manifest: Manifest | undefined = live?.manifest;
@@ -95,9 +98,23 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (!siteUrl) throw new UsageError('--site URL is required when there is no manifest');
   const endpointPath = (f['endpoint-path'] as string | undefined) ?? (manifest ? new URL(manifest.endpoint).pathname : undefined);
   const endpoint = new URL(endpointPath ?? '/xmlrpc', siteUrl).href;
-  // Without a manifest the pages say for themselves whether they take pingbacks, read as they are now.
-  const isPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint);
-  const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl)).length;
+  const webmentionPath = (f['webmention-path'] as string | undefined) ?? (manifest?.webmention ? new URL(manifest.webmention).pathname : undefined);
+  const webmentionEndpoint = new URL(webmentionPath ?? '/webmention', siteUrl).href;
+  // Without a manifest the pages say for themselves whether they take linkbacks, read as they are now.
+  const endpoints = { pingback: endpoint, webmention: webmentionEndpoint };
+  const isPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint, webmentionEndpoint);
+  const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl, webmentionEndpoint)).length;
+  const webmentionLink = `<${webmentionEndpoint}>; rel="webmention"`;
+  // The headers repeat what the pages announce: the manifest's switches, or the page's own link elements.
+  const pageHeaders = (key: string): Record<string, string> => {
+    let announced: { pingback: boolean; webmention: boolean };
+    if (live) announced = live.isPingable(key) ? manifestAdvertises(live.manifest) : { pingback: false, webmention: false };
+    else announced = site.announces(key, endpoints);
+    const headers: Record<string, string> = {};
+    if (announced.pingback) headers['x-pingback'] = endpoint;
+    if (announced.webmention) headers.link = webmentionLink;
+    return headers;
+  };
 
   const port = intFlag(f, 'port') ?? 8080;
   if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
@@ -118,6 +135,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     },
   };
   if (endpointPath) options.endpointPath = endpointPath;
+  if (webmentionPath) options.webmentionPath = webmentionPath;
   const allowAddresses = listFlag(f, 'allow-address');
   if (allowAddresses.length) options.allowAddresses = allowAddresses;
   const allowPorts = listFlag(f, 'allow-port').map((port) => {
@@ -139,7 +157,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     if (error instanceof PingbackOptionError && FLAG_OF_OPTION[error.option]) throw new UsageError(`${FLAG_OF_OPTION[error.option]}: ${error.message}`);
     throw error;
   }
-  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), isPingable, log }));
+  const server = createServer(requestListener({ siteUrl, receiver, site, refresh: () => live?.refresh() ?? Promise.resolve(), pageHeaders, log }));
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
@@ -156,7 +174,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
-  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${storeDir}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
+  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, webmention ${receiver.webmentionEndpoint}, ${pingableCount} pingable pages, store ${storeDir}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
 
   await new Promise<void>((done) => {
     const stop = () => {

@@ -13,7 +13,8 @@ export interface ServeRoutes {
   receiver: Receiver;
   site: StaticSite;
   refresh(): Promise<void>;
-  isPingable(key: string): boolean;
+  /** The headers a page of the site is served with: X-Pingback and Link where it announces them. */
+  pageHeaders(key: string): Record<string, string>;
   log(line: string): void;
 }
 
@@ -33,8 +34,8 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
   const url = requestTargetUrl(req.url ?? '/', r.siteUrl);
   if (!url) return answer(res, 400, 'Bad request: the request target is neither a path nor an absolute http(s) URL.\n', head, { connection: 'close' });
   await r.refresh();
-  const { endpointPath, readPath, maxRequestBytes } = r.receiver.settings;
-  if (url.pathname === endpointPath || url.pathname === readPath) {
+  const { endpointPath, webmentionPath, readPath, maxRequestBytes } = r.receiver.settings;
+  if (url.pathname === endpointPath || url.pathname === webmentionPath || url.pathname === readPath) {
     const request = await readPlainRequest(req, r.siteUrl, maxRequestBytes);
     const reply = await r.receiver.respond(request, { clientAddress: clientAddress(req) });
     // A body cut off at the cap is still arriving: close the connection after the answer.
@@ -43,8 +44,7 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
     return;
   }
   if (req.method !== 'GET' && !head) return answer(res, 405, 'Method not allowed: this is a static site.\n', false, { allow: 'GET, HEAD' });
-  const headers: Record<string, string> = r.isPingable(canonicalKey(url)) ? { 'x-pingback': r.receiver.endpoint } : {};
-  await r.site.serve(url.pathname, res, head, headers);
+  await r.site.serve(url.pathname, res, head, r.pageHeaders(canonicalKey(url)));
 }
 
 function failed(r: ServeRoutes, req: IncomingMessage, res: ServerResponse, error: unknown): void {
