@@ -68,7 +68,7 @@ const POLICY_HINT =
   '--allow-private-network allows it, for local demos and tests only; --allow-address and --allow-port allow single addresses and ports)';
 
 function withHint(message: string): string {
-  return /unavailable \(forbidden-address\)$/.test(message) ? `${message}${POLICY_HINT}` : message;
+  return /unavailable \(forbidden-address\)\)?$/.test(message) ? `${message}${POLICY_HINT}` : message;
 }
 
 /** Why the server could not listen, in terms of the flags that fix it; other errors stay as they are. */

@@ -50,8 +50,8 @@ interface Job {
   clientAddress: string | undefined;
 }
 
-/** The outcome of reading a fetched source for its link. */
-type Reading = { kind: 'link'; facts: SourceFacts } | { kind: 'no-link' } | { kind: 'unsure' };
+/** The outcome of reading a fetched source for its link; `unsure` and `failed` say why. */
+type Reading = { kind: 'link'; facts: SourceFacts } | { kind: 'no-link'; why: string } | { kind: 'unsure' | 'failed'; why: string };
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 
@@ -142,31 +142,34 @@ export class WebmentionEndpoint {
     }
   }
 
-  /** Step 2 of the spec, after the answer. Never throws: it logs what went wrong and changes nothing. */
+  /**
+   * Step 2 of the spec, after the answer. Never throws; logs one line per verification, `[pingback]
+   * webmention <outcome>: <source> → <post>`, whatever the outcome.
+   */
   private async verify(job: Job): Promise<void> {
     const s = this.host.settings;
+    const done = (outcome: string, why = '') => s.logger.info(`[pingback] webmention ${outcome}: ${job.source} → ${job.key}${why ? ` (${why})` : ''}`);
     try {
       const legacyId = legacyRecordId(job.key, job.source);
       const existing = (await this.host.guarded('get', () => s.store.get(job.id))) ?? (legacyId !== job.id ? await this.host.guarded('get', () => s.store.get(legacyId)) : null);
-      if (existing && isPersistentDelete(existing)) {
-        s.logger.info(`[pingback] webmention ignored: ${job.source} → ${job.key} was deleted by the site's owner`);
-        return;
-      }
+      if (existing && isPersistentDelete(existing)) return done('ignored', "deleted by the site's owner");
       const reading = await this.read(job, existing);
-      if (reading === null || reading.kind === 'unsure') return;
-      if (reading.kind === 'no-link') {
-        if (existing && existing.deletedAt === undefined) await this.deleteBySource(existing);
-        return;
+      if (reading.kind === 'link') return done(await this.store(job, existing, reading.facts));
+      const known = existing !== null && existing.deletedAt === undefined;
+      if (reading.kind === 'no-link' && known) {
+        await this.deleteBySource(existing);
+        return done('deleted by its source', reading.why);
       }
-      await this.store(job, existing, reading.facts);
+      // Unlike "no link", a failure says nothing about the source: what is stored stays as it is.
+      done(known ? 'left as it was' : 'not stored', reading.why);
     } catch (error) {
       if (error instanceof StoreError) s.logger.error(`[pingback] store: ${error.message} (webmention ${job.source} → ${job.key} not verified)`);
       else s.logger.error(`[pingback] webmention: internal error: ${(error as Error)?.stack ?? String(error)}`);
     }
   }
 
-  /** The source fetched and read for its link; null when it could not be fetched or said nothing usable. */
-  private async read(job: Job, existing: PingbackRecord | null): Promise<Reading | null> {
+  /** The source fetched and read for its link. */
+  private async read(job: Job, existing: PingbackRecord | null): Promise<Reading> {
     const s = this.host.settings;
     const sourceUrl = new URL(job.source);
     sourceUrl.hash = '';
@@ -174,22 +177,17 @@ export class WebmentionEndpoint {
     try {
       response = await this.host.fetchSource(sourceUrl.href, job.clientAddress, s.clock.now(), existing ? job.arrival : undefined);
     } catch (error) {
-      if (error instanceof TransportError) {
-        s.logger.info(`[pingback] webmention source ${sourceUrl.host} unavailable (${error.kind})`);
-        return null;
-      }
+      // Ends as "unavailable (<kind>)": pingback serve's log adds what would let a forbidden address through.
+      if (error instanceof TransportError) return { kind: 'failed', why: `source ${sourceUrl.host} unavailable (${error.kind})` };
       throw error;
     }
-    if (response.status === 410) return { kind: 'no-link' };
-    if (response.status < 200 || response.status >= 300) {
-      s.logger.info(`[pingback] webmention source ${sourceUrl.host} answered ${response.status}; nothing changed`);
-      return null;
-    }
+    if (response.status === 410) return { kind: 'no-link', why: 'the source answered 410 Gone' };
+    if (response.status < 200 || response.status >= 300) return { kind: 'failed', why: `the source answered ${response.status}` };
     const contentType = firstHeader(response, 'content-type');
     const media = sourceMedia(contentType);
     // A page cut at the byte cap may hold the link further on: its absence proves nothing.
-    const missing: Reading = response.truncated ? { kind: 'unsure' } : { kind: 'no-link' };
-    if (media === null) return { kind: 'no-link' };
+    const missing: Reading = response.truncated ? { kind: 'unsure', why: 'no link in the part of the source read' } : { kind: 'no-link', why: 'no link to the target' };
+    if (media === null) return { kind: 'no-link', why: `no link in a ${parseContentType(contentType).type} source` };
     if (media === 'html') {
       const html = decodeText(response.body, sniffCharset(response.body, contentType));
       const link = findHtmlLink(html, response.url, job.target);
@@ -208,24 +206,23 @@ export class WebmentionEndpoint {
     const s = this.host.settings;
     const visible = isVisible(existing);
     await this.host.guarded('update', () => s.store.update(tombstone(existing, new Date(s.clock.now()).toISOString(), 'source')));
-    s.logger.info(`[pingback] webmention deleted by its source: ${existing.source} → ${existing.key}`);
     if (visible) await this.rebuild();
   }
 
-  private async store(job: Job, existing: PingbackRecord | null, facts: SourceFacts): Promise<void> {
+  /** Inserts, updates or restores the pair's record; returns what it did, for the log. */
+  private async store(job: Job, existing: PingbackRecord | null, facts: SourceFacts): Promise<string> {
     const s = this.host.settings;
     const at = new Date(s.clock.now()).toISOString();
     const fresh = (base: Pick<PingbackRecord, 'id' | 'source' | 'target' | 'key' | 'status' | 'receivedAt'>): PingbackRecord => ({ ...base, ...facts, protocol: 'webmention' });
     if (!existing) {
       const record = fresh({ id: job.id, source: job.source, target: job.target, key: job.key, status: s.moderation === 'auto' ? 'approved' : 'pending', receivedAt: at });
       if (await this.host.guarded('insert', () => s.store.insert(record))) {
-        s.logger.info(`[pingback] webmention ${record.status}: ${job.source} → ${job.key}`);
         if (isVisible(record)) await this.rebuild();
-        return;
+        return record.status;
       }
       // A twin got there first (the pingback WordPress sends beside it, say): this one updates it.
       const twin = await this.host.guarded('get', () => s.store.get(job.id));
-      if (!twin || isPersistentDelete(twin)) return;
+      if (!twin || isPersistentDelete(twin)) return 'ignored';
       return this.store(job, twin, facts);
     }
     let next: PingbackRecord;
@@ -236,11 +233,11 @@ export class WebmentionEndpoint {
       next = fresh({ id: existing.id, source: existing.source, target: existing.target, key: existing.key, status: existing.status, receivedAt: existing.receivedAt });
       if (existing.updatedAt) next.updatedAt = existing.updatedAt;
       if (!sameContent(existing, next)) next.updatedAt = at;
-      else if (existing.protocol === 'webmention') return; // the same again: nothing to write
+      else if (existing.protocol === 'webmention') return 'unchanged'; // the same again: nothing to write
     }
     await this.host.guarded('update', () => s.store.update(next));
-    s.logger.info(`[pingback] webmention ${existing.deletedAt !== undefined ? 'restored' : 'updated'}: ${job.source} → ${job.key}`);
     if (isVisible(existing) || isVisible(next)) await this.rebuild();
+    return existing.deletedAt !== undefined ? `restored as ${next.status}` : 'updated';
   }
 
   /** Part of the verification, so `waitUntil` keeps it alive too; a failed hook is logged, nothing more. */
