@@ -9,6 +9,8 @@ import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
 import type { TestServer } from '../../../test/support/http.ts';
 import { SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
+import type { WebmentionSources } from '../../../test/support/webmention-cases.ts';
+import { EXPECTED_WEBMENTIONS, expectWebmentionCase, runWebmentionClient, startWebmentionSources, webmentionCases } from '../../../test/support/webmention-cases.ts';
 import { BlobsStore } from '../src/blobs-store.ts';
 import { emitNetlifyFunction } from '../src/emit.ts';
 import type { FunctionSettings } from '../src/settings.ts';
@@ -24,11 +26,18 @@ interface NetlifyModule {
 
 let blobs: LocalBlobs;
 let sources: TestServer;
+let wmSources: WebmentionSources;
 const servers: Server[] = [];
+/** What the Function handed to `context.waitUntil`: the work it goes on with after answering. */
+const kept: Promise<unknown>[] = [];
+const settled = async () => {
+  while (kept.length > 0) await Promise.all(kept.splice(0));
+};
 
 beforeAll(async () => {
   blobs = await startLocalBlobs();
   sources = await startSourceSite();
+  wmSources = await startWebmentionSources();
   // What Netlify puts in a Function's environment; the local-only switch lets sources live on loopback.
   process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
   process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
@@ -38,6 +47,7 @@ afterAll(async () => {
   delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
   for (const s of servers) s.close();
   await sources.close();
+  await wmSources.close();
   await blobs.stop();
   await rm(GENERATED, { recursive: true, force: true });
 });
@@ -50,9 +60,8 @@ async function deploy(name: string, settings: Omit<FunctionSettings, 'site'>): P
   const { functionFile } = await emitNetlifyFunction({ projectRoot: project, settings: { site: SITE, ...settings }, manifestPath: site.manifestPath, headerPaths: ['/posts/:slug'], endpoint: `${SITE}xmlrpc` });
   const module = (await import(functionFile)) as NetlifyModule;
   const server = createServer((req, res) => {
-    const pending: Promise<unknown>[] = [];
     module.default
-      .fetch(toRequest(req, SITE), { ip: clientAddress(req), waitUntil: (p) => pending.push(p) })
+      .fetch(toRequest(req, SITE), { ip: clientAddress(req), waitUntil: (p) => kept.push(p) })
       .then((response) => sendResponse(response, res, req.method === 'HEAD'))
       .catch((error: unknown) => res.destroy(error as Error));
   });
@@ -97,5 +106,55 @@ describe('the generated Netlify Function over the local Blobs server', () => {
     expect((await call(first.url, 1))[0]!.result).toMatch(/registered/);
     expect((await call(second.url, 2))[0]!.result).toMatch(/registered/);
     expect((await call(first.url, 3))[0]!.fault).toEqual({ code: 49, string: 'Too many pingbacks; try again later.' });
+  });
+});
+
+describe('the generated Function receives Webmentions', () => {
+  it('gives Python\'s urllib the same answers as pingback serve (a page never built: "does not accept"), then verifies after answering, through waitUntil', async () => {
+    const { url } = await deploy('webmentions', { storeName: 'webmentions', rateLimit: 0, sourceTimeoutMs: 1500 });
+    const { refused, accepted } = webmentionCases(wmSources.url, 'The target does not accept Webmentions.');
+    const before = wmSources.requests.length;
+    const answers = await runWebmentionClient(`${url}/webmention`, refused.map((c) => c.request));
+    refused.forEach((c, i) => expectWebmentionCase(c, answers[i]));
+    expect(wmSources.requests.length).toBe(before);
+    expect(kept).toEqual([]);
+
+    const results = await runWebmentionClient(`${url}/webmention`, accepted.map((c) => c.request));
+    accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
+    // Each accepted Webmention's verification was handed to waitUntil: the answer did not wait for it.
+    expect(kept.length).toBe(accepted.length);
+    await settled();
+    const stored = await new BlobsStore({ name: 'webmentions', ...blobs.client }).list();
+    const byKey = new Map(stored.map((r) => [r.key, r]));
+    for (const [key, want] of Object.entries(EXPECTED_WEBMENTIONS)) {
+      if (want === null) expect(byKey.get(key), key).toBeUndefined();
+      else expect(byKey.get(key), key).toMatchObject({ protocol: 'webmention', ...(want.kind && want.kind !== 'mention' ? { kind: want.kind } : {}), ...(want.url ? { url: want.url } : {}) });
+    }
+    const read = (await (await fetch(`${url}/pingbacks.json?target=/posts/wm-like/`)).json()) as { items: { kind: string; author: object }[] };
+    expect(read.items).toMatchObject([{ kind: 'like', author: { name: 'Bob', url: 'https://bob.example/' } }]);
+  });
+
+  it('updates and deletes as the source says, and takes a WordPress pingback for the same link as the same linkback', async () => {
+    const { url } = await deploy('webmention-updates', { storeName: 'webmention-updates', rateLimit: 0, sourceTimeoutMs: 1500 });
+    const store = new BlobsStore({ name: 'webmention-updates', ...blobs.client });
+    const source = `${wmSources.url}/wm/double`;
+    const target = `${SITE}posts/wm-double/`;
+    const send = async () => {
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', source], ['target', target]] }]);
+      expect(answer!.status).toBe(202);
+      await settled();
+      return store.list();
+    };
+    const [ping] = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [source, target]] }]);
+    expect(ping!.result).toMatch(/registered/);
+    expect(await send()).toMatchObject([{ protocol: 'webmention', key: '/posts/wm-double' }]);
+    wmSources.set('/wm/double', { status: 410, body: 'gone' });
+    expect(await send()).toMatchObject([{ deletedBy: 'source', title: '' }]);
+    wmSources.set('/wm/double', { body: `<!doctype html><title>Again</title><p>Back to <a href="${target}">it</a>.</p>` });
+    const back = await send();
+    expect(back).toMatchObject([{ status: 'approved', excerpt: 'Back to it.' }]);
+    expect(back[0]!.deletedAt).toBeUndefined();
+    const [again] = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [source, target]] }]);
+    expect(again!.fault?.code).toBe(48);
   });
 });
