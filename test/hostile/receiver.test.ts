@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, PingbackRecord } from '@pingback/core';
 import { MemoryStore, RECEIVER_DEFAULTS, Receiver, SOURCE_CONCURRENCY, WEBMENTION_QUEUE, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
 import { startServer } from '../support/http.ts';
+import { runWebmentionClient } from '../support/webmention-cases.ts';
 import type { HostileCase, HostileWebmention } from './support/cases.ts';
 import { POSTS, hostileCases, hostileWebmentionCases } from './support/cases.ts';
 import type { HostileNetwork } from './support/network.ts';
@@ -241,7 +242,8 @@ describe('the limits SECURITY.md names', () => {
 
 /** The checks every hostile Webmention must pass: its answer at once, then a verification that stores nothing and connects nowhere forbidden. */
 interface WebmentionHarness {
-  send(c: HostileWebmention): Promise<{ status: number; body: string }>;
+  /** Sends the cases in order; the answers in the same order. */
+  send(cases: HostileWebmention[]): Promise<{ status: number; body: string }[]>;
   /** Resolves when the Webmentions accepted so far have been verified. */
   verified(sources: string[]): Promise<void>;
   storeSnapshot(): Promise<string>;
@@ -251,11 +253,11 @@ interface WebmentionHarness {
 async function expectWebmentionsRefused(h: WebmentionHarness, cases: HostileWebmention[], allowed: string): Promise<void> {
   const before = await h.storeSnapshot();
   await h.newAttempts();
-  for (const c of cases) {
-    const answer = await h.send(c);
-    expect(answer.status, `${c.group}: ${c.name}: ${answer.body}`).toBe(c.status);
-    expect(answer.body.length, c.name).toBeLessThan(120);
-  }
+  const answers = await h.send(cases);
+  cases.forEach((c, i) => {
+    expect(answers[i]?.status, `${c.group}: ${c.name}: ${answers[i]?.body}`).toBe(c.status);
+    expect(answers[i]!.body.length, c.name).toBeLessThan(120);
+  });
   await h.verified(cases.flatMap((c) => (c.source ? [c.source] : [])));
   expect((await h.newAttempts()).filter((a) => a !== allowed), 'connections').toEqual([]);
   expect(await h.storeSnapshot(), 'store').toBe(before);
@@ -275,10 +277,14 @@ describe('hostile Webmentions through the receiver handler', () => {
     net = await startHostileNetwork();
     receiver = new Receiver({ site: SITE, store, pages: POSTS.map((p) => `/posts/${p}`), rateLimit: 0, allowAddresses: [TRUSTED], allowedPorts: [80, 443, net.port], sourceTimeoutMs: SOURCE_TIMEOUT_MS, resolve: hostileResolver() });
     h = {
-      send: async (c) => {
-        const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: typeof c.body === 'string' ? Buffer.from(c.body) : c.body, headers: { 'content-type': c.contentType } }), { clientAddress: '192.0.2.1' });
-        expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-        return { status: response.status, body: await response.text() };
+      send: async (cases) => {
+        const out: { status: number; body: string }[] = [];
+        for (const c of cases) {
+          const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: typeof c.body === 'string' ? Buffer.from(c.body) : c.body, headers: { 'content-type': c.contentType } }), { clientAddress: '192.0.2.1' });
+          expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+          out.push({ status: response.status, body: await response.text() });
+        }
+        return out;
       },
       verified: () => receiver.idle(),
       storeSnapshot: async () => JSON.stringify(await store.list()),
@@ -350,9 +356,13 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
       });
     });
     h = {
-      send: async (c) => {
-        const response = await fetch(`${base}/webmention`, { method: 'POST', body: c.body, headers: { 'content-type': c.contentType } });
-        return { status: response.status, body: await response.text() };
+      // An independent client: Python's urllib, each body sent as it is.
+      send: async (cases) => {
+        const results = await runWebmentionClient(`${base}/webmention`, cases.map((c) => ({ raw: { base64: Buffer.from(c.body).toString('base64'), contentType: c.contentType } })));
+        return results.map((r) => {
+          expect(r.error).toBeUndefined();
+          return { status: r.status!, body: r.body! };
+        });
       },
       // serve logs one line per verification, naming the source as sent.
       verified: async (sources) => {
@@ -378,7 +388,7 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
 
   it('stores an honest Webmention from the trusted source (the control)', async () => {
     const source = net.source('/link?post=wm-control');
-    expect((await h.send({ group: 'form', name: 'control', body: wmForm(source, `${SITE}posts/wm-control/`), contentType: 'application/x-www-form-urlencoded', status: 202 })).status).toBe(202);
+    expect((await h.send([{ group: 'form', name: 'control', body: wmForm(source, `${SITE}posts/wm-control/`), contentType: 'application/x-www-form-urlencoded', status: 202 }]))[0]!.status).toBe(202);
     await h.verified([source]);
     expect(stderr).toMatch(/webmention approved: .*wm-control → \/posts\/wm-control/);
     expect(await h.newAttempts()).toContain(`${TRUSTED}:${net.port}`);

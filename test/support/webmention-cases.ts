@@ -48,7 +48,7 @@ export async function startWebmentionSources(): Promise<WebmentionSources> {
   return Object.assign(server, { set: (path: string, page: Page) => void pages.set(path, page) });
 }
 
-export type WebmentionRequest = { form: [string, string][] } | { raw: { body: string; contentType?: string } } | { method: string };
+export type WebmentionRequest = { form: [string, string][] } | { raw: { body: string; contentType?: string } | { base64: string; contentType?: string } } | { method: string };
 export interface WebmentionCase {
   name: string;
   request: WebmentionRequest;

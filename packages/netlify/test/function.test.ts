@@ -11,6 +11,7 @@ import type { TestServer } from '../../../test/support/http.ts';
 import { SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
 import type { WebmentionSources } from '../../../test/support/webmention-cases.ts';
 import { EXPECTED_WEBMENTIONS, expectWebmentionCase, runWebmentionClient, startWebmentionSources, webmentionCases } from '../../../test/support/webmention-cases.ts';
+import { recordConnections } from '../../../test/hostile/support/network.ts';
 import { BlobsStore } from '../src/blobs-store.ts';
 import { emitNetlifyFunction } from '../src/emit.ts';
 import type { FunctionSettings } from '../src/settings.ts';
@@ -156,5 +157,25 @@ describe('the generated Function receives Webmentions', () => {
     expect(back[0]!.deletedAt).toBeUndefined();
     const [again] = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [source, target]] }]);
     expect(again!.fault?.code).toBe(48);
+  });
+
+  it('keeps the address policy: without the local-only switch, a loopback source is accepted, then never connected to', async () => {
+    delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
+    const recorder = recordConnections();
+    try {
+      // The receiver reads the switch when it is built, on its first request.
+      const { url } = await deploy('webmention-policy', { storeName: 'webmention-policy', rateLimit: 0, sourceTimeoutMs: 1500 });
+      const before = wmSources.requests.length;
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', `${wmSources.url}/wm/hello`], ['target', `${SITE}posts/wm-hello/`]] }]);
+      expect(answer!.status).toBe(202);
+      await settled();
+      // Every TCP connection this process tried, at the socket: none to the source's port.
+      expect(recorder.attempts.filter((a) => a.endsWith(`:${wmSources.port}`))).toEqual([]);
+      expect(wmSources.requests.length).toBe(before);
+      expect(await new BlobsStore({ name: 'webmention-policy', ...blobs.client }).list()).toEqual([]);
+    } finally {
+      recorder.stop();
+      process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
+    }
   });
 });

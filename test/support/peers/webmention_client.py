@@ -2,10 +2,11 @@
 does them (urllib.parse.urlencode, which urllib sends as application/x-www-form-urlencoded).
 
 Reads {"endpoint", "cases": [...]} on stdin; prints one JSON result per case, in order. A case is
-{"form": [[name, value], ...]} (repeated names allowed), {"raw": {"body", "contentType"}} for bodies no
-sender would make, or {"method": "GET"}; a result is {"status", "body", "contentType", "allow",
+{"form": [[name, value], ...]} (repeated names allowed), {"raw": {"body" or "base64", "contentType"}} for
+bodies no sender would make (base64 for bytes that are not text), or {"method": "GET"}; a result is {"status", "body", "contentType", "allow",
 "retryAfter"}.
 """
+import base64
 import json
 import sys
 import urllib.error
@@ -23,7 +24,9 @@ for case in spec["cases"]:
             request = urllib.request.Request(endpoint, data=data, method="POST")
         elif "raw" in case:
             headers = {"Content-Type": case["raw"]["contentType"]} if case["raw"].get("contentType") else {}
-            request = urllib.request.Request(endpoint, data=case["raw"]["body"].encode("utf-8"), headers=headers, method="POST")
+            raw = case["raw"]
+            data = base64.b64decode(raw["base64"]) if "base64" in raw else raw["body"].encode("utf-8")
+            request = urllib.request.Request(endpoint, data=data, headers=headers, method="POST")
         else:
             request = urllib.request.Request(endpoint, method=case.get("method", "GET"))
         try:
