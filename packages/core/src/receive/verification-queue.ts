@@ -41,6 +41,11 @@ export class VerificationQueue {
     return this.entries.size;
   }
 
+  /** Whether a Webmention for the pair would be taken now: it is already there, or there is room. */
+  takes(id: string): boolean {
+    return this.entries.has(id) || this.entries.size < this.capacity;
+  }
+
   /**
    * Queues `run` for the pair `id` unless the pair is already there (`coalesced`) or the queue is full.
    * The latest `run` given for a pair is the one that runs next. Returns the promise of this pair's

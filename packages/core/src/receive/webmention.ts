@@ -117,6 +117,9 @@ export class WebmentionEndpoint {
       if ('refused' in target) throw new WebmentionRefusal(target.refused);
       const now = s.clock.now();
       if (s.siteMatcher.isOwn(form.sourceUrl)) throw new WebmentionRefusal('ownSite');
+      const id = recordId(target.key, form.source);
+      // A full queue is told before the rate windows count the request: the sender will try again.
+      if (!this.queue.takes(id)) throw new WebmentionRefusal('busy');
       // A blocked host is answered like a rate-limited one, as the rate limits and blocklist of Pingback
       // share fault 49: the sender is told to stop for now, not why.
       if (await this.host.guarded('blocklist', () => isBlocked(form.sourceUrl, s.blocklist, s.store, now))) throw new WebmentionRefusal('tooMany');
@@ -124,7 +127,7 @@ export class WebmentionEndpoint {
       if (clientAddress && !(await this.host.guarded('rate limit', () => s.rateLimiter.allow('client', clientAddress, now)))) throw new WebmentionRefusal('tooMany');
       if (!(await this.host.guarded('rate limit', () => s.rateLimiter.allow('source-host', canonicalHostname(form.sourceUrl), now)))) throw new WebmentionRefusal('tooMany');
 
-      const job: Job = { source: form.source, target: form.target, key: target.key, id: recordId(target.key, form.source), arrival: now, clientAddress };
+      const job: Job = { source: form.source, target: form.target, key: target.key, id, arrival: now, clientAddress };
       const { submitted, done } = this.queue.submit(job.id, canonicalHostname(form.sourceUrl), () => this.verify(job));
       if (submitted === 'full') throw new WebmentionRefusal('busy');
       context.waitUntil?.(done);
