@@ -49,5 +49,16 @@ export function pathologicalPages(target: string, size = 1024 * 1024): Pathologi
     page('many comments', '<!---->'),
     page('many character references', '&amp;&#x41;&notin;'),
     page('a huge title', 'x ', `</title></head><body>${link}`, '<!doctype html><html><head><title>'),
+    // Microformats, for the parser that reads them: every shape that made microformats-parser itself
+    // superlinear when given a page as it is (it only ever sees the bounded input mf2Input makes).
+    page('nested h-entries', '<div class="h-entry">'),
+    page('nested e-content', '<div class="e-content">x ', link, `${head}<div class="h-entry">`),
+    page('nested p-name with value classes', '<span class="p-name"><span class="value">x</span>', link, `${head}<div class="h-entry">`),
+    page('a run of properties in one entry', '<span class="p-category">x</span>', `${link}</div>`, `${head}<div class="h-entry">`),
+    page('many h-entries side by side', '<div class="h-entry"><p class="p-name">x</p><a class="u-url" href="/x">x</a></div>'),
+    page('classic entry with rel=tag links', '<a rel="tag" href="/t/1">t</a>', `${link}</div>`, `${head}<div class="hentry">`),
+    page('includes of one large element', '<a class="include" href="#big"></a>', `${link}</div>`, `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard">`),
+    page('itemref naming one element many times', 'big ', `">${link}</div>`, `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard" itemref="`),
+    page('one link with many rel tokens', 'tag ', `">x</a>${link}</div>`, `${head}<div class="hentry"><a href="/x" rel="`),
   ];
 }

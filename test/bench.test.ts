@@ -47,7 +47,9 @@ describe('pnpm bench --smoke', () => {
   });
 
   it('loses or doubles no pingback under concurrent load, and answers the hostile sources with their faults', () => {
-    expect(figure('receiving', /lost \/ doubled/)).toMatchObject({ measured: 0, pass: true });
+    expect(figure('receiving', /^records lost \/ doubled/)).toMatchObject({ measured: 0, pass: true });
+    expect(figure('receiving', /^Webmention records lost \/ doubled/)).toMatchObject({ measured: 0, pass: true });
+    expect(figure('receiving', /Webmentions verified/).pass).toBe(true);
     expect(figure('receiving', /200 MB source/).notes).toBe('answered fault 17');
     expect(figure('receiving', /1 byte\/s source/).notes).toBe('answered fault 16');
   });

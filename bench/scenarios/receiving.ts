@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { Manifest } from '@pingback/core';
-import { FileStore, parseMethodResponse, writeMethodCall } from '@pingback/core';
+import { FileStore, WEBMENTION_CONCURRENCY, WEBMENTION_PER_HOST, WEBMENTION_QUEUE, parseMethodResponse, writeMethodCall } from '@pingback/core';
 import type { Figure, Scenario } from '../harness.ts';
 import { cpuOf, cpuSplitOf, percentile, rssOf } from '../harness.ts';
 
@@ -27,12 +27,14 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 /**
  * `pingback serve --rate-limit 0` under 100 concurrent clients sending 2,000 distinct valid pingbacks
  * whose sources answer after 20 ms. The baseline is the same clients fetching those sources directly:
- * the receiver's own cost is its latency beyond that. Then a 200 MB source and a one-byte-a-second source,
- * with the server's resident memory watched.
+ * the receiver's own cost is its latency beyond that. Then the same number of Webmentions in the same
+ * way: answered 202 at once and verified afterwards by the server itself, so their answer is measured
+ * against the pingbacks' and the time until the last is stored is reported. Then a 200 MB source and a
+ * one-byte-a-second source, with the server's resident memory watched.
  */
 export const receiving: Scenario = {
   name: 'receiving',
-  summary: 'pingback serve under 100 concurrent clients, 2,000 pingbacks, sources answering after 20 ms',
+  summary: 'pingback serve under 100 concurrent clients, 2,000 pingbacks then 2,000 Webmentions, sources answering after 20 ms',
   async run({ smoke, log }) {
     const total = smoke ? 100 : 2000;
     const concurrency = smoke ? 10 : 100;
@@ -50,7 +52,12 @@ export const receiving: Scenario = {
       const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`), posts: [], directories: [], feed: null };
       await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
       const sourceTimeoutMs = smoke ? 2000 : 10_000;
-      serve = spawn(process.execPath, [CLI, 'serve', '--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0', '--allow-private-network', '--rate-limit', '0', '--source-timeout', String(sourceTimeoutMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+      serve = spawn(process.execPath, [CLI, 'serve', '--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0', '--allow-private-network', '--rate-limit', '0', '--source-timeout', String(sourceTimeoutMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // serve logs one line per pingback and one per verified Webmention: read (so it never blocks) and counted.
+      let webmentionsDone = 0;
+      createInterface({ input: serve.stderr! }).on('line', (line) => {
+        if (line.startsWith('[pingback] webmention ')) webmentionsDone++;
+      });
       const url = await new Promise<string>((resolve, reject) => {
         serve!.once('exit', (code) => reject(new Error(`pingback serve exited ${code}`)));
         createInterface({ input: serve!.stdout! }).on('line', (line) => {
@@ -107,6 +114,37 @@ export const receiving: Scenario = {
       const lost = total - distinct;
       const doubled = records.length - distinct;
 
+      // The same again as Webmentions, from sources of their own: answered at once, verified after.
+      const wmIds = ids.map((i) => 100_000 + i);
+      const wmLatencies: number[] = [];
+      let accepted = 0;
+      let full = 0;
+      const wmStarted = performance.now();
+      await pool(wmIds, concurrency, async (i) => {
+        const body = new URLSearchParams({ source: `${sourceBase}/s/${i}`, target: `${SITE}posts/p${i % POSTS}/` }).toString();
+        // A sender told 503 (the queue is full) tries again later, as Retry-After asks; here after 100 ms.
+        for (;;) {
+          const t = performance.now();
+          const response = await request(`${url}/webmention`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher: agent });
+          await response.body.text();
+          wmLatencies.push(performance.now() - t);
+          if (response.statusCode !== 503) {
+            if (response.statusCode === 202) accepted++;
+            return;
+          }
+          full++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      const wmAnswered = performance.now() - wmStarted;
+      const verifyDeadline = Date.now() + 10 * 60_000;
+      while (webmentionsDone < accepted && Date.now() < verifyDeadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const wmWall = performance.now() - wmStarted;
+      const wmMeasured = new Set(wmIds.map((i) => `${sourceBase}/s/${i}`));
+      const wmRecords = (await new FileStore(join(dir, 'store')).list()).filter((r) => wmMeasured.has(r.source) && r.protocol === 'webmention');
+      const wmDistinct = new Set(wmRecords.map((r) => `${r.key} ${r.source}`)).size;
+      log(`${accepted} Webmentions accepted in ${Math.round(wmAnswered)} ms (${full} answers of 503, queue full, tried again), all verified after ${Math.round(wmWall)} ms; ${wmRecords.length} records, ${wmDistinct} distinct`);
+
       // A 200 MB source and a trickle, at once, with the server's memory watched.
       const rssBefore = await rssOf(serve.pid!);
       let rssPeak = rssBefore;
@@ -132,6 +170,11 @@ export const receiving: Scenario = {
         { scenario: 'receiving', metric: 'p50 latency', measured: Math.round(p50), baseline: Math.round(d50), ratio: p50 / d50, unit: 'ms', target: 'report', pass: true, notes: 'baseline: the same clients fetching the sources directly' },
         { scenario: 'receiving', metric: 'p99 latency', measured: Math.round(p99), baseline: Math.round(d99), ratio: p99 / d99, unit: 'ms', target: 'overhead ≤ 50 ms', pass: p99 - d99 <= 50, notes: `overhead ${Math.round(p99 - d99)} ms over fetching the source` },
         { scenario: 'receiving', metric: 'records lost / doubled', measured: lost + doubled, baseline: null, ratio: null, unit: '', target: '0', pass: lost === 0 && doubled === 0 && registered === total, notes: `${records.length} records for ${total} pingbacks` },
+        { scenario: 'receiving', metric: `${total} Webmentions, ${concurrency} clients: accepted`, measured: Math.round(total / (wmAnswered / 1000)), baseline: Math.round(total / (wall / 1000)), ratio: wall / wmAnswered, unit: '/s', target: 'report', pass: accepted === total, notes: `${accepted} answered 202 in the end; baseline: the pingbacks' throughput` },
+        { scenario: 'receiving', metric: '… answered 503 (queue full), then tried again', measured: full, baseline: null, ratio: null, unit: '', target: 'report', pass: true, notes: `the queue holds ${WEBMENTION_QUEUE}; verification runs ${WEBMENTION_PER_HOST} at a time for one source host` },
+        { scenario: 'receiving', metric: 'Webmention p99 answer', measured: Math.round(percentile(wmLatencies, 99)), baseline: Math.round(p99), ratio: percentile(wmLatencies, 99) / p99, unit: 'ms', target: 'report', pass: true, notes: `p50 ${Math.round(percentile(wmLatencies, 50))} ms, 503s included; baseline: a pingback's p99, answered after its verification` },
+        { scenario: 'receiving', metric: 'Webmentions verified', measured: Math.round(total / (wmWall / 1000)), baseline: null, ratio: null, unit: '/s', target: 'report', pass: webmentionsDone >= accepted, notes: `the last stored ${Math.round(wmWall)} ms after the first was sent (${WEBMENTION_CONCURRENCY} verified at a time, ${WEBMENTION_PER_HOST} per source host: here all from one)` },
+        { scenario: 'receiving', metric: 'Webmention records lost / doubled', measured: total - wmDistinct + (wmRecords.length - wmDistinct), baseline: null, ratio: null, unit: '', target: '0', pass: wmDistinct === total && wmRecords.length === wmDistinct, notes: `${wmRecords.length} records for ${total} Webmentions` },
         { scenario: 'receiving', metric: '200 MB source: answer', measured: Math.round(big.ms), baseline: sourceTimeoutMs, ratio: big.ms / sourceTimeoutMs, unit: 'ms', target: '≤ deadline, fault 17', pass: big.ms <= sourceTimeoutMs + 1000 && big.code === 17, notes: `answered fault ${big.code}` },
         { scenario: 'receiving', metric: '1 byte/s source: answer', measured: Math.round(trickle.ms), baseline: sourceTimeoutMs, ratio: trickle.ms / sourceTimeoutMs, unit: 'ms', target: '≤ deadline, fault 16', pass: trickle.ms <= sourceTimeoutMs + 1000 && trickle.code === 16, notes: `answered fault ${trickle.code}` },
         { scenario: 'receiving', metric: 'RSS growth meanwhile', measured: Math.round(growth), baseline: Math.round(rssBefore / 2 ** 20), ratio: rssPeak / rssBefore, unit: 'MB', target: `≤ ${allowed} MB (cap + 16)`, pass: growth <= allowed },

@@ -8,6 +8,7 @@ const send = createSendFunction(
     "site": "https://pingback-astro-blog.netlify.app/",
     "hosts": [],
     "endpointPath": "/xmlrpc",
+    "webmentionPath": "/webmention",
     "readPath": "/pingbacks.json",
     "moderation": "auto",
     "blocklist": [],

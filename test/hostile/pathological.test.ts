@@ -149,6 +149,26 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
     expect(byKey.get(post('many h-card authors'))?.author).toEqual({ name: 'A', url: `${sources.url}/a` });
   });
 
+  it('the same pages as Webmentions: each answered 202 at once, verified and stored within the source deadline', async () => {
+    for (const name of PAGES) {
+      const source = `${sources.url}/worst?page=${encodeURIComponent(name)}&as=webmention`;
+      const answered = await timed(() => fetch(`${base}/webmention`, { method: 'POST', body: new URLSearchParams({ source, target: post(name) }) }));
+      expect(answered.value.status, name).toBe(202);
+      const started = performance.now();
+      while (!stderr.includes(`webmention approved: ${source} → `)) {
+        expect(performance.now() - started, `${name}: not verified within the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    const { value } = await read();
+    const webmentions = value.body.items.filter((r) => (r as PingbackRecord & { protocol: string }).protocol === 'webmention');
+    expect(webmentions.map((r) => r.target).sort()).toEqual(PAGES.map(post).sort());
+    for (const r of webmentions) {
+      expect(r.title.length).toBeLessThanOrEqual(200);
+      expect(r.excerpt.length).toBeLessThanOrEqual(300);
+    }
+  }, PAGES.length * SOURCE_TIMEOUT_MS);
+
   it('answers a source with a thousand header parameters, and a request with a hundred and fifty headers', async () => {
     const headers = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-client-${i}`, 'z'.repeat(60)]));
     const [fromSource, fromClient] = await Promise.all([

@@ -7,10 +7,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, PingbackRecord } from '@pingback/core';
-import { MemoryStore, RECEIVER_DEFAULTS, Receiver, SOURCE_CONCURRENCY, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
+import { MemoryStore, RECEIVER_DEFAULTS, Receiver, SOURCE_CONCURRENCY, WEBMENTION_QUEUE, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
 import { startServer } from '../support/http.ts';
-import type { HostileCase } from './support/cases.ts';
-import { POSTS, hostileCases } from './support/cases.ts';
+import { runWebmentionClient } from '../support/webmention-cases.ts';
+import type { HostileCase, HostileWebmention } from './support/cases.ts';
+import { POSTS, hostileCases, hostileWebmentionCases } from './support/cases.ts';
 import type { HostileNetwork } from './support/network.ts';
 import { SENTINEL_HOSTS, SITE, TRUSTED, hostileResolver, recordConnections, startHostileNetwork } from './support/network.ts';
 
@@ -236,5 +237,242 @@ describe('the limits SECURITY.md names', () => {
     expect(receiver.settings.source).toMatchObject({ allowPrivateNetwork: false, allowedPorts: [80, 443], maxBytes: 1024 * 1024, timeoutMs: 10_000, maxRedirects: 3 });
     expect(receiver.settings).toMatchObject({ maxRequestBytes: 64 * 1024, storeTimeoutMs: 10_000, moderation: 'auto' });
     expect(SOURCE_CONCURRENCY).toBe(64);
+  });
+});
+
+/** The checks every hostile Webmention must pass: its answer at once, then a verification that stores nothing and connects nowhere forbidden. */
+interface WebmentionHarness {
+  /** Sends the cases in order; the answers in the same order. */
+  send(cases: HostileWebmention[]): Promise<{ status: number; body: string }[]>;
+  /** Resolves when the Webmentions accepted so far have been verified. */
+  verified(sources: string[]): Promise<void>;
+  storeSnapshot(): Promise<string>;
+  newAttempts(): Promise<string[]>;
+}
+
+async function expectWebmentionsRefused(h: WebmentionHarness, cases: HostileWebmention[], allowed: string): Promise<void> {
+  const before = await h.storeSnapshot();
+  await h.newAttempts();
+  const answers = await h.send(cases);
+  cases.forEach((c, i) => {
+    expect(answers[i]?.status, `${c.group}: ${c.name}: ${answers[i]?.body}`).toBe(c.status);
+    expect(answers[i]!.body.length, c.name).toBeLessThan(120);
+  });
+  await h.verified(cases.flatMap((c) => (c.source ? [c.source] : [])));
+  expect((await h.newAttempts()).filter((a) => a !== allowed), 'connections').toEqual([]);
+  expect(await h.storeSnapshot(), 'store').toBe(before);
+}
+
+const wmForm = (source: string, target: string) => new URLSearchParams({ source, target }).toString();
+
+describe('hostile Webmentions through the receiver handler', () => {
+  let net: HostileNetwork;
+  let receiver: Receiver;
+  const store = new MemoryStore();
+  const recorder = recordConnections();
+  let seen = 0;
+  let h: WebmentionHarness;
+
+  beforeAll(async () => {
+    net = await startHostileNetwork();
+    receiver = new Receiver({ site: SITE, store, pages: POSTS.map((p) => `/posts/${p}`), rateLimit: 0, allowAddresses: [TRUSTED], allowedPorts: [80, 443, net.port], sourceTimeoutMs: SOURCE_TIMEOUT_MS, resolve: hostileResolver() });
+    h = {
+      send: async (cases) => {
+        const out: { status: number; body: string }[] = [];
+        for (const c of cases) {
+          const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: typeof c.body === 'string' ? Buffer.from(c.body) : c.body, headers: { 'content-type': c.contentType } }), { clientAddress: '192.0.2.1' });
+          expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+          out.push({ status: response.status, body: await response.text() });
+        }
+        return out;
+      },
+      verified: () => receiver.idle(),
+      storeSnapshot: async () => JSON.stringify(await store.list()),
+      newAttempts: async () => recorder.attempts.slice(seen, (seen = recorder.attempts.length)),
+    };
+  });
+  afterAll(async () => {
+    recorder.stop();
+    await receiver?.close();
+    await net?.close();
+  });
+
+  it('stores an honest Webmention from the trusted source (the control)', async () => {
+    const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(net.source('/link?post=wm-control'), `${SITE}posts/wm-control/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    expect(response.status).toBe(202);
+    await receiver.idle();
+    expect((await store.list()).map((r) => [r.key, r.protocol])).toEqual([['/posts/wm-control', 'webmention']]);
+  });
+
+  it('answers every hostile source, target and form at once with its status, and verifies none: nothing stored, nothing forbidden connected', async () => {
+    const cases = hostileWebmentionCases(net.port);
+    expect(cases.filter((c) => c.status === 202).length).toBeGreaterThanOrEqual(70);
+    expect(cases.filter((c) => c.group === 'form').length).toBeGreaterThanOrEqual(15);
+    await expectWebmentionsRefused(h, cases, `${TRUSTED}:${net.port}`);
+    expect(net.sentinelConnections()).toEqual(Object.fromEntries(SENTINEL_HOSTS.map((host) => [host, 0])));
+  });
+
+  it('a link in an <img src> is a Webmention\'s link (unlike a pingback\'s)', async () => {
+    const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(net.source('/in-img'), `${SITE}posts/hostile/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    expect(response.status).toBe(202);
+    await receiver.idle();
+    expect((await store.list({ key: '/posts/hostile' })).map((r) => r.protocol)).toEqual(['webmention']);
+  });
+});
+
+describe('hostile Webmentions over HTTP to pingback serve', () => {
+  let net: HostileNetwork;
+  let dir: string;
+  let serve: ChildProcess;
+  let base: string;
+  let stderr = '';
+  let logged = 0;
+  let h: WebmentionHarness;
+
+  beforeAll(async () => {
+    net = await startHostileNetwork();
+    dir = await mkdtemp(join(tmpdir(), 'pingback-hostile-wm-'));
+    const root = join(dir, 'site');
+    for (const path of ['', 'tags/news', ...POSTS.map((p) => `posts/${p}`)]) {
+      await mkdir(join(root, path), { recursive: true });
+      await writeFile(join(root, path, 'index.html'), `<!doctype html><title>${path}</title><p>${path}</p>`);
+    }
+    const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: POSTS.map((p) => `/posts/${p}`), posts: [], directories: [], feed: null };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const log = join(dir, 'connections.log');
+    await writeFile(log, '');
+    serve = spawn(
+      process.execPath,
+      ['--import', RECORDER, CLI, 'serve', '--root', root, '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0',
+        '--allow-address', TRUSTED, '--allow-port', String(net.port), '--rate-limit', '0', '--source-timeout', String(SOURCE_TIMEOUT_MS)],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: log } },
+    );
+    serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    base = await new Promise<string>((resolve, reject) => {
+      serve.once('exit', (code) => reject(new Error(`pingback serve exited ${code}: ${stderr}`)));
+      createInterface({ input: serve.stdout! }).on('line', (line) => {
+        const m = /listening on (\S+)/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+    h = {
+      // An independent client: Python's urllib, each body sent as it is.
+      send: async (cases) => {
+        const results = await runWebmentionClient(`${base}/webmention`, cases.map((c) => ({ raw: { base64: Buffer.from(c.body).toString('base64'), contentType: c.contentType } })));
+        return results.map((r) => {
+          expect(r.error).toBeUndefined();
+          return { status: r.status!, body: r.body! };
+        });
+      },
+      // serve logs one line per verification, naming the source as sent.
+      verified: async (sources) => {
+        const until = Date.now() + 4 * SOURCE_TIMEOUT_MS;
+        const done = () => sources.every((s) => stderr.includes(`: ${s} → `));
+        while (!done()) {
+          if (Date.now() > until) throw new Error(`not verified: ${sources.filter((s) => !stderr.includes(`: ${s} → `)).join(', ')}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      },
+      storeSnapshot: () => filesOf(join(dir, 'store')),
+      newAttempts: async () => {
+        const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+        return lines.slice(logged, (logged = lines.length));
+      },
+    };
+  });
+  afterAll(async () => {
+    serve?.kill('SIGINT');
+    await net?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores an honest Webmention from the trusted source (the control)', async () => {
+    const source = net.source('/link?post=wm-control');
+    expect((await h.send([{ group: 'form', name: 'control', body: wmForm(source, `${SITE}posts/wm-control/`), contentType: 'application/x-www-form-urlencoded', status: 202 }]))[0]!.status).toBe(202);
+    await h.verified([source]);
+    expect(stderr).toMatch(/webmention approved: .*wm-control → \/posts\/wm-control/);
+    expect(await h.newAttempts()).toContain(`${TRUSTED}:${net.port}`);
+  });
+
+  it('answers every hostile case that needs no private DNS with its status, verifies none, connects nowhere forbidden, changes nothing', async () => {
+    const cases = hostileWebmentionCases(net.port).filter((c) => !c.names);
+    expect(cases.length).toBeGreaterThanOrEqual(80);
+    await expectWebmentionsRefused(h, cases, `${TRUSTED}:${net.port}`);
+    expect(net.sentinelConnections()).toEqual(Object.fromEntries(SENTINEL_HOSTS.map((host) => [host, 0])));
+    expect(serve.exitCode).toBeNull();
+    expect(stderr).not.toMatch(/internal error|unhandled|uncaught/i);
+  });
+});
+
+describe('a flood of Webmentions', () => {
+  const post = (source: string) => new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(source, `${SITE}posts/wm-flood/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+  it(`holds at most ${WEBMENTION_QUEUE} waiting; the rest are answered 503 with Retry-After at once, and every accepted one is verified`, async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sources = await startServer(async (_req, res) => {
+      await gate;
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`);
+    });
+    const store = new MemoryStore();
+    const receiver = new Receiver({ site: SITE, store, pages: ['/posts/wm-flood'], rateLimit: 0, allowPrivateNetwork: true });
+    try {
+      let most = 0;
+      const answers = await Promise.all(
+        Array.from({ length: 2000 }, async (_, i) => {
+          const response = await receiver.handle(post(`${sources.url}/?n=${i}`));
+          most = Math.max(most, receiver.pendingWebmentions);
+          return { status: response.status, retry: response.headers.get('retry-after') };
+        }),
+      );
+      expect(answers.filter((a) => a.status === 202)).toHaveLength(WEBMENTION_QUEUE);
+      expect(answers.filter((a) => a.status === 503)).toHaveLength(2000 - WEBMENTION_QUEUE);
+      expect(answers.filter((a) => a.status === 503).every((a) => a.retry === '60')).toBe(true);
+      expect(most).toBeLessThanOrEqual(WEBMENTION_QUEUE);
+      release();
+      await receiver.idle();
+      expect(receiver.pendingWebmentions).toBe(0);
+      expect(await store.list()).toHaveLength(WEBMENTION_QUEUE);
+      expect(sources.requests).toHaveLength(WEBMENTION_QUEUE);
+      // Room again once they are verified.
+      expect((await receiver.handle(post(`${sources.url}/?n=again`))).status).toBe(202);
+      await receiver.idle();
+    } finally {
+      await receiver.close();
+      await sources.close();
+    }
+  });
+
+  it('one Webmention sent 3,000 times at once is one entry, one or two fetches and one record', async () => {
+    const sources = await startServer((_req, res) => void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`), 100));
+    const store = new MemoryStore();
+    const receiver = new Receiver({ site: SITE, store, pages: ['/posts/wm-flood'], rateLimit: 0, allowPrivateNetwork: true });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 3000 }, async () => (await receiver.handle(post(`${sources.url}/same`))).status));
+      expect(statuses.every((s) => s === 202)).toBe(true);
+      expect(receiver.pendingWebmentions).toBe(1);
+      await receiver.idle();
+      expect(sources.requests.length).toBeLessThanOrEqual(2);
+      expect(await store.list()).toHaveLength(1);
+    } finally {
+      await receiver.close();
+      await sources.close();
+    }
+  });
+
+  it('from one client past the rate limit: 429 before anything is queued or fetched', async () => {
+    const sources = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`));
+    const receiver = new Receiver({ site: SITE, store: new MemoryStore(), pages: ['/posts/wm-flood'], allowPrivateNetwork: true });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 500; i++) statuses.push((await receiver.handle(post(`${sources.url}/?n=${i}`), { clientAddress: '198.51.100.7' })).status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(RECEIVER_DEFAULTS.rateLimit);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(500 - RECEIVER_DEFAULTS.rateLimit);
+      await receiver.idle();
+      expect(sources.requests).toHaveLength(RECEIVER_DEFAULTS.rateLimit);
+    } finally {
+      await receiver.close();
+      await sources.close();
+    }
   });
 });

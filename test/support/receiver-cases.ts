@@ -15,6 +15,8 @@ export const POSTS = [
   'hello', 'form', 'frag', 'forms', 'upper', 'tracked', 'redirected', 'entity', 'nofollow', 'no-title', 'markup-title',
   'author-hcard', 'author-rel', 'author-address', 'author-meta', 'author-none', 'latin1', 'meta-charset', 'flood-1',
   'flood-2', 'flood-3', 'flood-4', 'flood-5', 'shared-1', 'shared-2', 'deleted', 'concurrent', 'moderated',
+  // Webmention's cases (webmention-cases.ts).
+  'wm-hello', 'wm-reply', 'wm-like', 'wm-nolink', 'wm-json', 'wm-text', 'wm-img', 'wm-exact', 'wm-update', 'wm-double', 'wm-owner',
 ];
 
 /** A built site on disk (pages and manifest) as `pingback serve` reads it. */

@@ -73,14 +73,18 @@ describe('a real astro build of a blog with the integration', () => {
 
   it('adds the link element once, in the head, rel before href, on posts only', async () => {
     const tag = '<link rel="pingback" href="https://blog.example/xmlrpc">';
+    // Beside it, the Webmention endpoint's (W3C Webmention §3.1.2).
+    const webmentionTag = '<link rel="webmention" href="https://blog.example/webmention">';
     for (const path of ['posts/hello', 'posts/older']) {
       const html = await page('dist-main', path);
       expect(html.split(tag).length - 1, path).toBe(1);
       expect(html.indexOf(tag), path).toBeLessThan(html.indexOf('</head>'));
+      expect(html.split(webmentionTag).length - 1, path).toBe(1);
+      expect(html.indexOf(webmentionTag), path).toBeLessThan(html.indexOf('</head>'));
     }
     // C22: drafts, opted-out and noindex posts, and pages that are not posts, carry none.
     for (const path of ['', 'about', 'tags/news', 'posts/draft', 'posts/quiet', 'posts/secret']) {
-      expect(await page('dist-main', path), path || '/').not.toContain('rel="pingback"');
+      expect(await page('dist-main', path), path || '/').not.toMatch(/rel="(pingback|webmention)"/);
     }
   });
 
@@ -90,6 +94,8 @@ describe('a real astro build of a blog with the integration', () => {
       version: 1,
       site: 'https://blog.example/',
       endpoint: 'https://blog.example/xmlrpc',
+      webmention: 'https://blog.example/webmention',
+      advertise: { pingback: true, webmention: true },
       hosts: ['www.blog.example'],
       pages: ['/posts/hello', '/posts/older'],
       posts: [
@@ -225,14 +231,14 @@ describe('building for Netlify', () => {
     for (let i = 0; i < 2; i++) {
       const result = await astroBuild(FIXTURE, env);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback on 2 header rules');
+      expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback and Link: rel="webmention" on 2 header rules');
       expect(result.lines).toContain('3 links queued: the Function sends them when the deploy is live');
     }
     const config = JSON.parse(await readFile(join(FIXTURE, '.netlify/v1/config.json'), 'utf8'));
     expect(config.headers).toEqual([
       { for: '/_astro/*', values: { 'Cache-Control': 'public, max-age=31536000, immutable' } },
-      { for: '/posts/hello', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
-      { for: '/posts/older', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+      { for: '/posts/hello', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: '<https://blog.example/webmention>; rel="webmention"' } },
+      { for: '/posts/older', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: '<https://blog.example/webmention>; rel="webmention"' } },
     ]);
 
     // What Netlify gives the Function: access to the site's Blobs (here Netlify's local Blobs server).
@@ -243,7 +249,7 @@ describe('building for Netlify', () => {
       await blobs.stop();
     });
     const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as { default: { fetch(r: Request, c?: object): Promise<Response> }; config: { path: string[] } };
-    expect(fn.config.path).toEqual(['/xmlrpc', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*']);
+    expect(fn.config.path).toEqual(['/xmlrpc', '/webmention', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*']);
     const get = await fn.default.fetch(new Request('https://blog.example/xmlrpc'));
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     const call = (body: string) => fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body }), { ip: '192.0.2.1' });

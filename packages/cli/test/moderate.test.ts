@@ -124,6 +124,16 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     expect((await runCli(['hosts', ...flags], dir)).stdout).toMatch(/allowed \(1\):\n {2}\*\.friends\.example\n$/);
   });
 
+  it('list --json fills in protocol and kind for records from before Webmention, and shows the new fields', async () => {
+    const { store, flags } = open();
+    const old = record('/posts/old', 'https://five.example/');
+    const w = record('/posts/w', 'https://four.example/', { protocol: 'webmention', kind: 'reply', url: 'https://social.example/@four/1', author: { name: 'Four', photo: 'https://four.example/me.png' }, updatedAt: '2026-11-23T00:00:00.000Z' });
+    for (const r of [old, w]) await store.insert(r);
+    const listed = async (target: string) => JSON.parse((await runCli(['list', '--json', '--target', target, ...flags], dir)).stdout) as Record<string, unknown>[];
+    expect(await listed('/posts/old')).toMatchObject([{ id: old.id, protocol: 'pingback', kind: 'mention' }]);
+    expect(await listed('/posts/w')).toMatchObject([{ id: w.id, protocol: 'webmention', kind: 'reply', url: 'https://social.example/@four/1', author: { photo: 'https://four.example/me.png' }, updatedAt: '2026-11-23T00:00:00.000Z' }]);
+  });
+
   it('says so when there is no such pingback, or the arguments are wrong', async () => {
     const { flags } = open();
     const missing = await runCli(['approve', '0000000000000000-0000000000000000', ...flags], dir);

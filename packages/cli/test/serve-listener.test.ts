@@ -42,7 +42,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'index.html'), '<h1>Home</h1>');
   site = new FailingSite(dir);
   receiver = new Receiver({ site: 'https://blog.example/', store: new MemoryStore(), pages: [] });
-  server = createServer(requestListener({ siteUrl: 'https://blog.example/', receiver, site, refresh: async () => {}, isPingable: () => false, log: (l) => log.push(l) }));
+  server = createServer(requestListener({ siteUrl: 'https://blog.example/', receiver, site, refresh: async () => {}, pageHeaders: () => ({}), log: (l) => log.push(l) }));
   guardServer(server, (l) => log.push(l), { ...SERVER_LIMITS, maxConnections: MAX_CONNECTIONS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

@@ -51,3 +51,52 @@ export class PingbackFault extends Error {
 export function isPingbackFault(value: unknown): value is PingbackFault {
   return value instanceof PingbackFault;
 }
+
+/**
+ * Every HTTP answer of the Webmention endpoint, in one place beside the Pingback faults: the status and
+ * the short plain-text reason sent with it (W3C Webmention §3.2.1 and §3.2.3). Like the faults, the
+ * reasons are safe to send to a stranger; what the source turns out to be is never told, because it is
+ * only fetched after the answer.
+ */
+export const WebmentionAnswer = {
+  accepted: { status: 202, message: 'Accepted: the source will be fetched and checked for a link to the target.' },
+  notPost: { status: 405, message: 'This is a Webmention endpoint: POST a form with source and target here.' },
+  tooLarge: { status: 413, message: 'The request body is too large for a Webmention.' },
+  notForm: { status: 415, message: 'Send source and target as application/x-www-form-urlencoded.' },
+  notUtf8: { status: 400, message: 'The form is not valid UTF-8.' },
+  sourceMissing: { status: 400, message: 'The source parameter is missing.' },
+  targetMissing: { status: 400, message: 'The target parameter is missing.' },
+  sourceRepeated: { status: 400, message: 'The source parameter is given more than once.' },
+  targetRepeated: { status: 400, message: 'The target parameter is given more than once.' },
+  sourceInvalid: { status: 400, message: 'The source is not a valid URL.' },
+  targetInvalid: { status: 400, message: 'The target is not a valid URL.' },
+  sourceScheme: { status: 400, message: 'The source must be an http or https URL.' },
+  targetScheme: { status: 400, message: 'The target must be an http or https URL.' },
+  sourceCredentials: { status: 400, message: 'The source must not carry a user name or password.' },
+  sourceTooLong: { status: 400, message: 'The source URL is too long.' },
+  targetTooLong: { status: 400, message: 'The target URL is too long.' },
+  same: { status: 400, message: 'The source and the target are the same URL.' },
+  targetNotOurs: { status: 400, message: 'The target is not a page of this site.' },
+  targetNotFound: { status: 400, message: 'The target does not exist.' },
+  targetUnusable: { status: 400, message: 'The target does not accept Webmentions.' },
+  ownSite: { status: 400, message: "Webmentions from this site's own pages are not recorded." },
+  tooMany: { status: 429, message: 'Too many Webmentions; try again later.' },
+  busy: { status: 503, message: 'Too many Webmentions are waiting to be verified; try again later.' },
+  storeDown: { status: 503, message: 'The Webmention could not be taken right now; try again later.' },
+  internal: { status: 500, message: 'Internal error.' },
+} as const;
+
+export type WebmentionAnswerName = keyof typeof WebmentionAnswer;
+
+/** A Webmention refused before it was queued: the name of its answer in `WebmentionAnswer`. */
+export class WebmentionRefusal extends Error {
+  override readonly name = 'WebmentionRefusal';
+  readonly answer: WebmentionAnswerName;
+  readonly status: number;
+
+  constructor(answer: WebmentionAnswerName) {
+    super(WebmentionAnswer[answer].message);
+    this.answer = answer;
+    this.status = WebmentionAnswer[answer].status;
+  }
+}

@@ -1,5 +1,5 @@
-export { FaultCode, PingbackFault, faultCodeName, isPingbackFault } from './faults.ts';
-export type { FaultCodeName } from './faults.ts';
+export { FaultCode, PingbackFault, WebmentionAnswer, WebmentionRefusal, faultCodeName, isPingbackFault } from './faults.ts';
+export type { FaultCodeName, WebmentionAnswerName } from './faults.ts';
 export { BadReplyError, ErrorCode, PingbackInputError, PingbackOptionError, TransportError } from './errors.ts';
 export type { TransportFailure } from './errors.ts';
 export { VERSION } from './version.ts';
@@ -67,7 +67,7 @@ export { canonicalHost, canonicalKey, canonicalKeyOfPath, canonicalSource } from
 export type { HostPattern } from './site/host-pattern.ts';
 export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts';
 export type { Manifest, ManifestGone, ManifestPost } from './site/manifest.ts';
-export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, goneSince, parseManifest, readManifest } from './site/manifest.ts';
+export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, goneSince, manifestAdvertises, parseManifest, readManifest } from './site/manifest.ts';
 
 export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
 export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';
@@ -96,15 +96,25 @@ export type { SourceCacheLimits } from './receive/source-cache.ts';
 export { SOURCE_CACHE_LIMITS } from './receive/source-cache.ts';
 export { ipLiteral, isForbiddenAddress, parseIPv6 } from './net/ip-address.ts';
 export type { SourceFacts } from './receive/verify.ts';
-export { verifySource } from './receive/verify.ts';
+export { extractFacts, verifySource } from './receive/verify.ts';
+export type { HtmlLink, SourceMedia } from './receive/link-check.ts';
+export { findHtmlLink, jsonHasLink, sourceMedia, textLinkAt } from './receive/link-check.ts';
+export type { EntryFacts, EntryInput } from './receive/extract/mf2.ts';
+export { readEntry } from './receive/extract/mf2.ts';
+export type { Mf2Input, Mf2InputLimits } from './receive/extract/mf2-input.ts';
+export { MF2_INPUT_LIMITS, mf2Input } from './receive/extract/mf2-input.ts';
+export { WEBMENTION_RETRY_AFTER } from './receive/webmention.ts';
+export { VerificationQueue, WEBMENTION_CONCURRENCY, WEBMENTION_PER_HOST, WEBMENTION_QUEUE } from './receive/verification-queue.ts';
+export type { WebmentionForm } from './webmention/receive-form.ts';
+export { MAX_WEBMENTION_URL, isFormContentType, parseWebmentionForm } from './webmention/receive-form.ts';
 export { triggerRebuild } from './receive/rebuild.ts';
 
 export type { PageInfo } from './build/post-match.ts';
 export { isRoutePattern, matchesAny, pathGlob } from './build/post-match.ts';
-export type { Advertise, IntegrationOptions, OnReadError, ReadFrom, ResolveContext, ResolvedIntegrationOptions, SendMode } from './build/options.ts';
+export type { Advertise, AdvertiseOptions, AdvertisedProtocols, IntegrationOptions, OnReadError, ReadFrom, ResolveContext, ResolvedIntegrationOptions, SendMode } from './build/options.ts';
 export { INTEGRATION_DEFAULTS, resolveIntegrationOptions } from './build/options.ts';
 export type { Exclusion, PageResult, PassSettings } from './build/page-pass.ts';
-export { pageInfo, passSettings, pingbackLinkTag, processPage } from './build/page-pass.ts';
+export { pageInfo, passSettings, pingbackLinkTag, processPage, webmentionLinkTag } from './build/page-pass.ts';
 export type { ManifestInput } from './build/manifest-builder.ts';
 export { buildManifest } from './build/manifest-builder.ts';
 export type { PostEntry } from './send/ledger.ts';

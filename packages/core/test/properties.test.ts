@@ -6,6 +6,7 @@ import { canonicalKey, canonicalSource } from '../src/site/canonical.ts';
 import { discoverEndpoint } from '../src/pingback/discover.ts';
 import { FaultCode, PingbackFault } from '../src/faults.ts';
 import { verifySource } from '../src/receive/verify.ts';
+import { findHtmlLink } from '../src/receive/link-check.ts';
 import { siteMatcher } from '../src/site/site.ts';
 import type { XmlRpcValue } from '../src/xmlrpc/index.ts';
 import { parseMethodCall, parseMethodResponse, writeFault, writeMethodCall, writeMethodResponse } from '../src/xmlrpc/index.ts';
@@ -400,6 +401,74 @@ describe('verifySource: finds the link iff it is a real <a href>, and never thro
           expect(facts.excerpt.length).toBeLessThanOrEqual(300);
           expect(facts.author.name.length).toBeLessThanOrEqual(100);
         }
+      }),
+      { numRuns: RUNS.verify },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The Webmention link check
+
+/** Spellings of exactly the target: what the URL parser writes the same (host case, default port, entities, spaces). */
+const exactForm = fc.constantFrom(TARGET, 'https://BLOG.example/posts/hello/', 'https://blog.example:443/posts/hello/', 'https:&#x2F;&#x2F;blog.example&#x2F;posts&#x2F;hello&#x2F;', ' https://blog.example/posts/hello/ ', 'HTTPS://blog.example/posts/hello/');
+/** The same post, but not the same URL: a pingback's link, never a Webmention's. */
+const nearMiss = fc.constantFrom('http://blog.example/posts/hello/', 'https://blog.example/posts/hello', 'https://blog.example/posts/hello/index.html', 'https://blog.example/posts/hello/#comments', 'https://blog.example/posts/%68ello/', 'https://blog.example/posts/hello/?utm_source=x', '/posts/hello/');
+const linking = fc.tuple(exactForm, fc.constantFrom('a', 'area', 'img', 'video', 'poster', 'audio', 'source', 'A')).map(([u, tag]) => {
+  switch (tag) {
+    case 'a':
+      return `<a href="${u}">x</a>`;
+    case 'A':
+      return `<A HREF='${u}'>x</A>`;
+    case 'area':
+      return `<map><area alt="" href="${u}"></map>`;
+    case 'poster':
+      return `<video poster="${u}"></video>`;
+    case 'source':
+      return `<video><source src="${u}"></video>`;
+    default:
+      return `<${tag} src="${u}">${tag === 'img' ? '' : `</${tag}>`}`;
+  }
+});
+const notLinking = fc.oneof(
+  linking.map((l) => `<!-- ${l} -->`),
+  fc.tuple(fc.constantFrom('script', 'style', 'textarea', 'title', 'noscript', 'template', 'xmp', 'iframe'), linking).map(([tag, l]) => `<${tag}>${l}</${tag}>`),
+  linking.map((l) => `<div title="${l.replace(/"/g, "'")}">x</div>`),
+  exactForm.map((u) => `<p>${u}</p>`),
+  exactForm.map((u) => `<link rel="related" href="${u}"><form action="${u}"></form><iframe src="${u}"></iframe><a data-href="${u}">x</a>`),
+  fc.tuple(nearMiss, fc.constantFrom('a', 'img')).map(([u, tag]) => (tag === 'a' ? `<a href="${u}">x</a>` : `<img src="${u}">`)),
+  otherUrl.map((u) => `<a href="${u}">elsewhere</a>`),
+);
+const webmentionDoc: fc.Arbitrary<Doc> = fc
+  .tuple(fc.constantFrom('', '<!doctype html><html><head><title>t</title></head><body>'), fc.array(fc.oneof({ arbitrary: neutral, weight: 4 }, { arbitrary: wrapInBlock(notLinking), weight: 3 }, { arbitrary: wrapInBlock(linking).map((l) => ({ real: l })), weight: 1 }), { maxLength: 10 }))
+  .map(([head, parts]) => {
+    let html = head;
+    let real = false;
+    for (const part of parts) {
+      if (typeof part === 'string') html += part;
+      else {
+        html += part.real;
+        real = true;
+      }
+    }
+    return { html, real };
+  });
+
+describe('findHtmlLink (Webmention): finds a link iff an element links to or embeds exactly the target', () => {
+  it('over generated documents', () => {
+    fc.assert(
+      fc.property(webmentionDoc, ({ html, real }) => {
+        expect(findHtmlLink(html, 'https://src.example/reply/', TARGET) !== null, html).toBe(real);
+      }),
+      { numRuns: RUNS.verify },
+    );
+  });
+
+  it('never throws, for arbitrary strings and targets', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.oneof(fc.webUrl(), fc.string()), (html, target) => {
+        const found = findHtmlLink(html, 'https://src.example/reply/', target);
+        if (found) expect(found.at).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: RUNS.verify },
     );

@@ -72,13 +72,17 @@ describe('a real Eleventy build of a blog with the plugin', () => {
 
   it('injects the link element once, before </head>, on posts only, whatever the template language', async () => {
     const tag = '<link rel="pingback" href="https://blog.example/xmlrpc">';
+    // Beside it, the Webmention endpoint's (W3C Webmention §3.1.2).
+    const webmentionTag = '<link rel="webmention" href="https://blog.example/webmention">';
     for (const path of ['posts/hello', 'posts/older', 'posts/js-post', 'posts/webc-post']) {
       const html = await read('_site-main', path);
       expect(html.split(tag).length - 1, path).toBe(1);
       expect(html.indexOf(tag), path).toBeLessThan(html.indexOf('</head>'));
+      expect(html.split(webmentionTag).length - 1, path).toBe(1);
+      expect(html.indexOf(webmentionTag), path).toBeLessThan(html.indexOf('</head>'));
     }
     for (const path of ['', 'about', 'posts/draft', 'posts/quiet', 'posts/hidden']) {
-      expect(await read('_site-main', path), path || '/').not.toContain('rel="pingback"');
+      expect(await read('_site-main', path), path || '/').not.toMatch(/rel="(pingback|webmention)"/);
     }
   });
 
@@ -278,7 +282,7 @@ describe('building for Netlify', () => {
     await seed();
     const result = await build('_site-netlify', { NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ readFrom: 'store' }) });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback on 4 header rules');
+    expect(result.lines).toContain('Netlify Function emitted to .netlify/v1/functions/pingback.mjs; X-Pingback and Link: rel="webmention" on 4 header rules');
     const file = join(FIXTURE, '.netlify/v1/functions/pingback.mjs');
     // What a real `astro build` with @pingback/astro emits for the same options, on Netlify.
     const astro = await astroProjectOnNetlify({ hosts: ['www.blog.example'], directories: [], readFrom: 'store' });

@@ -14,6 +14,7 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
     site: options.site.href,
     hosts: options.hosts,
     endpointPath: options.endpointPath,
+    webmentionPath: options.webmentionPath,
     readPath: options.readPath,
     moderation: options.moderation,
     blocklist: options.blocklist,
@@ -29,7 +30,7 @@ export function functionSettings(options: ResolvedIntegrationOptions): FunctionS
 }
 
 /**
- * The integrations' Netlify step: emit the Function and the X-Pingback rules, unless the project keeps
+ * The integrations' Netlify step: emit the Function and the header rules (X-Pingback, Link), unless the project keeps
  * its own `netlify/functions/pingback.*` (then Netlify deploys that one, and two would clash).
  */
 export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: string) {
@@ -38,17 +39,20 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     if (own) return `Netlify Function not emitted: the project has its own ${own}`;
     const advertised = pages.filter((p) => p.advertised).map((p) => p.key);
     const paths = headerPaths(advertised, pages.map((p) => p.key));
+    const { pingback, webmention } = options.advertiseProtocols;
     const { functionFile, redirectRules } = await emitNetlifyFunction({
       projectRoot,
       settings: functionSettings(options),
       manifestPath,
       headerPaths: paths,
-      endpoint: options.endpoint,
+      endpoint: pingback ? options.endpoint : null,
+      webmentionEndpoint: webmention ? options.webmentionEndpoint : null,
       manifest,
       ...(outDir ? { outDir } : {}),
     });
+    const headers = [pingback ? 'X-Pingback' : '', webmention ? 'Link: rel="webmention"' : ''].filter(Boolean).join(' and ') || 'no headers';
     const gone = redirectRules.length > 0 ? `; 410 Gone on ${redirectRules.length} removed ${redirectRules.length === 1 ? 'post' : 'posts'}` : '';
-    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; X-Pingback on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}${gone}`;
+    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; ${headers} on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}${gone}`;
   };
 }
 

@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import type { Manifest } from '@pingback/core';
 import { PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, writeFileAtomic } from '@pingback/core';
 import type { HeaderRule, RedirectRule } from './header-rules.ts';
-import { goneRules, isOurRedirect, isOurRule, xPingbackRules } from './header-rules.ts';
+import { goneRules, isOurRedirect, isOurRule, linkbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
 import { FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderSendFunction } from './template.ts';
 
@@ -13,10 +13,12 @@ export interface EmitOptions {
   settings: FunctionSettings;
   /** Absolute path of the manifest the build wrote; the Function imports it. */
   manifestPath: string;
-  /** Netlify paths that get the X-Pingback header (see `headerPaths`). */
+  /** Netlify paths that get the headers (see `headerPaths`). */
   headerPaths: readonly string[];
-  /** The absolute endpoint URL the header advertises. */
-  endpoint: string;
+  /** The absolute XML-RPC endpoint X-Pingback announces; null: not announced. */
+  endpoint: string | null;
+  /** The absolute Webmention endpoint the Link header announces; absent or null: not announced. */
+  webmentionEndpoint?: string | null;
   /** The build's manifest: its gone posts get a 410 rule, and it is published for the next build. */
   manifest?: Manifest;
   /** The build's output folder, where the published manifest and the tombstone page are written. */
@@ -46,7 +48,8 @@ function importPath(from: string, to: string): string {
 
 /**
  * Ships the receiver through Netlify's Frameworks API: writes the Function into
- * `.netlify/v1/functions/` and merges our X-Pingback header rules into `.netlify/v1/config.json`,
+ * `.netlify/v1/functions/` and merges our header rules (X-Pingback, and a Link header for Webmention)
+ * into `.netlify/v1/config.json`,
  * keeping whatever else is there (the Astro adapter writes that file too) and replacing only our own
  * rules from an earlier build.
  */
@@ -69,7 +72,10 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
     }
   }
   const theirs = Array.isArray(config.headers) ? config.headers.filter((rule) => !isOurRule(rule)) : [];
-  const headerRules = xPingbackRules(options.headerPaths, options.endpoint);
+  const headerRules = linkbackRules(options.headerPaths, {
+    ...(options.endpoint ? { pingback: options.endpoint } : {}),
+    ...(options.webmentionEndpoint ? { webmention: options.webmentionEndpoint } : {}),
+  });
   config.headers = [...theirs, ...headerRules];
   const gone = options.manifest?.gone ?? [];
   const redirectRules = goneRules(gone.map((g) => g.key), TOMBSTONE_PATH);

@@ -68,13 +68,37 @@ export interface HeaderRule {
 }
 
 export function xPingbackRules(paths: readonly string[], endpoint: string): HeaderRule[] {
-  return paths.map((path) => ({ for: path, values: { 'X-Pingback': endpoint } }));
+  return linkbackRules(paths, { pingback: endpoint });
 }
 
-/** Whether a header rule is one of ours, so a rebuild replaces only those. */
+/** The value of the `Link` header that announces a Webmention endpoint (W3C Webmention §3.1.2). */
+export function webmentionLinkHeader(endpoint: string): string {
+  return `<${endpoint}>; rel="webmention"`;
+}
+
+/**
+ * The header rules that announce the endpoints on the advertised pages: `X-Pingback` for Pingback, a
+ * `Link` with rel="webmention" for Webmention, each only when given.
+ */
+export function linkbackRules(paths: readonly string[], endpoints: { pingback?: string; webmention?: string }): HeaderRule[] {
+  const values: Record<string, string> = {};
+  if (endpoints.pingback) values['X-Pingback'] = endpoints.pingback;
+  if (endpoints.webmention) values.Link = webmentionLinkHeader(endpoints.webmention);
+  if (Object.keys(values).length === 0) return [];
+  return paths.map((path) => ({ for: path, values: { ...values } }));
+}
+
+/**
+ * Whether a header rule is one of ours, so a rebuild replaces only those: it sets X-Pingback, or only a
+ * Link that announces a Webmention endpoint (a rule of the site's own with other headers is left alone).
+ */
 export function isOurRule(rule: unknown): boolean {
   const values = (rule as HeaderRule)?.values;
-  return typeof values === 'object' && values !== null && Object.keys(values).some((k) => k.toLowerCase() === 'x-pingback');
+  if (typeof values !== 'object' || values === null) return false;
+  const keys = Object.keys(values).map((k) => k.toLowerCase());
+  if (keys.includes('x-pingback')) return true;
+  const link = Object.entries(values).find(([k]) => k.toLowerCase() === 'link')?.[1];
+  return keys.length === 1 && typeof link === 'string' && /^<[^>]*>; rel="webmention"$/.test(link);
 }
 
 export interface RedirectRule {

@@ -7,7 +7,7 @@ export { createPingbackFunction, createSendFunction } from './function.ts';
 export type { DeployEvent } from './deploy-send.ts';
 export { BACKGROUND_BUDGET_MS, BACKGROUND_FUNCTION, DEPLOY_BUDGET_MS, onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
 export type { HeaderRule } from './header-rules.ts';
-export { headerPaths, isOurRule, xPingbackRules } from './header-rules.ts';
+export { headerPaths, isOurRule, linkbackRules, webmentionLinkHeader, xPingbackRules } from './header-rules.ts';
 export type { FunctionSettings } from './settings.ts';
 export { normalizeSettings } from './settings.ts';
 export { FUNCTION_NAME, GENERATOR, SEND_FUNCTION_NAME, backstopLimit, renderFunction, renderSendFunction } from './template.ts';

@@ -9,7 +9,8 @@ import { PingbackOptionError } from '@pingback/core';
  */
 export type FunctionSettings = Pick<
   ReceiverOptions,
-  'hosts' | 'endpointPath' | 'readPath' | 'moderation' | 'blocklist' | 'allowlist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects' | 'rebuildIntervalMs'
+  'hosts' | 'endpointPath' | 'webmentionPath' | 'readPath' | 'moderation' | 'blocklist' | 'allowlist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects'
+  | 'rebuildIntervalMs'
 > & {
   /** Path of the moderation page, routed to the Function. Default "/pingback/admin"; the page is on only when its token is set. */
   adminPath?: string;
@@ -38,7 +39,7 @@ export type FunctionSettings = Pick<
 };
 
 const KEYS = [
-  'site', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'rateLimit', 'maxSourceBytes',
+  'site', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'rateLimit', 'maxSourceBytes',
   'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'protocols', 'sendBudgetMs',
   'adminPath', 'adminTokenEnv', 'notifyFormat',
 ] as const;

@@ -50,7 +50,7 @@ describe('emitNetlifyFunction', () => {
     expect(result.functionFile).toBe(join(dir, '.netlify/v1/functions/pingback.mjs'));
     expect(source).toContain(`import manifest from "../../../.pingback/manifest.json" with { type: 'json' };`);
     expect(source).toContain('"moderation": "manual"');
-    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/pingbacks\.json",\n {4}"\/pingback\/admin",\n {4}"\/pingback\/admin\/\*"\n {2}\],/);
+    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/webmention",\n {4}"\/pingbacks\.json",\n {4}"\/pingback\/admin",\n {4}"\/pingback\/admin\/\*"\n {2}\],/);
     expect(source).toContain(`"generator": "${GENERATOR}"`);
     expect(source).toContain('"windowLimit": 60');
     expect(GENERATOR).toBe(`@pingback/netlify@${VERSION}`);
@@ -74,6 +74,25 @@ describe('emitNetlifyFunction', () => {
       { for: '/posts/:slug', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
       { for: '/notes/x', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
     ]);
+  });
+
+  it('announces the Webmention endpoint with a Link header beside X-Pingback, each only when switched on, and a rebuild replaces both', async () => {
+    const configFile = join(dir, '.netlify/v1/config.json');
+    const theirs = { for: '/about', values: { Link: '</style.css>; rel=preload' } };
+    await writeFile(configFile, JSON.stringify({ headers: [theirs] }));
+    const emitWith = (endpoint: string | null, webmentionEndpoint: string | null) =>
+      emitNetlifyFunction({ projectRoot: dir, settings: { site: 'https://blog.example/' }, manifestPath: join(dir, '.pingback', 'manifest.json'), headerPaths: ['/posts/*'], endpoint, webmentionEndpoint });
+    await emitWith('https://blog.example/xmlrpc', 'https://blog.example/webmention');
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
+      theirs,
+      { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: '<https://blog.example/webmention>; rel="webmention"' } },
+    ]);
+    await emitWith(null, 'https://blog.example/webmention');
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs, { for: '/posts/*', values: { Link: '<https://blog.example/webmention>; rel="webmention"' } }]);
+    await emitWith('https://blog.example/xmlrpc', null);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs, { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } }]);
+    await emitWith(null, null);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs]);
   });
 
   it('leaves an unreadable config.json alone and says so', async () => {

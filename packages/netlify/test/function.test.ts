@@ -13,6 +13,9 @@ import { SITE, expectCase, expectedRecords, receiverCases, runWithPython, startS
 import { PostgresStore } from '@pingback/postgres';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { startPostgres } from '../../../test/support/postgres.ts';
+import type { WebmentionSources } from '../../../test/support/webmention-cases.ts';
+import { EXPECTED_WEBMENTIONS, expectWebmentionCase, runWebmentionClient, startWebmentionSources, webmentionCases } from '../../../test/support/webmention-cases.ts';
+import { recordConnections } from '../../../test/hostile/support/network.ts';
 import { BlobsStore } from '../src/blobs-store.ts';
 import { emitNetlifyFunction } from '../src/emit.ts';
 import type { FunctionSettings } from '../src/settings.ts';
@@ -28,11 +31,18 @@ interface NetlifyModule {
 
 let blobs: LocalBlobs;
 let sources: TestServer;
+let wmSources: WebmentionSources;
 const servers: Server[] = [];
+/** What the Function handed to `context.waitUntil`: the work it goes on with after answering. */
+const kept: Promise<unknown>[] = [];
+const settled = async () => {
+  while (kept.length > 0) await Promise.all(kept.splice(0));
+};
 
 beforeAll(async () => {
   blobs = await startLocalBlobs();
   sources = await startSourceSite();
+  wmSources = await startWebmentionSources();
   // What Netlify puts in a Function's environment; the local-only switch lets sources live on loopback.
   process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
   process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
@@ -42,6 +52,7 @@ afterAll(async () => {
   delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
   for (const s of servers) s.close();
   await sources.close();
+  await wmSources.close();
   await blobs.stop();
   await rm(GENERATED, { recursive: true, force: true });
 });
@@ -54,9 +65,8 @@ async function deploy(name: string, settings: Omit<FunctionSettings, 'site'>): P
   const { functionFile } = await emitNetlifyFunction({ projectRoot: project, settings: { site: SITE, ...settings }, manifestPath: site.manifestPath, headerPaths: ['/posts/:slug'], endpoint: `${SITE}xmlrpc` });
   const module = (await import(functionFile)) as NetlifyModule;
   const server = createServer((req, res) => {
-    const pending: Promise<unknown>[] = [];
     module.default
-      .fetch(toRequest(req, SITE), { ip: clientAddress(req), waitUntil: (p) => pending.push(p) })
+      .fetch(toRequest(req, SITE), { ip: clientAddress(req), waitUntil: (p) => kept.push(p) })
       .then((response) => sendResponse(response, res, req.method === 'HEAD'))
       .catch((error: unknown) => res.destroy(error as Error));
   });
@@ -69,7 +79,7 @@ describe('the generated Netlify Function over the local Blobs server', () => {
   it('declares its paths, methods, per-address backstop and generator as literals', async () => {
     const { module } = await deploy('config', { storeName: 'config-check' });
     expect(module.config).toEqual({
-      path: ['/xmlrpc', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*'],
+      path: ['/xmlrpc', '/webmention', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*'],
       method: ['GET', 'HEAD', 'POST'],
       rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ['ip', 'domain'] },
       generator: '@pingback/netlify@0.1.0',
@@ -212,5 +222,75 @@ describe('the generated Netlify Function over PostgreSQL', () => {
     const down = await deploy('db-down', { rateLimit: 0 });
     expect((await ping(down.url, 4))[0]!.fault?.code).toBe(50);
     delete process.env.PINGBACK_DATABASE_URL;
+  });
+});
+
+describe('the generated Function receives Webmentions', () => {
+  it('gives Python\'s urllib the same answers as pingback serve (a page never built: "does not accept"), then verifies after answering, through waitUntil', async () => {
+    const { url } = await deploy('webmentions', { storeName: 'webmentions', rateLimit: 0, sourceTimeoutMs: 1500 });
+    const { refused, accepted } = webmentionCases(wmSources.url, 'The target does not accept Webmentions.');
+    const before = wmSources.requests.length;
+    const answers = await runWebmentionClient(`${url}/webmention`, refused.map((c) => c.request));
+    refused.forEach((c, i) => expectWebmentionCase(c, answers[i]));
+    expect(wmSources.requests.length).toBe(before);
+    expect(kept).toEqual([]);
+
+    const results = await runWebmentionClient(`${url}/webmention`, accepted.map((c) => c.request));
+    accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
+    // Each accepted Webmention's verification was handed to waitUntil: the answer did not wait for it.
+    expect(kept.length).toBe(accepted.length);
+    await settled();
+    const stored = await new BlobsStore({ name: 'webmentions', ...blobs.client }).list();
+    const byKey = new Map(stored.map((r) => [r.key, r]));
+    for (const [key, want] of Object.entries(EXPECTED_WEBMENTIONS)) {
+      if (want === null) expect(byKey.get(key), key).toBeUndefined();
+      else expect(byKey.get(key), key).toMatchObject({ protocol: 'webmention', ...(want.kind && want.kind !== 'mention' ? { kind: want.kind } : {}), ...(want.url ? { url: want.url } : {}) });
+    }
+    const read = (await (await fetch(`${url}/pingbacks.json?target=/posts/wm-like/`)).json()) as { items: { kind: string; author: object }[] };
+    expect(read.items).toMatchObject([{ kind: 'like', author: { name: 'Bob', url: 'https://bob.example/' } }]);
+  });
+
+  it('updates and deletes as the source says, and takes a WordPress pingback for the same link as the same linkback', async () => {
+    const { url } = await deploy('webmention-updates', { storeName: 'webmention-updates', rateLimit: 0, sourceTimeoutMs: 1500 });
+    const store = new BlobsStore({ name: 'webmention-updates', ...blobs.client });
+    const source = `${wmSources.url}/wm/double`;
+    const target = `${SITE}posts/wm-double/`;
+    const send = async () => {
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', source], ['target', target]] }]);
+      expect(answer!.status).toBe(202);
+      await settled();
+      return store.list();
+    };
+    const [ping] = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [source, target]] }]);
+    expect(ping!.result).toMatch(/registered/);
+    expect(await send()).toMatchObject([{ protocol: 'webmention', key: '/posts/wm-double' }]);
+    wmSources.set('/wm/double', { status: 410, body: 'gone' });
+    expect(await send()).toMatchObject([{ deletedBy: 'source', title: '' }]);
+    wmSources.set('/wm/double', { body: `<!doctype html><title>Again</title><p>Back to <a href="${target}">it</a>.</p>` });
+    const back = await send();
+    expect(back).toMatchObject([{ status: 'approved', excerpt: 'Back to it.' }]);
+    expect(back[0]!.deletedAt).toBeUndefined();
+    const [again] = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [source, target]] }]);
+    expect(again!.fault?.code).toBe(48);
+  });
+
+  it('keeps the address policy: without the local-only switch, a loopback source is accepted, then never connected to', async () => {
+    delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
+    const recorder = recordConnections();
+    try {
+      // The receiver reads the switch when it is built, on its first request.
+      const { url } = await deploy('webmention-policy', { storeName: 'webmention-policy', rateLimit: 0, sourceTimeoutMs: 1500 });
+      const before = wmSources.requests.length;
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', `${wmSources.url}/wm/hello`], ['target', `${SITE}posts/wm-hello/`]] }]);
+      expect(answer!.status).toBe(202);
+      await settled();
+      // Every TCP connection this process tried, at the socket: none to the source's port.
+      expect(recorder.attempts.filter((a) => a.endsWith(`:${wmSources.port}`))).toEqual([]);
+      expect(wmSources.requests.length).toBe(before);
+      expect(await new BlobsStore({ name: 'webmention-policy', ...blobs.client }).list()).toEqual([]);
+    } finally {
+      recorder.stop();
+      process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { HostList, PingbackRecord, RecordStatus } from '@pingback/core';
-import { RECORD_STATUSES, addHost, canonicalKey, compareRecords, readHostList, removeHost, tombstone, triggerRebuild } from '@pingback/core';
+import { RECORD_STATUSES, addHost, canonicalKey, compareRecords, readHostList, recordKind, recordProtocol, removeHost, tombstone, triggerRebuild } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -8,12 +8,12 @@ import { STORE_FLAGS, withStore } from '../store-flags.ts';
 
 export const listSpec: CommandSpec = {
   name: 'list',
-  summary: 'List stored pingbacks, newest last.',
+  summary: 'List stored linkbacks (pingbacks and Webmentions), newest last.',
   positionals: [],
   flags: {
     target: { type: 'string', value: 'URL', description: 'Only those of this post (any URL or path of it).' },
     status: { type: 'string', value: 'S', description: `Only this status: ${RECORD_STATUSES.join(', ')}, or deleted.` },
-    json: { type: 'boolean', description: 'Print the records as a JSON array.' },
+    json: { type: 'boolean', description: 'Print the records as a JSON array (with protocol and kind always filled in).' },
     ...STORE_FLAGS,
   },
   notes: ['Deleted pingbacks (tombstones) are listed only with --status deleted.'],
@@ -71,7 +71,9 @@ export async function list(parsed: Parsed, io: Io): Promise<number> {
     .filter((r) => (status === 'deleted' ? r.deletedAt !== undefined : r.deletedAt === undefined && (status === undefined || r.status === status)))
     .sort(compareRecords);
   if (parsed.flags.json) {
-    io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    // Records from before Webmention have neither field: they are pingbacks and mentions.
+    const shown = records.map((r) => ({ ...r, protocol: recordProtocol(r), kind: recordKind(r) }));
+    io.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return Exit.OK;
   }
   if (records.length === 0) io.stdout.write('no pingbacks\n');

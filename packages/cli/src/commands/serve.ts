@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Manifest, ReceiverOptions } from '@pingback/core';
-import { DEFAULT_MANIFEST_PATH, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, postKeyOf } from '@pingback/core';
+import { DEFAULT_MANIFEST_PATH, PingbackOptionError, RECEIVER_DEFAULTS, Receiver, manifestAdvertises, postKeyOf } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError, intFlag, listFlag } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -16,7 +16,7 @@ import { DEFAULT_STORE_DIR, openLocation } from '../store-flags.ts';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
-  summary: 'Serve a built site with its Pingback receiver: the pages (X-Pingback on pingable ones), the XML-RPC endpoint and the read endpoint, over the file-system store.',
+  summary: 'Serve a built site with its receiver: the pages (X-Pingback and a Link header where they announce them), the XML-RPC and Webmention endpoints and the read endpoint, over the file-system store.',
   positionals: [],
   flags: {
     root: { type: 'string', value: 'DIR', description: 'The built site (e.g. dist or _site). Required.' },
@@ -59,11 +59,13 @@ export const serveSpec: CommandSpec = {
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
     'max-connections': { type: 'string', value: 'N', description: 'Connections held open at once; more are dropped (default 4096). Keep it under the process file limit (ulimit -n).' },
     'endpoint-path': { type: 'string', value: 'PATH', description: 'Path of the XML-RPC endpoint (default /xmlrpc).' },
+    'webmention-path': { type: 'string', value: 'PATH', description: "Path of the Webmention endpoint (default: the manifest's, else /webmention)." },
   },
   notes: [
     'A rebuild hook is called (POST) when a pingback is approved if PINGBACK_BUILD_HOOK_URL is set.',
     'The moderation page is served at --admin-path when PINGBACK_ADMIN_TOKEN (or the variable --admin-token-env names) holds a secret of 24 characters or more.',
     'Each accepted or pending linkback is POSTed to PINGBACK_NOTIFY_URL if set, signed with PINGBACK_NOTIFY_SECRET (whsec_…), never delaying the answer.',
+    'Webmentions are answered 202 and verified by this process afterwards, at most 1024 waiting (then 503 with Retry-After).',
     'The first line on stdout is "pingback serve: listening on <url>". Stop with Ctrl-C.',
   ],
 };
@@ -75,6 +77,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   sourceTimeoutMs: '--source-timeout',
   moderation: '--moderation',
   endpointPath: '--endpoint-path',
+  webmentionPath: '--webmention-path',
   site: '--site',
   'admin.path': '--admin-path',
   'notify.format': '--notify-format',
@@ -88,7 +91,7 @@ const POLICY_HINT =
   '--allow-private-network allows it, for local demos and tests only; --allow-address and --allow-port allow single addresses and ports)';
 
 function withHint(message: string): string {
-  return /unavailable \(forbidden-address\)$/.test(message) ? `${message}${POLICY_HINT}` : message;
+  return /unavailable \(forbidden-address\)\)?$/.test(message) ? `${message}${POLICY_HINT}` : message;
 }
 
 /** Why the server could not listen, in terms of the flags that fix it; other errors stay as they are. */
@@ -110,7 +113,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const manifestPath = typeof f.manifest === 'string' ? f.manifest : existsSync(DEFAULT_MANIFEST_PATH) ? DEFAULT_MANIFEST_PATH : undefined;
   const live = manifestPath ? await LiveManifest.open(resolve(manifestPath), log, (previous, next) => {
     // The receiver answers for the site, hosts and endpoint it started with.
-    const changed = (['site', 'endpoint', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    const changed = (['site', 'endpoint', 'webmention', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
     if (changed.length) log(`pingback serve: the manifest's ${changed.join(', ')} changed; restart pingback serve to answer for the new ${changed.length === 1 ? 'value' : 'values'}`);
   }) : undefined;
   const manifest: Manifest | undefined = live?.manifest;
@@ -118,13 +121,27 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (!siteUrl) throw new UsageError('--site URL is required when there is no manifest');
   const endpointPath = (f['endpoint-path'] as string | undefined) ?? (manifest ? new URL(manifest.endpoint).pathname : undefined);
   const endpoint = new URL(endpointPath ?? '/xmlrpc', siteUrl).href;
-  // Without a manifest the pages say for themselves whether they take pingbacks, read as they are now.
-  const pageIsPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint);
+  const webmentionPath = (f['webmention-path'] as string | undefined) ?? (manifest?.webmention ? new URL(manifest.webmention).pathname : undefined);
+  const webmentionEndpoint = new URL(webmentionPath ?? '/webmention', siteUrl).href;
+  // Without a manifest the pages say for themselves whether they take linkbacks, read as they are now.
+  const endpoints = { pingback: endpoint, webmention: webmentionEndpoint };
+  const pageIsPingable = live ? live.isPingable : (key: string) => site.advertises(key, endpoint, webmentionEndpoint);
   // Old URLs: the manifest's aliases, else where the site's `_redirects` lead.
   const redirects = new SiteRedirects(site.root, siteUrl);
   const aliasOf = (key: string): string | undefined => live?.aliasOf(key) ?? redirects.destinationKey(key, (k) => site.pageExists(k));
-  const isPingable = (key: string): boolean => postKeyOf(key, pageIsPingable, aliasOf) !== null;
-  const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl)).length;
+  const pingableCount = live ? live.manifest.pages.length : (await site.advertisingPages(endpoint, siteUrl, webmentionEndpoint)).length;
+  const webmentionLink = `<${webmentionEndpoint}>; rel="webmention"`;
+  // The headers repeat what the pages announce: the manifest's switches, or the page's own link elements;
+  // an old URL of a post announces what the post does.
+  const pageHeaders = (key: string): Record<string, string> => {
+    const post = postKeyOf(key, pageIsPingable, aliasOf);
+    const none = { pingback: false, webmention: false };
+    const announced = post === null ? none : live ? manifestAdvertises(live.manifest) : site.announces(post, endpoints);
+    const headers: Record<string, string> = {};
+    if (announced.pingback) headers['x-pingback'] = endpoint;
+    if (announced.webmention) headers.link = webmentionLink;
+    return headers;
+  };
 
   const port = intFlag(f, 'port') ?? 8080;
   if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
@@ -147,6 +164,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     },
   };
   if (endpointPath) options.endpointPath = endpointPath;
+  if (webmentionPath) options.webmentionPath = webmentionPath;
   const allowAddresses = listFlag(f, 'allow-address');
   if (allowAddresses.length) options.allowAddresses = allowAddresses;
   const allowPorts = listFlag(f, 'allow-port').map((port) => {
@@ -192,7 +210,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     redirects.refresh();
     await live?.refresh();
   };
-  const server = createServer(requestListener({ siteUrl, receiver, site, refresh, isPingable, isGone, redirects, log }));
+  const server = createServer(requestListener({ siteUrl, receiver, site, refresh, pageHeaders, isGone, redirects, log }));
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
@@ -210,7 +228,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
-  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
+  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, webmention ${receiver.webmentionEndpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
   if (receiver.moderationUrl) io.stdout.write(`  moderation page ${receiver.moderationUrl} (sign in with the token in ${tokenEnv}), moderation ${receiver.settings.moderation}\n`);
   if (receiver.notifier) io.stdout.write(`  arrival webhook to ${receiver.notifier.settings.url.host} (${receiver.notifier.settings.format})\n`);
 

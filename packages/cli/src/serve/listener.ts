@@ -14,8 +14,8 @@ export interface ServeRoutes {
   receiver: Receiver;
   site: StaticSite;
   refresh(): Promise<void>;
-  /** Whether the page at a key takes pingbacks, itself or as an old URL of a post: it gets `X-Pingback`. */
-  isPingable(key: string): boolean;
+  /** The headers a page of the site is served with: X-Pingback and Link where it announces them (an old URL of a post, as the post). */
+  pageHeaders(key: string): Record<string, string>;
   /** Whether the post at a canonical key is gone since an earlier build (it answers 410 Gone, §3.1.5). */
   isGone?(key: string): boolean;
   /** The site's `_redirects`, answered before the files. */
@@ -42,8 +42,8 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
   const url = requestTargetUrl(req.url ?? '/', r.siteUrl);
   if (!url) return answer(res, 400, 'Bad request: the request target is neither a path nor an absolute http(s) URL.\n', head, { connection: 'close' });
   await r.refresh();
-  const { endpointPath, readPath, maxRequestBytes } = r.receiver.settings;
-  if (url.pathname === endpointPath || url.pathname === readPath || r.receiver.admin?.owns(url.pathname)) {
+  const { endpointPath, webmentionPath, readPath, maxRequestBytes } = r.receiver.settings;
+  if (url.pathname === endpointPath || url.pathname === webmentionPath || url.pathname === readPath || r.receiver.admin?.owns(url.pathname)) {
     const request = await readPlainRequest(req, r.siteUrl, maxRequestBytes);
     const reply = await r.receiver.respond(request, { clientAddress: clientAddress(req) });
     // A body cut off at the cap is still arriving: close the connection after the answer.
@@ -53,7 +53,7 @@ async function route(r: ServeRoutes, req: IncomingMessage, res: ServerResponse):
   }
   if (req.method !== 'GET' && !head) return answer(res, 405, 'Method not allowed: this is a static site.\n', false, { allow: 'GET, HEAD' });
   if (r.isGone?.(canonicalKey(url))) return answer(res, 410, TOMBSTONE, head, { 'content-type': 'text/html; charset=utf-8' });
-  const headers: Record<string, string> = r.isPingable(canonicalKey(url)) ? { 'x-pingback': r.receiver.endpoint } : {};
+  const headers = r.pageHeaders(canonicalKey(url));
   const redirect = r.redirects?.find(url.pathname, r.site.fileFor(url.pathname) !== null);
   if (redirect?.kind === 'redirect') {
     const location = redirect.location.includes('?') || !url.search ? redirect.location : `${redirect.location}${url.search}`;

@@ -31,6 +31,12 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/** Which endpoints a page announces. */
+export interface Announced {
+  pingback: boolean;
+  webmention: boolean;
+}
+
 const inside = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
 /**
@@ -41,7 +47,7 @@ const inside = (root: string, path: string): boolean => path === root || path.st
  */
 export class StaticSite {
   readonly root: string;
-  private readonly advertised = new Map<string, { stamp: string; yes: boolean }>();
+  private readonly advertised = new Map<string, { stamp: string; announced: Announced }>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -147,41 +153,51 @@ export class StaticSite {
   }
 
   /**
-   * Without a manifest: whether the page at a canonical key advertises this endpoint with our link
+   * Without a manifest: which of these endpoints the page at a canonical key announces with a link
    * element, as the file is now. Read again only when the file changes, so a rebuild is seen at once;
    * the memo holds one entry per file of the site, never more.
    */
-  advertises(key: string, endpoint: string): boolean {
+  announces(key: string, endpoints: { pingback: string; webmention: string }): Announced {
+    const none: Announced = { pingback: false, webmention: false };
     const file = this.pageFile(key);
     // Only pages say so; a feed, an image or a video is never read for it.
-    if (!file || !/\.html?$/i.test(file)) return false;
+    if (!file || !/\.html?$/i.test(file)) return none;
     let stamp: string;
     try {
       const { mtimeMs, size } = statSync(file);
       stamp = `${mtimeMs}:${size}`;
     } catch {
-      return false;
+      return none;
     }
     const known = this.advertised.get(file);
-    if (known?.stamp === stamp) return known.yes;
-    let yes = false;
+    if (known?.stamp === stamp) return known.announced;
+    let announced: Announced;
     try {
       const scan = scanPage(readFileSync(file, 'utf8'));
-      yes = !!scan.pingback && URL.parse(scan.pingback.href)?.href === endpoint;
+      announced = {
+        pingback: !!scan.pingback && URL.parse(scan.pingback.href)?.href === endpoints.pingback,
+        webmention: !!scan.webmention && URL.parse(scan.webmention.href)?.href === endpoints.webmention,
+      };
     } catch {
       // gone or unreadable since the stat: not pingable now, and asked again next time
-      return false;
+      return none;
     }
-    this.advertised.set(file, { stamp, yes });
-    return yes;
+    this.advertised.set(file, { stamp, announced });
+    return announced;
   }
 
-  /** Without a manifest: the pages that advertise this endpoint now (for the start-up line). */
-  async advertisingPages(endpoint: string, site: string): Promise<string[]> {
+  /** Without a manifest: whether the page at a canonical key announces this XML-RPC endpoint. */
+  advertises(key: string, endpoint: string, webmention = ''): boolean {
+    const found = this.announces(key, { pingback: endpoint, webmention });
+    return found.pingback || found.webmention;
+  }
+
+  /** Without a manifest: the pages that announce either endpoint now (for the start-up line). */
+  async advertisingPages(endpoint: string, site: string, webmention = ''): Promise<string[]> {
     const keys = new Set<string>();
     for (const path of await this.htmlPaths()) {
       const key = canonicalKey(urlOfPath(path, site));
-      if (this.advertises(key, endpoint)) keys.add(key);
+      if (this.advertises(key, endpoint, webmention)) keys.add(key);
     }
     return [...keys];
   }

@@ -130,6 +130,8 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   const manifestInput: ManifestInput = {
     site: options.site,
     endpoint: options.endpoint,
+    webmention: options.webmentionEndpoint,
+    advertise: options.advertiseProtocols,
     hosts: options.hosts,
     directories: options.directories,
     feed: options.feed,

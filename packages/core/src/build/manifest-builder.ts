@@ -5,6 +5,10 @@ import type { PageResult } from './page-pass.ts';
 export interface ManifestInput {
   site: URL;
   endpoint: string;
+  /** The absolute Webmention endpoint. */
+  webmention?: string;
+  /** Which endpoints the pages announce. */
+  advertise?: { pingback: boolean; webmention: boolean };
   hosts: string[];
   directories: string[];
   /** The `feed` option: a URL, null for none, undefined to take the one the pages link to. */
@@ -38,6 +42,8 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
     version: MANIFEST_VERSION,
     site: input.site.href,
     endpoint: input.endpoint,
+    ...(input.webmention ? { webmention: input.webmention } : {}),
+    ...(input.advertise ? { advertise: input.advertise } : {}),
     hosts: input.hosts,
     pages: [...new Set(sorted.filter((p) => p.advertised).map((p) => p.key))],
     posts,

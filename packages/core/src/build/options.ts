@@ -15,6 +15,23 @@ export type ReadFrom = 'auto' | 'store' | 'endpoint' | 'blobs';
 export type OnReadError = 'stale' | 'empty' | 'fail';
 export type Advertise = 'posts' | 'all';
 
+/** Which endpoints the pages announce; each can be switched off on its own. */
+export interface AdvertisedProtocols {
+  pingback: boolean;
+  webmention: boolean;
+}
+
+/**
+ * The `advertise` option: which pages (`'posts'` or `'all'`, as before), or an object that also says
+ * which protocols they announce (both by default). Switching one off stops announcing it (the link
+ * element and the header), not receiving it: a sender that knows the endpoint is still answered.
+ */
+export interface AdvertiseOptions {
+  pages?: Advertise;
+  pingback?: boolean;
+  webmention?: boolean;
+}
+
 /**
  * Options both integrations take, in the same words. Each adapter adds how it names posts (Astro: route
  * patterns; Eleventy: globs and tags) on top; both end as `isPost(page)`.
@@ -26,14 +43,20 @@ export interface IntegrationOptions {
   content?: ContentOption;
   /** Links inside these never count. */
   exclude?: string | null;
-  /** Where the `<link rel="pingback">` goes: posts (default) or every page. */
-  advertise?: Advertise;
+  /**
+   * Where the endpoints are announced: on posts (`'posts'`, the default) or every page (`'all'`), or
+   * `{ pages, pingback, webmention }` to also switch either protocol's announcement off (both on by
+   * default): `<link rel="pingback">` and `X-Pingback`, `<link rel="webmention">` and `Link: rel="webmention"`.
+   */
+  advertise?: Advertise | AdvertiseOptions;
   /** Extra hosts that count as this site. */
   hosts?: string[];
   /** Hosts never pinged, e.g. `["*.wikipedia.org", "github.com"]`. */
   skipHosts?: string[];
   /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
   endpointPath?: string;
+  /** Path of the Webmention endpoint. Default `/webmention`. */
+  webmentionPath?: string;
   /** Path of the read endpoint. Default `/pingbacks.json`. */
   readPath?: string;
   /** weblogUpdates services told about new posts. Default `['http://rpc.pingomatic.com/']`, as WordPress. */
@@ -89,6 +112,7 @@ export const INTEGRATION_DEFAULTS = {
   posts: ['/posts/**', '/blog/**'] as readonly string[],
   advertise: 'posts' as Advertise,
   endpointPath: '/xmlrpc',
+  webmentionPath: '/webmention',
   readPath: '/pingbacks.json',
   directories: ['http://rpc.pingomatic.com/'] as readonly string[],
   moderation: 'auto' as Moderation,
@@ -102,7 +126,7 @@ export const INTEGRATION_DEFAULTS = {
 } as const;
 
 const KNOWN = [
-  'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'readPath', 'directories', 'feed', 'name', 'send',
+  'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'webmentionPath', 'readPath', 'directories', 'feed', 'name', 'send',
   'notifyEdits', 'protocols', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
   'netlify', 'verbose', 'allowPrivateNetwork',
 ] as const;
@@ -114,11 +138,16 @@ export interface ResolvedIntegrationOptions {
   postsOption: string;
   scan: PageScanSettings;
   advertise: Advertise;
+  /** Which protocols the pages announce. */
+  advertiseProtocols: AdvertisedProtocols;
   hosts: string[];
   skipHosts: string[];
   endpointPath: string;
+  webmentionPath: string;
   readPath: string;
   endpoint: string;
+  /** The absolute Webmention endpoint. */
+  webmentionEndpoint: string;
   directories: string[];
   feed: string | null | undefined;
   name: string | undefined;
@@ -183,6 +212,21 @@ function path(option: string, value: unknown, fallback: string): string {
   return value;
 }
 
+function advertiseOption(value: unknown): { pages: Advertise; protocols: AdvertisedProtocols } {
+  if (value === undefined || typeof value === 'string') {
+    return { pages: oneOf('advertise', value, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise), protocols: { pingback: true, webmention: true } };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PingbackOptionError('advertise', `must be "posts", "all" or an object, got ${JSON.stringify(value)}`, 'Write e.g. { pages: "posts", pingback: true, webmention: true }.');
+  }
+  checkKnownKeys('advertise', value as Record<string, unknown>, ['pages', 'pingback', 'webmention']);
+  const o = value as AdvertiseOptions;
+  return {
+    pages: oneOf('advertise.pages', o.pages, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise),
+    protocols: { pingback: bool('advertise.pingback', o.pingback, true), webmention: bool('advertise.webmention', o.webmention, true) },
+  };
+}
+
 function file(option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value.trim() === '') {
@@ -222,6 +266,11 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   }
 
   const endpointPath = path('endpointPath', options.endpointPath, INTEGRATION_DEFAULTS.endpointPath);
+  const webmentionPath = path('webmentionPath', options.webmentionPath, INTEGRATION_DEFAULTS.webmentionPath);
+  if (webmentionPath === endpointPath) {
+    throw new PingbackOptionError('webmentionPath', `is ${JSON.stringify(webmentionPath)}, the path of the XML-RPC endpoint too`, 'Give the two endpoints different paths, e.g. "/webmention".');
+  }
+  const advertise = advertiseOption(options.advertise);
   const hosts = stringList('hosts', options.hosts, []);
   compileHostPatterns(hosts, 'hosts');
   const skipHosts = stringList('skipHosts', options.skipHosts, []);
@@ -246,12 +295,15 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     isPost,
     postsOption,
     scan,
-    advertise: oneOf('advertise', options.advertise, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise),
+    advertise: advertise.pages,
+    advertiseProtocols: advertise.protocols,
     hosts,
     skipHosts,
     endpointPath,
+    webmentionPath,
     readPath: path('readPath', options.readPath, INTEGRATION_DEFAULTS.readPath),
     endpoint: new URL(endpointPath, site).href,
+    webmentionEndpoint: new URL(webmentionPath, site).href,
     directories,
     feed,
     name: options.name,

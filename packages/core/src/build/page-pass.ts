@@ -7,7 +7,7 @@ import type { HostPattern } from '../site/host-pattern.ts';
 import type { SiteMatcher } from '../site/site.ts';
 import { siteMatcher } from '../site/site.ts';
 import { compileHostPatterns } from '../site/host-pattern.ts';
-import type { Advertise } from './options.ts';
+import type { Advertise, AdvertisedProtocols } from './options.ts';
 import type { PageInfo } from './post-match.ts';
 
 export interface PassSettings {
@@ -16,7 +16,11 @@ export interface PassSettings {
   /** Hosts never pinged. */
   skip?: readonly HostPattern[];
   endpoint: string;
+  /** The Webmention endpoint the pages announce. Default: `/webmention` on the XML-RPC endpoint's origin. */
+  webmentionEndpoint?: string;
   advertise: Advertise;
+  /** Which protocols the pages announce. Default: both. */
+  announce?: AdvertisedProtocols;
   isPost: (page: PageInfo) => boolean;
 }
 
@@ -25,12 +29,13 @@ export type Exclusion = 'noindex' | 'opt-out';
 export interface PageResult {
   key: string;
   url: string;
-  /** The page, with the link element added when it was missing. */
+  /** The page, with the link elements added when they were missing. */
   html: string;
   changed: boolean;
   isPost: boolean;
   /** Why the page neither advertises nor pings, if it doesn't. */
   excluded: Exclusion | null;
+  /** The page takes linkbacks (announced by the protocols switched on: `protocols`). */
   advertised: boolean;
   /** The page already carried a pingback link (ours from an earlier build, or the author's). */
   hadLink: boolean;
@@ -55,6 +60,12 @@ export function pingbackLinkTag(endpoint: string): string {
   return `<link rel="pingback" href="${href}">`;
 }
 
+/** The element that announces the Webmention endpoint (W3C Webmention §3.1.2), escaped the same way. */
+export function webmentionLinkTag(endpoint: string): string {
+  const href = endpoint.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<link rel="webmention" href="${href}">`;
+}
+
 /**
  * One built page through the build pass: scan it once, decide whether it is a post and whether it
  * advertises, add the link element where it belongs (once: a page that has one keeps it, so rebuilding
@@ -65,13 +76,15 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   const isPost = settings.isPost(page);
   const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : (page.exclusion ?? null);
   const advertised = excluded === null && (settings.advertise === 'all' || isPost);
+  const announce = settings.announce ?? { pingback: true, webmention: true };
   let out = html;
   let foreignLink: string | null = null;
-  if (advertised && !scan.pingback) {
-    out = `${html.slice(0, scan.insertAt)}${pingbackLinkTag(settings.endpoint)}${html.slice(scan.insertAt)}`;
-  } else if (scan.pingback && URL.parse(scan.pingback.href)?.href !== settings.endpoint) {
-    foreignLink = scan.pingback.href;
-  }
+  let tags = '';
+  if (advertised && announce.pingback && !scan.pingback) tags += pingbackLinkTag(settings.endpoint);
+  else if (scan.pingback && URL.parse(scan.pingback.href)?.href !== settings.endpoint) foreignLink = scan.pingback.href;
+  // A page that already has one (ours from an earlier build, or the author's) keeps it as it is.
+  if (advertised && announce.webmention && !scan.webmention) tags += webmentionLinkTag(settings.webmentionEndpoint ?? new URL('/webmention', settings.endpoint).href);
+  if (tags) out = `${html.slice(0, scan.insertAt)}${tags}${html.slice(scan.insertAt)}`;
   let targets: string[] = [];
   let hash: string | null = null;
   let contentHash: string | null = null;
@@ -114,7 +127,9 @@ export function passSettings(options: {
   hosts: string[];
   skipHosts: string[];
   endpoint: string;
+  webmentionEndpoint?: string;
   advertise: Advertise;
+  advertiseProtocols?: AdvertisedProtocols;
   isPost: (page: PageInfo) => boolean;
 }): PassSettings {
   return {
@@ -122,7 +137,9 @@ export function passSettings(options: {
     site: siteMatcher(options.site, options.hosts),
     skip: compileHostPatterns(options.skipHosts, 'skipHosts'),
     endpoint: options.endpoint,
+    ...(options.webmentionEndpoint ? { webmentionEndpoint: options.webmentionEndpoint } : {}),
     advertise: options.advertise,
+    ...(options.advertiseProtocols ? { announce: options.advertiseProtocols } : {}),
     isPost: options.isPost,
   };
 }

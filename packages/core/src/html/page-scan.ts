@@ -47,6 +47,8 @@ export interface PageScan {
   hasHeadEnd: boolean;
   /** The first `<link>` whose rel includes `pingback`, if any. */
   pingback: { href: string; relBeforeHref: boolean; start: number; end: number } | null;
+  /** The first `<link>` whose rel includes `webmention`, if any. */
+  webmention: { href: string } | null;
   /** `<meta name="robots">` says noindex (or none). */
   noindex: boolean;
   baseHref: string | null;
@@ -86,6 +88,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   let htmlOpenEnd = -1;
   let headOpenEnd = -1;
   let pingback: PageScan['pingback'] = null;
+  let webmention: PageScan['webmention'] = null;
   let noindex = false;
   let baseHref: string | null = null;
   let canonical: string | null = null;
@@ -138,6 +141,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
             end: scanner.end,
           };
         }
+        if (webmention === null && hasToken(rel, 'webmention')) webmention = { href: scanner.attr('href') ?? '' };
         if (canonical === null && hasToken(rel, 'canonical')) canonical = scanner.attr('href');
         if (feed === null && hasToken(rel, 'alternate') && /^application\/(rss|atom)\+xml$/i.test(scanner.attr('type')?.trim() ?? '')) {
           feed = scanner.attr('href');
@@ -196,6 +200,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     insertAt,
     hasHeadEnd: headEnd >= 0,
     pingback,
+    webmention,
     noindex,
     baseHref,
     canonical,

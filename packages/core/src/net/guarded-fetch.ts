@@ -120,14 +120,18 @@ export class SourceFetcher {
     if (literal !== null && this.forbidden(literal)) throw refuse(url, 'forbidden address');
   };
 
-  /** Fetches the source; throws `TransportError` (kind `forbidden-address` for policy refusals). */
-  fetch(source: string, clientAddress: string | undefined, signal?: AbortSignal): Promise<HttpResponse> {
+  /**
+   * Fetches the source; throws `TransportError` (kind `forbidden-address` for policy refusals). A
+   * Webmention's source is asked for in the types its link check reads (HTML first, then JSON and
+   * plain text) and says so in the user agent.
+   */
+  fetch(source: string, clientAddress: string | undefined, signal?: AbortSignal, protocol: 'pingback' | 'webmention' = 'pingback'): Promise<HttpResponse> {
     const who = clientAddress ?? 'unknown';
-    const headers: Record<string, string> = {
-      'user-agent': userAgent(this.site, `verifying pingback from ${who}`),
-      accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8',
-    };
-    if (clientAddress) headers['x-pingback-forwarded-for'] = clientAddress;
+    const headers: Record<string, string> =
+      protocol === 'webmention'
+        ? { 'user-agent': userAgent(this.site, `verifying Webmention from ${who}`), accept: 'text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7, */*;q=0.1' }
+        : { 'user-agent': userAgent(this.site, `verifying pingback from ${who}`), accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8' };
+    if (clientAddress && protocol === 'pingback') headers['x-pingback-forwarded-for'] = clientAddress;
     return this.turns.run('', async () => httpRequest({
       url: source,
       method: 'GET',

@@ -40,6 +40,8 @@ export interface ReceiverOptions {
   hosts?: string[];
   /** Path of the XML-RPC endpoint. Default `/xmlrpc`. */
   endpointPath?: string;
+  /** Path of the Webmention endpoint. Default `/webmention`. */
+  webmentionPath?: string;
   /** Path of the JSON read endpoint. Default `/pingbacks.json`. */
   readPath?: string;
   /**
@@ -74,7 +76,7 @@ export interface ReceiverOptions {
   sourceTimeoutMs?: number;
   /** Redirects followed when fetching a source. Default 3. */
   maxRedirects?: number;
-  /** Bytes of an XML-RPC request accepted. Default 64 KiB. */
+  /** Bytes of an XML-RPC request or a Webmention form accepted. Default 64 KiB. */
   maxRequestBytes?: number;
   /** DNS resolution for sources (tests inject one). */
   resolve?: Resolver;
@@ -94,6 +96,7 @@ export interface ReceiverOptions {
 
 export const RECEIVER_DEFAULTS = {
   endpointPath: '/xmlrpc',
+  webmentionPath: '/webmention',
   readPath: '/pingbacks.json',
   moderation: 'auto' as Moderation,
   rateLimit: 10,
@@ -114,6 +117,7 @@ export interface ReceiverSettings {
   pageExists: (key: string) => boolean | undefined;
   aliasOf: (key: string) => string | undefined;
   endpointPath: string;
+  webmentionPath: string;
   readPath: string;
   moderation: ModerationMode;
   blocklist: HostPattern[];
@@ -131,7 +135,8 @@ export interface ReceiverSettings {
 }
 
 const KNOWN = [
-  'site', 'store', 'pages', 'pageExists', 'aliases', 'hosts', 'endpointPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'admin', 'notify', 'rateLimit',
+  'site', 'store', 'pages', 'pageExists', 'aliases', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'allowlist',
+  'admin', 'notify', 'rateLimit',
   'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
   'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
 ] as const;
@@ -166,8 +171,14 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
   allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
   if (options.allowAddresses !== undefined) trustedAddresses(options.allowAddresses); // throws, naming the bad entry
-  const endpointPath = checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath);
-  const readPath = checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath);
+  const paths = {
+    endpointPath: checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath),
+    webmentionPath: checkPath('webmentionPath', options.webmentionPath ?? RECEIVER_DEFAULTS.webmentionPath),
+    readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
+  };
+  const clash = (Object.keys(paths) as (keyof typeof paths)[]).find((k, i, all) => all.some((o, j) => j < i && paths[o] === paths[k]));
+  if (clash) throw new PingbackOptionError(clash, `is ${JSON.stringify(paths[clash])}, the path of another endpoint`, 'Give the XML-RPC, Webmention and read endpoints three different paths.');
+  const { endpointPath, webmentionPath, readPath } = paths;
   const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
   return {
     site,
@@ -177,11 +188,12 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     pageExists: options.pageExists ?? (() => undefined),
     aliasOf: typeof options.aliases === 'function' ? options.aliases : aliasLookup(options.aliases),
     endpointPath,
+    webmentionPath,
     readPath,
     moderation,
     blocklist: compileHostPatterns(options.blocklist ?? [], 'blocklist'),
     allowlist: compileHostPatterns(options.allowlist ?? [], 'allowlist'),
-    admin: options.admin === undefined ? undefined : resolveAdminOptions(options.admin, site, [endpointPath, readPath]),
+    admin: options.admin === undefined ? undefined : resolveAdminOptions(options.admin, site, [endpointPath, webmentionPath, readPath]),
     notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify),
     rateLimiter: options.rateLimiter ?? options.store.rateLimiter?.(rateLimit, RATE_WINDOW_MS) ?? new MemoryRateLimiter(rateLimit),
     source: {

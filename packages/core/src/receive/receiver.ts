@@ -21,6 +21,7 @@ import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from '../net/guarded-fetch.ts';
 import { guardStoreCall } from './store-guard.ts';
 import { verifySource } from './verify.ts';
+import { WebmentionEndpoint } from './webmention.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
 import { AdminPage } from '../admin/admin-page.ts';
@@ -100,6 +101,7 @@ export class Receiver {
   private readonly fetcher: SourceFetcher;
   private readonly cache = new SourceCache();
   private readonly listing: SnapshotListing;
+  private readonly webmentions: WebmentionEndpoint;
   /** The moderation page, when a token turned it on. */
   readonly admin: AdminPage | undefined;
   /** The arrival webhook, when one is configured. */
@@ -124,6 +126,18 @@ export class Receiver {
         rebuild: () => this.requestRebuild(),
       })
       : undefined;
+    this.webmentions = new WebmentionEndpoint({
+      settings: s,
+      classifyTarget: (url) => {
+        const found = this.classifyTarget(url);
+        if ('key' in found) return found;
+        return { refused: found.refused === 'not-ours' ? 'targetNotOurs' : found.refused === 'missing' ? 'targetNotFound' : 'targetUnusable' };
+      },
+      fetchSource: (url, clientAddress, now, notBefore) => this.cache.get(url, now, () => this.fetcher.fetch(url, clientAddress, undefined, 'webmention'), notBefore),
+      guarded: (what, call) => this.guarded(what, call),
+      requestRebuild: () => this.requestRebuild(),
+      arrivalContext: (context) => this.arrivalContext(context),
+    });
   }
 
   /** The moderation page's absolute URL, when it is on. */
@@ -131,9 +145,24 @@ export class Receiver {
     return this.admin ? new URL(this.admin.path, this.settings.site).href : undefined;
   }
 
-  /** The absolute endpoint URL pages advertise. */
+  /** The absolute XML-RPC endpoint URL pages advertise. */
   get endpoint(): string {
     return new URL(this.settings.endpointPath, this.settings.site).href;
+  }
+
+  /** The absolute Webmention endpoint URL pages advertise. */
+  get webmentionEndpoint(): string {
+    return new URL(this.settings.webmentionPath, this.settings.site).href;
+  }
+
+  /** Webmentions accepted and not yet verified. */
+  get pendingWebmentions(): number {
+    return this.webmentions.pending;
+  }
+
+  /** Resolves when every Webmention accepted so far has been verified (and stored, updated or dropped). */
+  idle(): Promise<void> {
+    return this.webmentions.idle();
   }
 
   /** The Web face of the receiver (Netlify Functions): reads the body within the cap and answers. */
@@ -146,8 +175,9 @@ export class Receiver {
 
   /** The receiver itself, on plain request and response shapes. */
   async respond(request: PlainRequest, context: RequestContext = {}): Promise<PlainResponse> {
-    const { endpointPath, readPath } = this.settings;
+    const { endpointPath, webmentionPath, readPath } = this.settings;
     const path = request.url.pathname;
+    if (path === webmentionPath) return this.webmentions.respond(request, context);
     if (path === endpointPath) {
       if (request.method !== 'POST') {
         return plain(405, 'Pingback XML-RPC endpoint: POST an XML-RPC request here.\n', { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' });
@@ -187,16 +217,25 @@ export class Receiver {
 
   /** Step 2: the target, with no network at all. Returns the canonical key of its post (an alias's post for an old URL). */
   private checkTarget(target: string): string {
-    const url = URL.parse(target);
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !this.settings.siteMatcher.isOwn(url)) {
-      throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.notOurs);
-    }
+    const found = this.classifyTarget(URL.parse(target));
+    if ('key' in found) return found.key;
+    if (found.refused === 'not-ours') throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.notOurs);
+    if (found.refused === 'missing') throw fault(FaultCode.TARGET_NOT_FOUND, MESSAGES.targetMissing);
+    throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.targetUnusable);
+  }
+
+  /**
+   * The target's canonical key when it is a post of this site that takes linkbacks, or an old URL of one
+   * (both protocols ask the same), else why not: another site's, definitely no page (only when the site knows every page), or
+   * a page that takes none.
+   */
+  private classifyTarget(url: URL | null): { key: string } | { refused: 'not-ours' | 'missing' | 'unusable' } {
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !this.settings.siteMatcher.isOwn(url)) return { refused: 'not-ours' };
     const key = canonicalKey(url);
     // An old URL the site redirects (or an import matched) stands for its post: stored under the post's key.
     const post = postKeyOf(key, this.settings.isPingable, this.settings.aliasOf);
-    if (post !== null) return post;
-    if (this.settings.pageExists(key) === false) throw fault(FaultCode.TARGET_NOT_FOUND, MESSAGES.targetMissing);
-    throw fault(FaultCode.TARGET_CANNOT_BE_USED, MESSAGES.targetUnusable);
+    if (post !== null) return { key: post };
+    return { refused: this.settings.pageExists(key) === false ? 'missing' : 'unusable' };
   }
 
   /** A store call on the request path: any failure or a missed deadline becomes a `StoreError` (fault 50). */
@@ -310,7 +349,14 @@ export class Receiver {
     return result.message;
   }
 
+  /**
+   * Stops: Webmentions still being verified get up to the source deadline to finish, then the connections
+   * and the webhook's queue close. The store is the shell's: it closes it after this.
+   */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.settings.source.timeoutMs)))]);
+    clearTimeout(timer);
     await Promise.all([this.fetcher.close(), this.notifier?.close()]);
   }
 }

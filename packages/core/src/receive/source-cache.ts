@@ -53,11 +53,16 @@ export class SourceCache {
     return this.bytes;
   }
 
-  async get(source: string, now: number, fetch: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  /**
+   * The source's response: the one remembered if it is fresh, else a new fetch. `notBefore` asks for a
+   * response fetched no earlier than that time: a Webmention that updates a stored one says the source
+   * changed, so an older copy won't do (concurrent asks still share one fetch).
+   */
+  async get(source: string, now: number, fetch: () => Promise<HttpResponse>, notBefore?: number): Promise<HttpResponse> {
     this.sweep(now);
     const cached = this.entries.get(source);
     let entry: Entry;
-    if (cached && now - cached.at < this.limits.ttlMs) entry = cached;
+    if (cached && now - cached.at < this.limits.ttlMs && (notBefore === undefined || cached.at >= notBefore)) entry = cached;
     else {
       if (cached) this.drop(source, cached);
       entry = {

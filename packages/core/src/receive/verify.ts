@@ -3,7 +3,9 @@ import { NOT_TEXT, elementAt, findElement, parseBoundedDocument, textContent, wa
 import { canonicalKey } from '../site/canonical.ts';
 import { END_TAG, EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
 import type { SiteMatcher } from '../site/site.ts';
-import type { PingbackAuthor } from '../store/record.ts';
+import type { LinkbackKind, PingbackAuthor } from '../store/record.ts';
+import type { EntryFacts } from './extract/mf2.ts';
+import { readEntry } from './extract/mf2.ts';
 import { cap, plainText } from './plain-text.ts';
 
 export interface SourceFacts {
@@ -12,6 +14,10 @@ export interface SourceFacts {
   author: PingbackAuthor;
   published?: string;
   lang?: string;
+  /** From the page's microformats: what the entry does with the target (absent: a mention). */
+  kind?: LinkbackKind;
+  /** The entry's own URL, from its microformats (http(s)). */
+  url?: string;
 }
 
 export interface VerifyInput {
@@ -295,35 +301,66 @@ function publishedOf(g: Gathered): string | undefined {
 }
 
 /**
- * Verifies the link and reads what a reader wants to see, from the page's HTML semantics: the title, a
- * plain-text excerpt around the link, the author (h-card p-author, rel=author, the nearest `<address>`,
- * `<meta name=author>`, else none: an empty name), the published date and the language.
- * Returns null when the source does not link to the target.
+ * What a reader wants to see of a page whose link starts at source offset `at`: from its microformats2
+ * when it has an h-entry (the entry's name, summary or content, published date, URL, author by the
+ * authorship algorithm and the kind of response), and otherwise, and for whatever they leave out, from
+ * its HTML semantics: the title, a plain-text excerpt around the link, the author (h-card p-author,
+ * rel=author, the nearest `<address>`, `<meta name=author>`, else none: an empty name), the published
+ * date and the language.
  *
- * Every step costs time in proportion to the page's length, whatever its markup: the link check is one
- * tokenizer pass, the tree is the bounded document (`html/bounded-document.ts`), and extraction is one
- * walk of it that records each candidate with its place, then lookups.
+ * Every step costs time in proportion to the page's length, whatever its markup: the tree is the bounded
+ * document (`html/bounded-document.ts`), extraction is one walk of it that records each candidate with
+ * its place, then lookups, and the microformats parser is given only the bounded input `mf2Input` makes.
+ */
+export function extractFacts(input: VerifyInput, at: number, base: string): SourceFacts {
+  const doc = parseBoundedDocument(input.html);
+  const g = gather(doc);
+  const found = elementAt(doc, at);
+  // False when a cap left the linking element out of the tree and `found` is the element its content went into.
+  const anchor = found.start === at && !found.implied;
+
+  const host = new URL(input.sourceUrl).host;
+  const relAuthorUrl = httpUrl(g.relAuthor?.getAttribute('href'), base);
+  const relAuthor = g.relAuthor ? { name: textOf(g.relAuthor), ...(relAuthorUrl ? { url: relAuthorUrl } : {}) } : undefined;
+  let entry: EntryFacts | null = null;
+  try {
+    entry = readEntry(doc, { pageUrl: input.sourceUrl, base, target: input.target, key: input.key, site: input.site, ...(relAuthor ? { relAuthor } : {}) });
+  } catch {
+    entry = null; // the HTML's semantics still say what the page is
+  }
+  const title = cap(entry?.name || textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
+  // No author named: none stored (renderers show none), rather than the title a second time.
+  const author = entry?.author ?? authorOf(g, found, anchor, base) ?? { name: '' };
+  const facts: SourceFacts = {
+    title,
+    excerpt: cap(entry?.text || excerptAround(found, anchor), LIMITS.excerpt),
+    author: { ...author, name: cap(author.name, LIMITS.author) },
+  };
+  const published = entry?.published ?? publishedOf(g);
+  if (published) facts.published = published;
+  const lang = (doc.html.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
+  if (LANG.test(lang)) facts.lang = lang;
+  if (entry?.kind && entry.kind !== 'mention') facts.kind = entry.kind;
+  if (entry?.url) facts.url = entry.url;
+  return facts;
+}
+
+/** What a non-HTML source (JSON, plain text) gives a reader: its host for a title, and text around the link. */
+export function plainFacts(sourceUrl: string, text: string | null, at: number): SourceFacts {
+  let excerpt = '';
+  if (text !== null && at >= 0) {
+    const from = Math.max(0, at - LIMITS.excerpt / 2);
+    excerpt = cap(plainText(text.slice(from, from + LIMITS.excerpt * 2)), LIMITS.excerpt);
+  }
+  return { title: new URL(sourceUrl).host, excerpt, author: { name: '' } };
+}
+
+/**
+ * Verifies a pingback's link and reads what a reader wants to see (`extractFacts`). Returns null when the
+ * source does not link to the target: only an `<a href>` to any form of the post counts (`linkStart`).
  */
 export function verifySource(input: VerifyInput): SourceFacts | null {
   const { at, base } = linkStart(input);
   if (at < 0) return null;
-  const doc = parseBoundedDocument(input.html);
-  const g = gather(doc);
-  const found = elementAt(doc, at);
-  const anchor = found.start === at && found.name === 'a';
-
-  const host = new URL(input.sourceUrl).host;
-  const title = cap(textOf(g.title) || plainText(g.metas.get('og:title') ?? '') || textOf(g.h1) || host, LIMITS.title);
-  // No author named: none stored (renderers show none), rather than the title a second time.
-  const author = authorOf(g, found, anchor, base) ?? { name: '' };
-  const facts: SourceFacts = {
-    title,
-    excerpt: cap(excerptAround(found, anchor), LIMITS.excerpt),
-    author: { ...author, name: cap(author.name, LIMITS.author) },
-  };
-  const published = publishedOf(g);
-  if (published) facts.published = published;
-  const lang = (doc.html.getAttribute('lang') ?? input.contentLanguage?.split(',')[0] ?? '').trim();
-  if (LANG.test(lang)) facts.lang = lang;
-  return facts;
+  return extractFacts(input, at, base);
 }

@@ -38,6 +38,13 @@ export interface Manifest {
   site: string;
   /** The absolute XML-RPC endpoint advertised on pages. */
   endpoint: string;
+  /** The absolute Webmention endpoint. Absent in manifests from before Webmention. */
+  webmention?: string;
+  /**
+   * Which endpoints the pages announce (link elements, and the headers `pingback serve` and the Netlify
+   * rules add). Absent in manifests from before Webmention: Pingback only.
+   */
+  advertise?: { pingback: boolean; webmention: boolean };
   /** Extra hosts that count as this site. */
   hosts: string[];
   /** Canonical keys of the pages that accept pingbacks. */
@@ -101,6 +108,11 @@ function strings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
+/** Which endpoints a manifest's pages announce: Pingback only for a manifest from before Webmention. */
+export function manifestAdvertises(manifest: Manifest): { pingback: boolean; webmention: boolean } {
+  return manifest.advertise ?? { pingback: true, webmention: false };
+}
+
 /** Checks a parsed manifest; `where` (a file name) appears in the error. */
 export function parseManifest(value: unknown, where = 'manifest'): Manifest {
   const fail = (field: string, want: string): never => {
@@ -111,6 +123,11 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
   if (m.version !== MANIFEST_VERSION) fail('version', `${MANIFEST_VERSION} (this is @pingback ${MANIFEST_VERSION}'s format; got ${JSON.stringify(m.version)})`);
   if (!absolute(m.site)) fail('site', 'an absolute http(s) URL');
   if (!absolute(m.endpoint)) fail('endpoint', 'an absolute http(s) URL');
+  if (m.webmention !== undefined && !absolute(m.webmention)) fail('webmention', 'an absolute http(s) URL');
+  if (m.advertise !== undefined) {
+    const a = m.advertise as Record<string, unknown>;
+    if (typeof a !== 'object' || a === null || typeof a.pingback !== 'boolean' || typeof a.webmention !== 'boolean') fail('advertise', 'an object { pingback: boolean, webmention: boolean }');
+  }
   if (!strings(m.hosts)) fail('hosts', 'an array of strings');
   if (!strings(m.pages) || !(m.pages as string[]).every((p) => p.startsWith('/'))) fail('pages', 'an array of canonical keys starting with "/"');
   if (!Array.isArray(m.posts)) fail('posts', 'an array');
