@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress, sendResponse, toRequest } from '@pingback/core/node';
 import type { LocalBlobs } from '../../../test/support/blobs.ts';
 import { startLocalBlobs } from '../../../test/support/blobs.ts';
@@ -47,6 +47,9 @@ beforeAll(async () => {
   process.env.NETLIFY_BLOBS_CONTEXT = blobs.context;
   process.env.PINGBACK_ALLOW_PRIVATE_NETWORK = 'true';
 });
+// What one test handed to waitUntil (a webhook's delivery, a verification) is finished before the next,
+// which may count what it hands over itself.
+afterEach(settled);
 afterAll(async () => {
   delete process.env.NETLIFY_BLOBS_CONTEXT;
   delete process.env.PINGBACK_ALLOW_PRIVATE_NETWORK;
