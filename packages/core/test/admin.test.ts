@@ -56,6 +56,7 @@ describe('the moderation page: on, off and its options', () => {
     const make = (admin: ReceiverOptions['admin'], site = SITE) => () => new Receiver({ site, store: new MemoryStore(), pages: [], admin });
     expect(make({ token: 'short' })).toThrow(/admin\.token.*at least 24 characters, got 5.*openssl rand -base64 32/);
     expect(make({ token: TOKEN, path: '/xmlrpc' })).toThrow(/admin\.path.*overlaps/);
+    expect(make({ token: TOKEN, path: '/webmention' })).toThrow(/admin\.path.*overlaps the receiver's \/webmention/);
     expect(make({ token: TOKEN, path: '/a/../b' })).toThrow(PingbackOptionError);
     expect(make({ token: TOKEN }, 'http://blog.example/')).toThrow(/needs an https site.*loopback/);
     expect(make({ token: TOKEN }, 'http://127.0.0.1:4321/')).not.toThrow();
@@ -222,6 +223,26 @@ describe('what it shows', () => {
     expect(page).toMatch(/Pending <span class="count">2<\/span>/);
     expect(page).toMatch(/Deleted <span class="count">1<\/span>/);
     expect(page).toContain('A link to <bdi>https://blog.example/posts/b/</bdi> on the source page');
+  });
+
+  it('lists a Webmention the receiver verified, held under pending moderation, with the protocol and kind from its record', async () => {
+    const reply = await startServer(html(`<!doctype html><title>Re</title><article class="h-entry"><a class="u-in-reply-to" href="${SITE}posts/a/">re</a> <p class="e-content">Well said.</p></article>`));
+    try {
+      const { store, receiver, client } = setup({ moderation: 'pending' });
+      const form = new URLSearchParams({ source: `http://reply.example:${reply.port}/re`, target: `${SITE}posts/a/` });
+      const answer = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }));
+      expect(answer.status).toBe(202);
+      await receiver.idle();
+      expect(await store.list()).toMatchObject([{ status: 'pending', protocol: 'webmention', kind: 'reply' }]);
+      await client.signIn(TOKEN);
+      const shown = async (query: string) => [...(await (await client.get(query)).text()).matchAll(/<span class="card__kind">([^<]*)<\/span>/g)].map((m) => m[1]);
+      expect(await shown('?status=pending')).toEqual(['webmention · reply']);
+      expect(await shown('?protocol=webmention&kind=reply')).toEqual(['webmention · reply']);
+      expect(await shown('?protocol=pingback')).toEqual([]);
+      await receiver.close();
+    } finally {
+      await reply.close();
+    }
   });
 
   it('shows stored markup, bidi controls and javascript: URLs as inert text: no element, no attribute, no link', async () => {

@@ -10,6 +10,7 @@ import { recordId, tombstone } from '../src/store/record.ts';
 import type { PingbackRecord } from '../src/store/record.ts';
 import { blockHost } from '../src/receive/blocklist.ts';
 import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
+import { generateWebhookSecret } from '../src/notify/webhook-secret.ts';
 
 const SITE = 'https://blog.example/';
 const POST = `${SITE}posts/a/`;
@@ -473,6 +474,74 @@ describe('one linkback per (post, source), whatever the protocol', () => {
     const { r } = receiver({ store });
     expect(await ping(r, S('/wp'))).toMatchObject({ kind: 'fault', faultCode: 48 });
     await r.close();
+  });
+});
+
+describe('moderation, the arrival webhook and old URLs: as for a pingback', () => {
+  it('takes a Webmention to an old URL of a post (an alias) for the post, keeping the target as sent', async () => {
+    const old = `${SITE}2019/05/a/`;
+    pages.set('/old', { body: doc(`<p>Years ago: <a href="${old}">this</a>.</p>`) });
+    const { r, store } = receiver({ aliases: { '/2019/05/a': '/posts/a' } });
+    expect((await mention(r, S('/old'), old)).status).toBe(202);
+    expect(await store.list()).toMatchObject([{ id: recordId('/posts/a', S('/old')), key: '/posts/a', target: old, protocol: 'webmention', status: 'approved' }]);
+    await r.close();
+    // Without the alias the old URL is no post: refused before anything is fetched.
+    const plain = receiver();
+    const before = sources.requests.length;
+    expect((await mention(plain.r, S('/old'), old)).status).toBe(400);
+    expect(sources.requests.length).toBe(before);
+    await plain.r.close();
+  });
+
+  it('pending-except-allowed: a Webmention from an allowed host is approved on arrival and when it comes back, one from another host waits', async () => {
+    // Named hosts, resolved to the loopback source server, so the allow list has hosts to match.
+    const on = (host: string, path: string) => `http://${host}:${sources.port}${path}`;
+    pages.set('/friend', { body: doc(`<a href="${POST}">x</a>`) });
+    pages.set('/stranger', { body: doc(`<a href="${POST}">x</a>`) });
+    const store = new MemoryStore();
+    await store.insert(tombstone(record('/posts/b', on('friend.example', '/friend')), '2026-11-01T00:00:00.000Z', 'source'));
+    pages.set('/friend', { body: doc(`<a href="${POST}">x</a> <a href="${SITE}posts/b/">y</a>`) });
+    const { r } = receiver({ store, moderation: 'pending-except-allowed', allowlist: ['friend.example'], resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    await mention(r, on('friend.example', '/friend'));
+    await mention(r, on('stranger.example', '/stranger'));
+    await mention(r, on('friend.example', '/friend'), `${SITE}posts/b/`);
+    const status = async (key: string, source: string) => (await store.get(recordId(key, source)))?.status;
+    expect(await status('/posts/a', on('friend.example', '/friend'))).toBe('approved');
+    expect(await status('/posts/a', on('stranger.example', '/stranger'))).toBe('pending');
+    expect(await status('/posts/b', on('friend.example', '/friend'))).toBe('approved');
+    await r.close();
+  });
+
+  it('the webhook hears of a new Webmention and of one its source brought back, each once and through waitUntil; not of an update or a delete', async () => {
+    const hook = await startServer((_req, res) => void res.writeHead(204).end());
+    const time = clock();
+    const { r } = receiver({ clock: time, notify: { url: `${hook.url}/hook`, secret: generateWebhookSecret(), allowPrivateNetwork: true } });
+    const kept: Promise<unknown>[] = [];
+    const context = { waitUntil: (p: Promise<unknown>) => kept.push(p) };
+    const round = async (body: Page) => {
+      time.advance(1000);
+      pages.set('/post', body);
+      expect((await send(r, { source: S('/post'), target: POST }, { context })).status).toBe(202);
+      await r.idle();
+      await Promise.all(kept);
+    };
+    const reply = (text: string) => doc(`<article class="h-entry"><a class="u-in-reply-to" href="${POST}">re</a> <p class="e-content">${text}</p></article>`);
+    try {
+      await round({ body: reply('First') });
+      // The verification, then the delivery it started: both kept alive by the platform.
+      expect(kept).toHaveLength(2);
+      expect(hook.requests).toHaveLength(1);
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ type: 'linkback.received', data: { key: '/posts/a', status: 'approved', protocol: 'webmention', kind: 'reply' } });
+      await round({ body: reply('Edited') });
+      await round({ status: 410, body: 'gone' });
+      expect(hook.requests).toHaveLength(1);
+      await round({ body: reply('Back again') });
+      expect(hook.requests).toHaveLength(2);
+      expect(JSON.parse(hook.requests[1]!.body)).toMatchObject({ data: { key: '/posts/a', status: 'approved', excerpt: expect.stringContaining('Back again') } });
+    } finally {
+      await r.close();
+      await hook.close();
+    }
   });
 });
 
