@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,19 +190,27 @@ describe('the address policy and the rate limits apply to Webmentions too', () =
 
 describe('what the pages announce', () => {
   it('X-Pingback and Link: rel="webmention" on the posts, as the manifest says; each can be switched off', async () => {
+    // An old URL of a post (an alias, with the page Astro leaves there) announces what the post does.
+    await mkdir(join(site.root, 'old', 'wm-hello'), { recursive: true });
+    await writeFile(join(site.root, 'old', 'wm-hello', 'index.html'), '<!doctype html><title>Redirecting to: /posts/wm-hello/</title><meta http-equiv="refresh" content="0;url=/posts/wm-hello/">');
+    const aliases = { '/old/wm-hello': '/posts/wm-hello' };
     const both = join(dir, 'manifest-both.json');
-    await writeFile(both, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: true, webmention: true } }));
+    await writeFile(both, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: true, webmention: true }, aliases }));
     const webmentionOnly = join(dir, 'manifest-wm.json');
-    await writeFile(webmentionOnly, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: false, webmention: true } }));
+    await writeFile(webmentionOnly, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: false, webmention: true }, aliases }));
     const a = await serve('headers-a', [], both);
     const post = await fetch(`${a.url}/posts/wm-hello/`);
     expect(post.headers.get('x-pingback')).toBe('https://blog.example/xmlrpc');
     expect(post.headers.get('link')).toBe('<https://blog.example/webmention>; rel="webmention"');
     const home = await fetch(`${a.url}/`);
     expect([home.headers.get('x-pingback'), home.headers.get('link')]).toEqual([null, null]);
+    const moved = await fetch(`${a.url}/old/wm-hello/`);
+    expect([moved.headers.get('x-pingback'), moved.headers.get('link')]).toEqual(['https://blog.example/xmlrpc', '<https://blog.example/webmention>; rel="webmention"']);
     const b = await serve('headers-b', [], webmentionOnly);
     const only = await fetch(`${b.url}/posts/wm-hello/`);
     expect([only.headers.get('x-pingback'), only.headers.get('link')]).toEqual([null, '<https://blog.example/webmention>; rel="webmention"']);
+    const movedOnly = await fetch(`${b.url}/old/wm-hello/`);
+    expect([movedOnly.headers.get('x-pingback'), movedOnly.headers.get('link')]).toEqual([null, '<https://blog.example/webmention>; rel="webmention"']);
     // A manifest from before Webmention: the pages were built announcing Pingback only.
     const old = await fetch(`${servers[0]!.url}/posts/wm-hello/`);
     expect([old.headers.get('x-pingback'), old.headers.get('link')]).toEqual(['https://blog.example/xmlrpc', null]);
