@@ -202,6 +202,24 @@ describe('the generated Netlify Function over PostgreSQL', () => {
     expect(read.items).toHaveLength(2);
   });
 
+  it('counts pingbacks and Webmentions in the same windows across instances, and stores verified Webmentions in the database', async () => {
+    process.env.PINGBACK_DATABASE_URL = postgres.urlFor('fn_webmention');
+    const first = await deploy('db-wm-a', { storeName: 'db-unused', rateLimit: 2 });
+    const second = await deploy('db-wm-b', { storeName: 'db-unused', rateLimit: 2 });
+    const webmention = async (url: string, n: number) => {
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', `${sources.url}/flood-${n}`], ['target', `${SITE}posts/flood-${n}/`]] }]);
+      return answer!;
+    };
+    expect((await ping(first.url, 1))[0]!.result).toMatch(/registered/);
+    expect((await webmention(second.url, 2)).status).toBe(202);
+    // The third from this client, to the instance that has seen one: the database has counted two.
+    expect(await webmention(first.url, 3)).toMatchObject({ status: 429, retryAfter: '60' });
+    await settled();
+    const stored = await database('fn_webmention').list();
+    expect(stored.map((r) => [r.key, r.protocol ?? 'pingback']).sort()).toEqual([['/posts/flood-1', 'pingback'], ['/posts/flood-2', 'webmention']]);
+    delete process.env.PINGBACK_DATABASE_URL;
+  });
+
   it('uses Netlify Database (NETLIFY_DATABASE_URL) only when the setting `database` asks for it', async () => {
     delete process.env.PINGBACK_DATABASE_URL;
     process.env.NETLIFY_DATABASE_URL = postgres.urlFor('fn_netlify');
