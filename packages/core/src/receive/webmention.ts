@@ -84,12 +84,14 @@ function sameContent(a: PingbackRecord, b: PingbackRecord): boolean {
  * limits as Pingback, its link checked by media type, and the record inserted, updated, deleted or left
  * alone (§3.2.4):
  *
- * - a new pair with the link is stored (pending or approved, as moderation says);
+ * - a new pair with the link is stored (pending or approved, as `statusOnArrival` says) and the arrival
+ *   webhook told, as for a pingback;
  * - a stored pair with the link is updated in place (id, status and receivedAt kept; `updatedAt` set
  *   when the content changed; `protocol` becomes `webmention`), idempotently: an unchanged source writes
  *   nothing;
  * - a source that answers 410, or 200 without the link, turns a stored pair into a tombstone deleted by
- *   the source, which a later valid Webmention brings back; the owner's deletes are never undone;
+ *   the source, which a later valid Webmention brings back (a new arrival again: moderated and told to
+ *   the webhook); the owner's deletes are never undone;
  * - anything else (a network failure, a 404 or 500, a page cut at the byte cap before any link) changes
  *   nothing: it says nothing certain about the source.
  */
