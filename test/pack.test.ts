@@ -150,9 +150,13 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
     const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
-    expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 2 pages, 3 posts scanned/);
+    expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 4 pages, 5 posts scanned/);
     expect(`${stdout}${stderr}`).not.toMatch(/sourcemap/i);
-    expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc">');
+    expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4321/webmention">');
+    // The packed <PingbackMeta /> turns the front matter of the post that takes pingbacks only into its meta.
+    const archive = readFileSync(join(example, 'dist/posts/from-the-archive/index.html'), 'utf8');
+    expect(archive).toContain('<meta name="webmention" content="off">');
+    expect(archive).not.toContain('rel="webmention"');
   }, 300_000);
 });
 
@@ -164,7 +168,10 @@ describe('examples/eleventy-blog, outside the workspace, on the packed packages'
     installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
     const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, env, encoding: 'utf8' });
-    expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 2 pages, 3 posts scanned/);
-    expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc">');
+    expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 3 pages, 4 posts scanned/);
+    expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4322/webmention">');
+    const old = readFileSync(join(example, '_site/posts/xml-rpc-still-works/index.html'), 'utf8');
+    expect(old).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc">');
+    expect(old).not.toContain('rel="webmention"');
   }, 300_000);
 });

@@ -3,7 +3,7 @@
 export const pingbackOptions = {
   posts: ['/posts/**'],
   // Real pages on the web are linked, but this example never pings them.
-  skipHosts: ['*.wikipedia.org', 'docs.astro.build', 'www.11ty.dev', 'github.com', 'www.hixie.ch'],
+  skipHosts: ['*.wikipedia.org', 'docs.astro.build', 'www.11ty.dev', 'github.com', 'www.hixie.ch', 'www.w3.org'],
   // No blog directory hears about an example.
   directories: [],
 };

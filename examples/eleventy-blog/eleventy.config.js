@@ -8,7 +8,7 @@ export default function (eleventyConfig) {
   eleventyConfig.addPlugin(pingback, {
     site: ELEVENTY_BLOG,
     // Real pages on the web are linked, but this example never pings them.
-    skipHosts: ['*.wikipedia.org', 'www.11ty.dev', 'docs.astro.build', 'github.com', 'www.hixie.ch'],
+    skipHosts: ['*.wikipedia.org', 'www.11ty.dev', 'docs.astro.build', 'github.com', 'www.hixie.ch', 'www.w3.org'],
     // No blog directory hears about an example.
     directories: [],
   });

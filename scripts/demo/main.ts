@@ -4,7 +4,17 @@ import { runDemo } from './run.ts';
 const keep = process.argv.includes('--keep');
 try {
   const result = await runDemo({ keep });
-  console.log(result.newPings > 0 ? `\n${result.newPings} pingbacks sent and verified in this run.` : '\nThis run sent nothing new.');
+  const counts = { webmention: 0, pingback: 0 };
+  for (const blog of result.blogs) {
+    counts.webmention += blog.sent.webmention;
+    counts.pingback += blog.sent.pingback;
+  }
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  console.log(
+    result.newLinkbacks > 0
+      ? `\n${plural(counts.webmention, 'Webmention', 'Webmentions')} and ${plural(counts.pingback, 'pingback', 'pingbacks')} sent and verified in this run.`
+      : '\nThis run sent nothing new.',
+  );
   if (keep) {
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     await result.stop();

@@ -1,23 +1,30 @@
 /**
  * The two-blog demo: examples/astro-blog and examples/eleventy-blog link to each other by absolute URL on
  * fixed loopback addresses. It builds both, serves each with its receiver (`pingback serve`), sends each
- * site's pings to the other (`pingback send`), lets each receiver verify by fetching the live source,
- * rebuilds both so the pages show what arrived, and reports it. Run again, it sends nothing new.
+ * site's Webmentions and pingbacks to the other (`pingback send`: a Webmention where the target announces
+ * one, else a pingback), waits for each receiver to verify what it accepted by fetching the live source,
+ * rebuilds both so the pages show what arrived, and reports it by protocol and kind. Run again, it sends
+ * nothing new; run after a post was edited or deleted, it tells the other blog, which drops what the post
+ * no longer says.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { PingbackRecord } from '@pingback/core';
-import { FileStore } from '@pingback/core';
+import type { LinkbackKind, LinkbackProtocol, PingbackRecord, SendRow } from '@pingback/core';
+import { FileStore, canonicalKey, recordKind, recordProtocol } from '@pingback/core';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/bin/pingback.js');
+/** The order kinds are told in, as the pages show them. */
+const KINDS: readonly LinkbackKind[] = ['reply', 'mention', 'like', 'repost', 'bookmark'];
+/** How long a receiver may take to verify what it accepted: its source deadline (10 s) and some. */
+const VERIFY_WAIT_MS = 30_000;
 
 export interface Blog {
   name: string;
@@ -29,13 +36,41 @@ export interface Blog {
   build: string[];
 }
 
+export type KindCounts = Partial<Record<LinkbackKind, number>>;
+
+export interface Received {
+  protocol: LinkbackProtocol;
+  kind: LinkbackKind;
+  source: string;
+  target: string;
+  title: string;
+  author: string;
+  excerpt: string;
+}
+
+export interface PageView {
+  url: string;
+  /** The count the post's byline shows (every kind). */
+  count: number;
+  /** The counts per kind the post shows beside it ("1 reply · 2 likes"). */
+  kinds: KindCounts;
+  /** The linkbacks the page lists, per kind (replies and mentions as entries, likes and the rest as faces). */
+  listed: KindCounts;
+}
+
 export interface BlogReport {
   name: string;
   url: string;
-  received: { source: string; target: string; title: string; author: string; excerpt: string }[];
-  /** The page showing each post's pingbacks, and the count it shows. */
-  pages: { url: string; count: number; listed: number }[];
-  sent: { registered: number; queued: number; skipped: number; other: number };
+  /** What the blog shows: its store's approved, undeleted records on the posts it has. */
+  received: Received[];
+  /** The same, counted by protocol and kind. */
+  counts: Partial<Record<LinkbackProtocol, KindCounts>>;
+  /** Each post's page, as a reader gets it. */
+  pages: PageView[];
+  /** What this blog's `pingback send` did in this run. */
+  sent: { registered: number; queued: number; skipped: number; other: number; webmention: number; pingback: number };
+  /** What the blog's receiver said of each Webmention it verified in this run (`pingback serve`'s log). */
+  verified: string[];
   /** The blog's moderation page, and the token that signs in to it (made afresh for each run). */
   admin: { url: string; token: string };
 }
@@ -43,6 +78,8 @@ export interface BlogReport {
 export interface DemoOptions {
   astroUrl?: string;
   eleventyUrl?: string;
+  /** The folder holding `astro-blog` and `eleventy-blog` (default: the repository's examples/). */
+  examples?: string;
   /** Leave the two servers running. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -50,38 +87,105 @@ export interface DemoOptions {
 
 export interface DemoResult {
   blogs: BlogReport[];
-  /** Pings registered in this run, both ways: 0 on a second run. */
-  newPings: number;
+  /** Webmentions and pingbacks registered in this run, both ways: 0 on a second run. */
+  newLinkbacks: number;
   stop(): Promise<void>;
 }
 
-function blogs(astroUrl: string, eleventyUrl: string): Blog[] {
+function blogs(examples: string, astroUrl: string, eleventyUrl: string): Blog[] {
   return [
-    { name: 'Astro example', dir: join(ROOT, 'examples/astro-blog'), url: astroUrl, variable: 'PINGBACK_ASTRO_URL', output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
-    { name: 'Eleventy example', dir: join(ROOT, 'examples/eleventy-blog'), url: eleventyUrl, variable: 'PINGBACK_ELEVENTY_URL', output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
+    { name: 'Astro example', dir: join(examples, 'astro-blog'), url: astroUrl, variable: 'PINGBACK_ASTRO_URL', output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
+    { name: 'Eleventy example', dir: join(examples, 'eleventy-blog'), url: eleventyUrl, variable: 'PINGBACK_ELEVENTY_URL', output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
   ];
 }
 
-function run(cmd: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+function run(cmd: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, cmd, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('close', (code) => resolve({ code, out }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-function serve(blog: Blog, env: NodeJS.ProcessEnv, token: string): Promise<ChildProcess> {
+/**
+ * A clean build, as CI and Netlify make one: Eleventy leaves the page of a deleted post in its output,
+ * where `pingback serve` would go on serving it instead of answering 410 Gone.
+ */
+async function build(blog: Blog, env: NodeJS.ProcessEnv, what: string): Promise<void> {
+  await rm(join(blog.dir, blog.output), { recursive: true, force: true });
+  const result = await run(blog.build, blog.dir, env);
+  if (result.code !== 0) throw new Error(`${what} the ${blog.name} failed:\n${result.stdout}${result.stderr}`);
+}
+
+/** One blog's `pingback serve`, and what its log says of each Webmention and pingback it verified. */
+interface Receiver {
+  blog: Blog;
+  child: ChildProcess;
+  /** Each verification's line, without the `[pingback] ` prefix. */
+  verified: string[];
+  /** How many of them the demo has printed. */
+  printed: number;
+  /** Until each of these (`source → post key`) is verified; rejects after `VERIFY_WAIT_MS`. */
+  verifiedAll(pairs: readonly string[]): Promise<void>;
+}
+
+/**
+ * `[pingback] webmention approved: SOURCE → /posts/key` after a Webmention's verification, `[pingback]
+ * approved: SOURCE → KEY` for a pingback's, and the store's failure for a Webmention (`… (webmention
+ * SOURCE → KEY not verified)`).
+ */
+const VERIFIED = /^\[pingback\] (webmention [^:]+: (\S+) → (\S+).*)$/;
+const PINGBACK_VERIFIED = /^\[pingback\] ((?:approved|pending|rejected): (\S+) → (\S+))$/;
+const NOT_VERIFIED = /^\[pingback\] (store: .*\(webmention (\S+) → (\S+) not verified\))$/;
+
+function serve(blog: Blog, env: NodeJS.ProcessEnv, token: string): Promise<Receiver> {
   const url = new URL(blog.url);
   const args = [CLI, 'serve', '--root', blog.output, '--manifest', '.pingback/manifest.json', '--store', '.pingback/store', '--host', url.hostname, '--port', url.port, '--allow-private-network'];
   const child = spawn(process.execPath, args, { cwd: blog.dir, env: { ...env, PINGBACK_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (c) => (err += c));
+  const verified: string[] = [];
+  const seen = new Map<string, number>();
+  const waiting = new Set<() => void>();
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    err += `${line}\n`;
+    const pingback = PINGBACK_VERIFIED.exec(line);
+    const m = pingback ?? VERIFIED.exec(line) ?? NOT_VERIFIED.exec(line);
+    if (!m) return;
+    verified.push(pingback ? `pingback ${m[1]}` : m[1]!);
+    const pair = `${m[2]} → ${m[3]}`;
+    seen.set(pair, (seen.get(pair) ?? 0) + 1);
+    for (const wake of waiting) wake();
+  });
+  const verifiedAll = (pairs: readonly string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const pending = [...pairs];
+      const check = () => {
+        for (let i = pending.length - 1; i >= 0; i--) {
+          const n = seen.get(pending[i]!) ?? 0;
+          if (n > 0) {
+            seen.set(pending[i]!, n - 1);
+            pending.splice(i, 1);
+          }
+        }
+        if (pending.length > 0) return;
+        clearTimeout(timer);
+        waiting.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        reject(new Error(`the ${blog.name}'s receiver did not verify ${pending.join(', ')} within ${VERIFY_WAIT_MS / 1000} s; its log:\n${err.trim()}`));
+      }, VERIFY_WAIT_MS);
+      waiting.add(check);
+      check();
+    });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}\n${blog.variable} moves the blog to another address.`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('listening on')) resolve(child);
+      if (line.includes('listening on')) resolve({ blog, child, verified, printed: 0, verifiedAll });
     });
   });
 }
@@ -133,24 +237,77 @@ async function checkAddresses(sites: Blog[]): Promise<void> {
   }
 }
 
-const countOf = (html: string) => Number(/class="pingback-count" data-count="(\d+)"/.exec(html)?.[1] ?? Number.NaN);
+const WORDS: Record<LinkbackKind, [string, string]> = {
+  reply: ['reply', 'replies'],
+  mention: ['mention', 'mentions'],
+  like: ['like', 'likes'],
+  repost: ['repost', 'reposts'],
+  bookmark: ['bookmark', 'bookmarks'],
+};
+const PROTOCOL_NAMES: Record<LinkbackProtocol, [string, string]> = {
+  webmention: ['Webmention', 'Webmentions'],
+  pingback: ['pingback', 'pingbacks'],
+  trackback: ['trackback', 'trackbacks'],
+  comment: ['comment', 'comments'],
+};
+const plural = (n: number, [one, many]: [string, string]) => `${n} ${n === 1 ? one : many}`;
 
-async function report(blog: Blog, sent: BlogReport['sent'], token: string): Promise<BlogReport> {
-  const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter((r: PingbackRecord) => r.status === 'approved' && !r.deletedAt);
-  const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as { posts: { source: string; key: string }[] };
-  const pages: BlogReport['pages'] = [];
-  for (const post of manifest.posts) {
-    const html = await (await fetch(post.source)).text();
-    pages.push({ url: post.source, count: countOf(html), listed: (html.match(/<li class="pingback pingback--\w+ h-cite"/g) ?? []).length });
-  }
-  return {
-    name: blog.name,
-    url: blog.url,
-    received: records.map((r) => ({ source: r.source, target: r.target, title: r.title, author: r.author.name, excerpt: r.excerpt })),
-    pages,
-    sent,
-    admin: { url: new URL('pingback/admin', blog.url).href, token },
-  };
+/** "1 reply, 2 mentions", in the order the pages show kinds; "none" for no count at all. */
+function kindsText(counts: KindCounts, separator = ', '): string {
+  const parts = KINDS.filter((k) => (counts[k] ?? 0) > 0).map((k) => plural(counts[k]!, WORDS[k]));
+  return parts.length > 0 ? parts.join(separator) : 'none';
+}
+
+function tally<T>(items: readonly T[], keyOf: (item: T) => LinkbackKind): KindCounts {
+  const counts: KindCounts = {};
+  for (const item of items) counts[keyOf(item)] = (counts[keyOf(item)] ?? 0) + 1;
+  return counts;
+}
+
+/** What a reader sees on a post: the byline's count, the counts per kind, and the items listed. */
+function readPage(url: string, html: string): PageView {
+  const count = Number(/<span class="pingback-count" data-count="(\d+)">/.exec(html)?.[1] ?? Number.NaN);
+  const kinds: KindCounts = {};
+  for (const m of html.matchAll(/<span class="pingback-count" data-count="(\d+)" data-kind="(\w+)">/g)) kinds[m[2] as LinkbackKind] = Number(m[1]);
+  const listed = tally([...html.matchAll(/<li class="pingback pingback--(\w+) h-cite"/g)], (m) => m[1] as LinkbackKind);
+  return { url, count, kinds, listed };
+}
+
+async function report(blog: Blog, receiver: Receiver, sent: BlogReport['sent'], token: string): Promise<BlogReport> {
+  const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as { pages: string[]; posts: { source: string; key: string }[] };
+  // What the blog shows: approved, not deleted, on a page it still has.
+  const shown = new Set(manifest.pages);
+  const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter((r: PingbackRecord) => r.status === 'approved' && !r.deletedAt && shown.has(r.key));
+  const received: Received[] = records
+    .map((r) => ({ protocol: recordProtocol(r), kind: recordKind(r), source: r.source, target: r.target, title: r.title, author: r.author.name, excerpt: r.excerpt }))
+    .sort((a, b) => (a.target === b.target ? KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) : a.target < b.target ? -1 : 1));
+  const counts: BlogReport['counts'] = {};
+  for (const protocol of new Set(received.map((r) => r.protocol))) counts[protocol] = tally(received.filter((r) => r.protocol === protocol), (r) => r.kind);
+  const pages: PageView[] = [];
+  for (const post of manifest.posts) pages.push(readPage(post.source, await (await fetch(post.source)).text()));
+  return { name: blog.name, url: blog.url, received, counts, pages, sent, verified: receiver.verified, admin: { url: new URL('pingback/admin', blog.url).href, token } };
+}
+
+function rowLine(row: SendRow): string {
+  const protocol = row.protocol ? PROTOCOL_NAMES[row.protocol][0] : '';
+  if (row.status === 'skipped') return `skipped ${row.source} → ${row.target} (${protocol ? `${protocol}: ` : ''}${row.message})`;
+  const how = protocol ? ` by ${protocol}` : '';
+  const why =
+    row.why === 'removed'
+        ? ' (the post no longer links there: the receiver drops it)'
+        : row.why === 'deleted'
+          ? ' (the post is gone, 410: the receiver drops it)'
+          : row.status === 'registered' || row.status === 'queued'
+            ? ''
+            : ` (${row.message})`;
+  return `${row.status}${how} ${row.source} → ${row.target}${why}`;
+}
+
+function receivedLine(r: BlogReport): string {
+  const byProtocol = (Object.entries(r.counts) as [LinkbackProtocol, KindCounts][])
+    .sort(([a], [b]) => (a === 'webmention' ? -1 : b === 'webmention' ? 1 : a < b ? -1 : 1))
+    .map(([protocol, kinds]) => `${plural(Object.values(kinds).reduce((a, b) => a + b, 0), PROTOCOL_NAMES[protocol])} (${kindsText(kinds)})`);
+  return `${r.name} (${r.url}) received ${r.received.length}: ${byProtocol.join(', ') || 'nothing yet'}`;
 }
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
@@ -159,67 +316,72 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const eleventyUrl = options.eleventyUrl ?? process.env.PINGBACK_ELEVENTY_URL ?? 'http://127.0.0.1:4322/';
   const env: NodeJS.ProcessEnv = { ...process.env, PINGBACK_ASTRO_URL: astroUrl, PINGBACK_ELEVENTY_URL: eleventyUrl, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env.URL; // Netlify's variable would pin both examples to one address.
-  const sites = blogs(astroUrl, eleventyUrl);
-  const servers: ChildProcess[] = [];
+  const sites = blogs(options.examples ?? join(ROOT, 'examples'), astroUrl, eleventyUrl);
+  const receivers: Receiver[] = [];
   // Each run makes its own moderation tokens: nothing to configure, nothing kept.
   const tokens = new Map(sites.map((blog) => [blog.name, randomBytes(24).toString('base64url')]));
   const stop = async () => {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
+    await Promise.all(receivers.map(({ child: s }) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
   };
 
   await checkAddresses(sites);
   try {
     log(`1. Building both blogs: the Astro example at ${astroUrl}, the Eleventy example at ${eleventyUrl}`);
-    for (const blog of sites) {
-      const result = await run(blog.build, blog.dir, env);
-      if (result.code !== 0) throw new Error(`building the ${blog.name} failed:\n${result.out}`);
-    }
+    for (const blog of sites) await build(blog, env, 'building');
     log('2. Serving each with its receiver (pingback serve, file-system store)');
-    for (const blog of sites) servers.push(await serve(blog, env, tokens.get(blog.name)!));
+    for (const blog of sites) receivers.push(await serve(blog, env, tokens.get(blog.name)!));
 
-    log('3. Sending each blog\'s pings to the other (pingback send): the receivers verify by fetching the live source');
+    log("3. Sending each blog's links to the other (pingback send): a Webmention where the post announces one, else a pingback; the receivers verify by fetching the live source");
     const sent = new Map<string, BlogReport['sent']>();
-    let newPings = 0;
+    let newLinkbacks = 0;
     for (const blog of sites) {
       // Both blogs live on loopback, which a real site never is: without the flag, send sends nothing.
       const result = await run([CLI, 'send', '--json', '--allow-private-network'], blog.dir, env);
-      if (result.code !== 0) throw new Error(`pingback send for the ${blog.name} failed:\n${result.out}`);
-      const rows = JSON.parse(result.out.slice(result.out.indexOf('['))) as { status: string; source: string; target: string; message: string }[];
-      const tally = { registered: 0, queued: 0, skipped: 0, other: 0 };
+      if (result.code !== 0) throw new Error(`pingback send for the ${blog.name} failed:\n${result.stdout}${result.stderr}`);
+      const rows = (JSON.parse(result.stdout) as SendRow[]).sort((a, b) => (a.source === b.source ? (a.target < b.target ? -1 : 1) : a.source < b.source ? -1 : 1));
+      const counts = { registered: 0, queued: 0, skipped: 0, other: 0, webmention: 0, pingback: 0 };
       for (const row of rows) {
-        if (row.status === 'registered') tally.registered++;
-        else if (row.status === 'queued') tally.queued++;
-        else if (row.status === 'skipped') tally.skipped++;
-        else tally.other++;
-        log(`   ${blog.name}: ${row.status} ${row.source} → ${row.target}${row.status === 'skipped' ? ` (${row.message})` : ''}`);
+        if (row.status === 'registered' || row.status === 'queued' || row.status === 'skipped') counts[row.status]++;
+        else counts.other++;
+        if (row.status === 'registered' && row.protocol) counts[row.protocol]++;
+        log(`   ${blog.name}: ${rowLine(row)}`);
       }
-      newPings += tally.registered;
-      sent.set(blog.name, tally);
+      newLinkbacks += counts.registered;
+      sent.set(blog.name, counts);
+      // A Webmention is answered 202 and verified afterwards: wait for each receiver to have done it (and
+      // for its log line of each pingback, which it verified before answering).
+      for (const receiver of receivers) {
+        const origin = new URL(receiver.blog.url).origin;
+        const accepted = rows.filter((r) => r.status === 'registered' && URL.parse(r.target)?.origin === origin);
+        if (accepted.length === 0) continue;
+        await receiver.verifiedAll(accepted.map((r) => `${r.source} → ${canonicalKey(new URL(r.target))}`));
+        for (const line of receiver.verified.slice(receiver.printed)) log(`     the ${receiver.blog.name}'s receiver: ${line}`);
+        receiver.printed = receiver.verified.length;
+      }
     }
-    if (newPings === 0) log('   Nothing new to send: every ping was sent on an earlier run (see .pingback/ledger.json).');
+    if (newLinkbacks === 0) log('   Nothing new to send: every Webmention and pingback went on an earlier run (see .pingback/ledger.json).');
 
     log('4. Rebuilding both, so their pages show what they received');
-    for (const blog of sites) {
-      const result = await run(blog.build, blog.dir, env);
-      if (result.code !== 0) throw new Error(`rebuilding the ${blog.name} failed:\n${result.out}`);
-    }
+    for (const blog of sites) await build(blog, env, 'rebuilding');
 
     log('5. What to check');
     const reports: BlogReport[] = [];
-    for (const blog of sites) {
-      const r = await report(blog, sent.get(blog.name)!, tokens.get(blog.name)!);
+    for (const [i, blog] of sites.entries()) {
+      const r = await report(blog, receivers[i]!, sent.get(blog.name)!, tokens.get(blog.name)!);
       reports.push(r);
-      log(`   ${r.name} (${r.url}) received ${r.received.length} pingback${r.received.length === 1 ? '' : 's'}:`);
-      for (const p of r.received) log(`     "${p.title}" by ${p.author}, from ${p.source}\n       on ${p.target}: ${p.excerpt}`);
-      for (const page of r.pages) log(`     ${page.url} shows ${page.count} (${page.listed} listed)`);
+      log(`   ${receivedLine(r)}`);
+      for (const p of r.received) {
+        log(`     ${p.kind} by ${PROTOCOL_NAMES[p.protocol][0]}: "${p.title}"${p.author ? ` by ${p.author}` : ''}, from ${p.source}`);
+        log(`       on ${p.target}${p.excerpt && (p.kind === 'reply' || p.kind === 'mention') ? `: ${p.excerpt}` : ''}`);
+      }
+      for (const page of r.pages) log(`     ${page.url} shows ${page.count}${page.count > 0 ? ` (${kindsText(page.kinds, ' · ')}), listing ${kindsText(page.listed)}` : ''}`);
     }
     if (options.keep) {
       log(`Both blogs are still being served: open ${astroUrl} and ${eleventyUrl}. Ctrl-C to stop.`);
       log('Moderate each from a browser (sign in with its token; a new one each run):');
       for (const r of reports) log(`   ${r.name}: ${r.admin.url}  token ${r.admin.token}`);
-    }
-    else await stop();
-    return { blogs: reports, newPings, stop };
+    } else await stop();
+    return { blogs: reports, newLinkbacks, stop };
   } catch (error) {
     await stop();
     throw error;

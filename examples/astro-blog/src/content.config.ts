@@ -10,6 +10,8 @@ const posts = defineCollection({
     summary: z.string(),
     draft: z.boolean().optional(),
     pingback: z.boolean().optional(),
+    // `advertise: { webmention: false }`: the post takes pingbacks only (<PingbackMeta /> says so to the integration).
+    advertise: z.object({ pingback: z.boolean().optional(), webmention: z.boolean().optional() }).strict().optional(),
   }),
 });
 

@@ -216,6 +216,20 @@ describe('what the pages announce', () => {
     expect([old.headers.get('x-pingback'), old.headers.get('link')]).toEqual(['https://blog.example/xmlrpc', null]);
   });
 
+  it('a post that takes pingbacks only (the manifest\'s pingbackOnly) is served with X-Pingback and no Link, and so is its old URL', async () => {
+    const manifestPath = join(dir, 'manifest-pingback-only.json');
+    const aliases = { '/old/wm-hello': '/posts/wm-hello' };
+    await writeFile(manifestPath, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: true, webmention: true }, pingbackOnly: ['/posts/wm-hello'], aliases }));
+    const served = await serve('headers-pingback-only', [], manifestPath);
+    const headers = async (path: string) => {
+      const page = await fetch(`${served.url}${path}`);
+      return [page.headers.get('x-pingback'), page.headers.get('link')];
+    };
+    expect(await headers('/posts/wm-hello/')).toEqual(['https://blog.example/xmlrpc', null]);
+    expect(await headers('/old/wm-hello/')).toEqual(['https://blog.example/xmlrpc', null]);
+    expect(await headers('/posts/wm-double/')).toEqual(['https://blog.example/xmlrpc', '<https://blog.example/webmention>; rel="webmention"']);
+  });
+
   it('--webmention-path moves the endpoint; the old path is a page of the site', async () => {
     const served = await serve('moved', ['--allow-private-network', '--rate-limit', '0', '--webmention-path', '/wm']);
     const [moved] = await runWebmentionClient(`${served.url}/wm`, [{ method: 'GET' }]);

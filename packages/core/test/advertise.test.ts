@@ -32,6 +32,20 @@ describe('announcing the endpoints on the pages', () => {
     expect(neither.advertised).toBe(true);
   });
 
+  it('a post that takes pingbacks only (<meta name="webmention" content="off">, or front matter) announces Pingback alone', () => {
+    const meta = run({}, post.replace('</head>', '<meta name="webmention" content="off"></head>')).page;
+    expect(meta.html).toContain('<link rel="pingback" href="https://blog.example/xmlrpc"></head>');
+    expect(meta.html).not.toContain('rel="webmention"');
+    expect(meta).toMatchObject({ advertised: true, pingbackOnly: true, excluded: null, targets: ['https://other.example/x'] });
+    const resolved = resolveIntegrationOptions({}, context);
+    const fromFrontMatter = processPage(post, { ...pageInfo(SITE, '/posts/hello/'), pingbackOnly: true }, passSettings(resolved));
+    expect(fromFrontMatter).toMatchObject({ advertised: true, pingbackOnly: true });
+    expect(fromFrontMatter.html).not.toContain('rel="webmention"');
+    expect(run({}).page.pingbackOnly).toBe(false);
+    // A site that announces no Webmention anywhere has no page that is an exception.
+    expect(run({ advertise: { webmention: false } }, post.replace('</head>', '<meta name="webmention" content="off"></head>')).page.pingbackOnly).toBe(false);
+  });
+
   it('moves the Webmention endpoint with webmentionPath, and escapes it', () => {
     expect(run({ webmentionPath: '/wm' }).page.html).toContain('<link rel="webmention" href="https://blog.example/wm">');
   });
@@ -65,5 +79,18 @@ describe('the manifest says what is announced', () => {
     expect(manifestAdvertises(parseManifest(old))).toEqual({ pingback: true, webmention: false });
     expect(() => parseManifest({ ...old, webmention: '/webmention' })).toThrow(/`webmention` must be an absolute http\(s\) URL/);
     expect(() => parseManifest({ ...old, advertise: { pingback: true } })).toThrow(/`advertise` must be an object/);
+  });
+
+  it('lists the pages that take pingbacks only, and answers for each page what it announces', () => {
+    const resolved = resolveIntegrationOptions({}, context);
+    const page = (path: string, html = post) => processPage(html, pageInfo(SITE, path), passSettings(resolved));
+    const pages = [page('/posts/hello/'), page('/posts/old/', post.replace('</head>', '<meta name="webmention" content="off"></head>'))];
+    const manifest = parseManifest(JSON.parse(JSON.stringify(buildManifest(pages, { site: SITE, endpoint: resolved.endpoint, webmention: resolved.webmentionEndpoint, advertise: resolved.advertiseProtocols, hosts: [], directories: [], feed: null, name: 'Blog', generator: 'test' }))));
+    expect(manifest).toMatchObject({ pages: ['/posts/hello', '/posts/old'], pingbackOnly: ['/posts/old'] });
+    expect(manifestAdvertises(manifest, '/posts/old')).toEqual({ pingback: true, webmention: false });
+    expect(manifestAdvertises(manifest, '/posts/hello')).toEqual({ pingback: true, webmention: true });
+    expect(manifestAdvertises(manifest)).toEqual({ pingback: true, webmention: true });
+    expect(buildManifest([pages[0]!], { site: SITE, endpoint: resolved.endpoint, hosts: [], directories: [], feed: null, name: 'Blog', generator: 'test' })).not.toHaveProperty('pingbackOnly');
+    expect(() => parseManifest({ ...manifest, pingbackOnly: ['posts/old'] })).toThrow(/`pingbackOnly` must be an array of canonical keys starting with "\/"/);
   });
 });

@@ -4,16 +4,23 @@ import type { PageInfo } from '@pingback/core';
 export interface TemplateFacts {
   tags: string[];
   exclusion?: 'noindex' | 'opt-out';
+  /** `advertise: { webmention: false }`: the page announces its Pingback endpoint and no Webmention one. */
+  pingbackOnly?: boolean;
   data: Record<string, unknown>;
 }
 
-/** Reads tags and the front matter that silences a page: `pingback: false`, `draft: true`, `noindex: true`. */
+/**
+ * Reads tags, the front matter that silences a page (`pingback: false`, `draft: true`, `noindex: true`)
+ * and the one that makes it take pingbacks only (`advertise: { webmention: false }`).
+ */
 export function templateFacts(data: Record<string, unknown>): TemplateFacts {
   const raw = data.tags;
   const tags = Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : typeof raw === 'string' ? [raw] : [];
   const facts: TemplateFacts = { tags, data };
   if (data.noindex === true) facts.exclusion = 'noindex';
   else if (data.pingback === false || data.draft === true) facts.exclusion = 'opt-out';
+  const advertise = data.advertise;
+  if (typeof advertise === 'object' && advertise !== null && (advertise as { webmention?: unknown }).webmention === false) facts.pingbackOnly = true;
   return facts;
 }
 

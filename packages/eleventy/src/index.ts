@@ -152,7 +152,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     if (typeof content !== 'string' || typeof outputPath !== 'string' || !outputPath.endsWith('.html') || typeof url !== 'string') return content;
     const fact = inputPath ? facts.get(inputPath) : undefined;
     const pageUrl = new URL(url.replace(/^\//, ''), resolved.site.href.endsWith('/') ? resolved.site : `${resolved.site.href}/`);
-    const info: PageInfo = { url: pageUrl, key: canonicalKey(pageUrl), ...(inputPath ? { inputPath } : {}), ...(fact ? { data: fact.data } : {}), ...(fact?.exclusion ? { exclusion: fact.exclusion } : {}) };
+    const info: PageInfo = { url: pageUrl, key: canonicalKey(pageUrl), ...(inputPath ? { inputPath } : {}), ...(fact ? { data: fact.data } : {}), ...(fact?.exclusion ? { exclusion: fact.exclusion } : {}), ...(fact?.pingbackOnly ? { pingbackOnly: true } : {}) };
     const started = performance.now();
     const result = processPage(content, info, settings);
     passMs += performance.now() - started;

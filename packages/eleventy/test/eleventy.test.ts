@@ -19,6 +19,7 @@ import { HOSTILE, kindRecords, startPhotoServer } from '../../../test/support/li
 import { launchChromium } from '../../../test/support/browser.ts';
 import type { ReaderView } from '../../../test/support/linkbacks-browser.ts';
 import { expectReaderBasics, readPost } from '../../../test/support/linkbacks-browser.ts';
+import { templateFacts } from '../src/front-matter.ts';
 import { ELEVENTY_COMPATIBILITY, VERSION } from '../src/version.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/blog/', import.meta.url));
@@ -59,6 +60,13 @@ afterAll(async () => {
 it('declares its version and the Eleventy versions it supports', () => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   expect([pkg.version, pkg['11ty'].compatibility]).toEqual([VERSION, ELEVENTY_COMPATIBILITY]);
+});
+
+it('reads the front matter that makes a post take pingbacks only, and nothing else for it', () => {
+  expect(templateFacts({ advertise: { webmention: false } })).toMatchObject({ pingbackOnly: true });
+  for (const advertise of [undefined, { webmention: true }, { pingback: false }, 'pingback', null]) expect(templateFacts({ advertise }).pingbackOnly, JSON.stringify(advertise)).toBeUndefined();
+  // A page that opts out altogether stays out: the opt-out decides, whatever `advertise` says.
+  expect(templateFacts({ pingback: false, advertise: { webmention: false } })).toMatchObject({ exclusion: 'opt-out' });
 });
 
 describe('a real Eleventy build of a blog with the plugin', () => {

@@ -38,21 +38,27 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     const own = OWN_FUNCTION.find((p) => existsSync(join(projectRoot, p)));
     if (own) return `Netlify Function not emitted: the project has its own ${own}`;
     const advertised = pages.filter((p) => p.advertised).map((p) => p.key);
-    const paths = headerPaths(advertised, pages.map((p) => p.key));
+    const built = pages.map((p) => p.key);
+    const paths = headerPaths(advertised, built);
     const { pingback, webmention } = options.advertiseProtocols;
-    const { functionFile, redirectRules } = await emitNetlifyFunction({
+    // Pages that take pingbacks only are left out of the Link header's paths.
+    const pingbackOnly = pages.filter((p) => p.advertised && p.pingbackOnly).length;
+    const webmentionPaths = pingbackOnly > 0 ? headerPaths(pages.filter((p) => p.advertised && !p.pingbackOnly).map((p) => p.key), built) : paths;
+    const { functionFile, headerRules, redirectRules } = await emitNetlifyFunction({
       projectRoot,
       settings: functionSettings(options),
       manifestPath,
       headerPaths: paths,
       endpoint: pingback ? options.endpoint : null,
       webmentionEndpoint: webmention ? options.webmentionEndpoint : null,
+      ...(pingbackOnly > 0 ? { webmentionHeaderPaths: webmentionPaths } : {}),
       manifest,
       ...(outDir ? { outDir } : {}),
     });
     const headers = [pingback ? 'X-Pingback' : '', webmention ? 'Link: rel="webmention"' : ''].filter(Boolean).join(' and ') || 'no headers';
     const gone = redirectRules.length > 0 ? `; 410 Gone on ${redirectRules.length} removed ${redirectRules.length === 1 ? 'post' : 'posts'}` : '';
-    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; ${headers} on ${paths.length} header ${paths.length === 1 ? 'rule' : 'rules'}${gone}`;
+    const only = pingbackOnly > 0 && webmention ? ` (no Link on ${pingbackOnly === 1 ? '1 page that takes' : `${pingbackOnly} pages that take`} pingbacks only)` : '';
+    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; ${headers} on ${headerRules.length} header ${headerRules.length === 1 ? 'rule' : 'rules'}${only}${gone}`;
   };
 }
 

@@ -19,6 +19,11 @@ export interface EmitOptions {
   endpoint: string | null;
   /** The absolute Webmention endpoint the Link header announces; absent or null: not announced. */
   webmentionEndpoint?: string | null;
+  /**
+   * Netlify paths that get the Link header, when they are not all of `headerPaths`: the site has pages that
+   * take pingbacks only (`advertise: { webmention: false }` in their front matter). Default: `headerPaths`.
+   */
+  webmentionHeaderPaths?: readonly string[];
   /** The build's manifest: its gone posts get a 410 rule, and it is published for the next build. */
   manifest?: Manifest;
   /** The build's output folder, where the published manifest and the tombstone page are written. */
@@ -72,10 +77,11 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
     }
   }
   const theirs = Array.isArray(config.headers) ? config.headers.filter((rule) => !isOurRule(rule)) : [];
-  const headerRules = linkbackRules(options.headerPaths, {
+  const endpoints = {
     ...(options.endpoint ? { pingback: options.endpoint } : {}),
     ...(options.webmentionEndpoint ? { webmention: options.webmentionEndpoint } : {}),
-  });
+  };
+  const headerRules = linkbackRules(options.headerPaths, endpoints, options.webmentionHeaderPaths);
   config.headers = [...theirs, ...headerRules];
   const gone = options.manifest?.gone ?? [];
   const redirectRules = goneRules(gone.map((g) => g.key), TOMBSTONE_PATH);

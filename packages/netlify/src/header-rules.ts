@@ -78,9 +78,19 @@ export function webmentionLinkHeader(endpoint: string): string {
 
 /**
  * The header rules that announce the endpoints on the advertised pages: `X-Pingback` for Pingback, a
- * `Link` with rel="webmention" for Webmention, each only when given.
+ * `Link` with rel="webmention" for Webmention, each only when given. `webmentionPaths`, when it is not
+ * `paths` itself (some pages take pingbacks only), gets the Link header in rules of its own: Netlify
+ * applies every rule that matches a path, so a page under both gets both headers.
  */
-export function linkbackRules(paths: readonly string[], endpoints: { pingback?: string; webmention?: string }): HeaderRule[] {
+export function linkbackRules(paths: readonly string[], endpoints: { pingback?: string; webmention?: string }, webmentionPaths: readonly string[] = paths): HeaderRule[] {
+  const same = webmentionPaths.length === paths.length && webmentionPaths.every((p, i) => p === paths[i]);
+  if (!same && endpoints.webmention) {
+    const link = webmentionLinkHeader(endpoints.webmention);
+    return [
+      ...(endpoints.pingback ? paths.map((path) => ({ for: path, values: { 'X-Pingback': endpoints.pingback! } })) : []),
+      ...webmentionPaths.map((path) => ({ for: path, values: { Link: link } })),
+    ];
+  }
   const values: Record<string, string> = {};
   if (endpoints.pingback) values['X-Pingback'] = endpoints.pingback;
   if (endpoints.webmention) values.Link = webmentionLinkHeader(endpoints.webmention);

@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageInfo, passSettings, processPage, resolveIntegrationOptions } from '@pingback/core';
 import { emitNetlifyFunction } from '../src/emit.ts';
+import { emitForBuild } from '../src/emit-for-build.ts';
 import { headerPaths } from '../src/header-rules.ts';
 import { GENERATOR, renderFunction, renderSendFunction } from '../src/template.ts';
 import { VERSION } from '../src/version.ts';
@@ -93,6 +95,31 @@ describe('emitNetlifyFunction', () => {
     expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs, { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } }]);
     await emitWith(null, null);
     expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs]);
+  });
+
+  it('leaves the Link header off the posts that take pingbacks only, and X-Pingback on every post', async () => {
+    const configFile = join(dir, '.netlify/v1/config.json');
+    await writeFile(configFile, '{}');
+    const site = new URL('https://blog.example/');
+    const resolved = resolveIntegrationOptions({ posts: ['/posts/**'], directories: [] }, { site, siteHint: '', dryRunByDefault: true, onNetlify: true });
+    const html = (head = '') => `<!doctype html><html><head><title>t</title>${head}</head><body><article><p>text</p></article></body></html>`;
+    const pages = [
+      processPage(html(), pageInfo(site, '/'), passSettings(resolved)),
+      processPage(html(), pageInfo(site, '/posts/a/'), passSettings(resolved)),
+      processPage(html(), pageInfo(site, '/posts/b/'), passSettings(resolved)),
+      processPage(html('<meta name="webmention" content="off">'), pageInfo(site, '/posts/old/'), passSettings(resolved)),
+    ];
+    const said = await emitForBuild(resolved, dir)({} as never, join(dir, '.pingback', 'manifest.json'), pages);
+    expect(said).toMatch(/; X-Pingback and Link: rel="webmention" on 3 header rules \(no Link on 1 page that takes pingbacks only\)$/);
+    const link = '<https://blog.example/webmention>; rel="webmention"';
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
+      { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+      { for: '/posts/a', values: { Link: link } },
+      { for: '/posts/b', values: { Link: link } },
+    ]);
+    // Without such a post, one rule carries both, as before.
+    await emitForBuild(resolved, dir)({} as never, join(dir, '.pingback', 'manifest.json'), pages.slice(0, 3));
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([{ for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: link } }]);
   });
 
   it('leaves an unreadable config.json alone and says so', async () => {

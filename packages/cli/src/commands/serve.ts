@@ -136,7 +136,7 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const pageHeaders = (key: string): Record<string, string> => {
     const post = postKeyOf(key, pageIsPingable, aliasOf);
     const none = { pingback: false, webmention: false };
-    const announced = post === null ? none : live ? manifestAdvertises(live.manifest) : site.announces(post, endpoints);
+    const announced = post === null ? none : live ? manifestAdvertises(live.manifest, post) : site.announces(post, endpoints);
     const headers: Record<string, string> = {};
     if (announced.pingback) headers['x-pingback'] = endpoint;
     if (announced.webmention) headers.link = webmentionLink;

@@ -52,6 +52,8 @@ export function buildManifest(pages: readonly PageResult[], input: ManifestInput
     name: input.name ?? (home?.scan.title || input.site.host),
     generator: input.generator,
   };
+  const pingbackOnly = sorted.filter((p) => p.advertised && p.pingbackOnly).map((p) => p.key);
+  if (pingbackOnly.length > 0) manifest.pingbackOnly = [...new Set(pingbackOnly)];
   const gone = goneSince(input.previous, new Set(sorted.map((p) => p.key)), input.now ?? new Date().toISOString());
   if (gone.length > 0) manifest.gone = gone;
   if (input.aliases && Object.keys(input.aliases).length > 0) manifest.aliases = input.aliases;

@@ -37,6 +37,12 @@ export interface PageResult {
   excluded: Exclusion | null;
   /** The page takes linkbacks (announced by the protocols switched on: `protocols`). */
   advertised: boolean;
+  /**
+   * The page announces Pingback and not Webmention, though the site announces both: it says so itself
+   * (`<meta name="webmention" content="off">`, which Astro's `<PingbackMeta />` writes) or by front matter
+   * (`advertise: { webmention: false }`, which the Eleventy plugin reads).
+   */
+  pingbackOnly: boolean;
   /** The page already carried a pingback link (ours from an earlier build, or the author's). */
   hadLink: boolean;
   /** An existing link that points somewhere else than this site's endpoint. */
@@ -76,7 +82,9 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   const isPost = settings.isPost(page);
   const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : (page.exclusion ?? null);
   const advertised = excluded === null && (settings.advertise === 'all' || isPost);
-  const announce = settings.announce ?? { pingback: true, webmention: true };
+  const siteAnnounce = settings.announce ?? { pingback: true, webmention: true };
+  const pingbackOnly = advertised && siteAnnounce.webmention && (scan.webmentionOff || page.pingbackOnly === true);
+  const announce = pingbackOnly ? { ...siteAnnounce, webmention: false } : siteAnnounce;
   let out = html;
   let foreignLink: string | null = null;
   let tags = '';
@@ -105,6 +113,7 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
     isPost,
     excluded,
     advertised,
+    pingbackOnly,
     hadLink: scan.pingback !== null,
     foreignLink,
     targets,

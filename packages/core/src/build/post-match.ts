@@ -11,6 +11,8 @@ export interface PageInfo {
   data?: Record<string, unknown>;
   /** What the host knows from front matter: a draft or `pingback: false` (opt-out), or `noindex: true`. */
   exclusion?: 'noindex' | 'opt-out';
+  /** The page takes pingbacks only: front matter `advertise: { webmention: false }`. */
+  pingbackOnly?: boolean;
 }
 
 /**

@@ -61,6 +61,8 @@ export interface PageScan {
   contentRanges: number[];
   /** The page opts out of pingbacks: `<meta name="pingback" content="off">` or `data-pingback="off"` on any element. */
   optOut: boolean;
+  /** The page takes pingbacks only: `<meta name="webmention" content="off">` (front matter `advertise: { webmention: false }`). */
+  webmentionOff: boolean;
   /** The text of the first `<title>`, entity-decoded. */
   title: string | null;
   /** The href of the first `<link rel="alternate">` with an RSS or Atom type. */
@@ -93,6 +95,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   let baseHref: string | null = null;
   let canonical: string | null = null;
   let optOut = false;
+  let webmentionOff = false;
   let title: string | null = null;
   let feed: string | null = null;
   // Per content list, the page ranges inside it (a change there is an edit of the post): contiguous
@@ -161,6 +164,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
           noindex = directives.includes('noindex') || directives.includes('none');
         }
         if (metaName === 'pingback' && isOff(scanner.attr('content'))) optOut = true;
+        if (metaName === 'webmention' && isOff(scanner.attr('content'))) webmentionOff = true;
         break;
       }
       case 'base':
@@ -208,6 +212,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     contentSelector: chosen < 0 ? null : (settings.content[chosen]?.source ?? null),
     contentRanges: chosen < 0 ? [] : ranges[chosen]!,
     optOut,
+    webmentionOff,
     title,
     feed,
   };

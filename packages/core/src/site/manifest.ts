@@ -45,6 +45,11 @@ export interface Manifest {
    * rules add). Absent in manifests from before Webmention: Pingback only.
    */
   advertise?: { pingback: boolean; webmention: boolean };
+  /**
+   * Canonical keys of pages that announce no Webmention endpoint though the site does (front matter
+   * `advertise: { webmention: false }`): senders find Pingback only there. Absent when there are none.
+   */
+  pingbackOnly?: string[];
   /** Extra hosts that count as this site. */
   hosts: string[];
   /** Canonical keys of the pages that accept pingbacks. */
@@ -108,9 +113,13 @@ function strings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-/** Which endpoints a manifest's pages announce: Pingback only for a manifest from before Webmention. */
-export function manifestAdvertises(manifest: Manifest): { pingback: boolean; webmention: boolean } {
-  return manifest.advertise ?? { pingback: true, webmention: false };
+/**
+ * Which endpoints a manifest's pages announce, or with `key` that page (a page in `pingbackOnly` no
+ * Webmention one): Pingback only for a manifest from before Webmention.
+ */
+export function manifestAdvertises(manifest: Manifest, key?: string): { pingback: boolean; webmention: boolean } {
+  const site = manifest.advertise ?? { pingback: true, webmention: false };
+  return key !== undefined && site.webmention && manifest.pingbackOnly?.includes(key) ? { ...site, webmention: false } : site;
 }
 
 /** Checks a parsed manifest; `where` (a file name) appears in the error. */
@@ -128,6 +137,7 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
     const a = m.advertise as Record<string, unknown>;
     if (typeof a !== 'object' || a === null || typeof a.pingback !== 'boolean' || typeof a.webmention !== 'boolean') fail('advertise', 'an object { pingback: boolean, webmention: boolean }');
   }
+  if (m.pingbackOnly !== undefined && (!strings(m.pingbackOnly) || !(m.pingbackOnly as string[]).every((p) => p.startsWith('/')))) fail('pingbackOnly', 'an array of canonical keys starting with "/"');
   if (!strings(m.hosts)) fail('hosts', 'an array of strings');
   if (!strings(m.pages) || !(m.pages as string[]).every((p) => p.startsWith('/'))) fail('pages', 'an array of canonical keys starting with "/"');
   if (!Array.isArray(m.posts)) fail('posts', 'an array');
