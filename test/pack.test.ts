@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from './support/http.ts';
 import { html, startServer } from './support/http.ts';
 import { ROOT, installTarballs, packPackages } from './support/pack.ts';
+import { checkTarball } from '../scripts/package-checks.ts';
 
 let dir: string;
 let tarballs: Record<string, string>;
@@ -64,6 +65,12 @@ describe('packed packages, installed outside the workspace', () => {
     }
   });
 
+  it('publish clean by publint and attw (exports, files, fields; types for every entry point)', async () => {
+    // The same check as `pnpm check:packages`, on the tarballs this file installs.
+    const checks = await Promise.all(Object.values(tarballs).map(checkTarball));
+    expect(checks.filter((c) => c.problems.length).map((c) => `${c.tarball}\n${c.problems.join('\n')}`)).toEqual([]);
+  }, 60_000);
+
   it('pin the workspace dependencies to real versions', () => {
     const version = (name: string) => JSON.parse(readFileSync(join(ROOT, 'packages', name, 'package.json'), 'utf8')).version;
     for (const name of ['cli', 'netlify']) {
@@ -103,7 +110,14 @@ describe('packed packages, installed outside the workspace', () => {
        export async function go(): Promise<PingResult> { return sendPingback('http://a.example/', 'http://b.example/', { timeoutMs: 1000 }); }
        // @ts-expect-error: timeoutMs is a number
        sendPingback('a', 'b', { timeoutMs: 'soon' });
-       export { status };`,
+       export { status };
+       // What an Astro page's frontmatter uses from the components' entry point.
+       import { pingbacksFor, pingbackCount, type LinkbacksProps } from '@pingback/astro/components';
+       export const sources: string[] = pingbacksFor('/posts/hello/', ['like', 'repost']).map((p) => p.source);
+       export const count: number = pingbackCount(new URL('https://blog.example/posts/hello/'));
+       export const props: LinkbacksProps = { url: '/posts/hello/', avatars: 'initials', kinds: 'reply' };
+       // @ts-expect-error: "likes" is not a kind
+       pingbacksFor('/posts/hello/', 'likes');`,
     );
     writeFileSync(
       join(dir, 'tsconfig.json'),
