@@ -42,6 +42,16 @@ describe('packed packages, installed outside the workspace', () => {
     expect(files(tarballs['@pingback/cli']!)).toContain('package/bin/pingback.js');
   });
 
+  it('ship the license, and say what a first publish of a scoped package needs', () => {
+    const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    for (const [name, tarball] of Object.entries(tarballs)) {
+      expect(execFileSync('tar', ['-xzOf', tarball, 'package/LICENSE'], { encoding: 'utf8' }), name).toBe(license);
+      const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+      // npm publishes a new scoped package as restricted (and refuses it without a paid plan) unless told otherwise.
+      expect([pkg.license, pkg.publishConfig?.access, pkg.engines?.node], name).toEqual(['MIT', 'public', '>=22.19.0']);
+    }
+  });
+
   it('ship no source map that points at a file the tarball lacks', () => {
     // Vite follows a package's maps and warns on every build when their sources aren't there.
     for (const [name, tarball] of Object.entries(tarballs)) {
@@ -98,7 +108,7 @@ describe('packed packages, installed outside the workspace', () => {
       call: { methodName: 'pingback.ping', params: ['http://a.example/', 'http://b.example/'] },
       already: 48,
       fns: Array(7).fill('function'),
-      VERSION: '0.1.0',
+      VERSION: JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')).version,
     });
   });
 
