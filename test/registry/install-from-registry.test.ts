@@ -1,7 +1,7 @@
 // What a user does, against a real npm registry: every package is published to a local Verdaccio exactly as
 // a release publishes it, and fresh folders outside the workspace install from it with the commands the
-// READMEs give. Part of `pnpm test`; `pnpm test:registry` runs it alone (about 75 s, most of it npm installing
-// astro and Eleventy through the registry's proxy, with an npm cache that starts empty).
+// READMEs give. Run by `pnpm test:registry` (and .ci/run), apart from `pnpm test`: about 75 s alone, most of it
+// npm installing astro and Eleventy through the registry's proxy with an npm cache that starts empty.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
