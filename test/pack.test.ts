@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from './support/http.ts';
 import { html, startServer } from './support/http.ts';
 import { ROOT, installTarballs, packPackages } from './support/pack.ts';
+import { checkTarball } from '../scripts/package-checks.ts';
 
 let dir: string;
 let tarballs: Record<string, string>;
@@ -41,6 +42,16 @@ describe('packed packages, installed outside the workspace', () => {
     expect(files(tarballs['@pingback/cli']!)).toContain('package/bin/pingback.js');
   });
 
+  it('ship the license, and say what a first publish of a scoped package needs', () => {
+    const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    for (const [name, tarball] of Object.entries(tarballs)) {
+      expect(execFileSync('tar', ['-xzOf', tarball, 'package/LICENSE'], { encoding: 'utf8' }), name).toBe(license);
+      const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+      // npm publishes a new scoped package as restricted (and refuses it without a paid plan) unless told otherwise.
+      expect([pkg.license, pkg.publishConfig?.access, pkg.engines?.node], name).toEqual(['MIT', 'public', '>=22.19.0']);
+    }
+  });
+
   it('ship no source map that points at a file the tarball lacks', () => {
     // Vite follows a package's maps and warns on every build when their sources aren't there.
     for (const [name, tarball] of Object.entries(tarballs)) {
@@ -63,6 +74,12 @@ describe('packed packages, installed outside the workspace', () => {
       expect(missing, name).toEqual([]);
     }
   });
+
+  it('publish clean by publint and attw (exports, files, fields; types for every entry point)', async () => {
+    // The same check as `pnpm check:packages`, on the tarballs this file installs.
+    const checks = await Promise.all(Object.values(tarballs).map(checkTarball));
+    expect(checks.filter((c) => c.problems.length).map((c) => `${c.tarball}\n${c.problems.join('\n')}`)).toEqual([]);
+  }, 60_000);
 
   it('pin the workspace dependencies to real versions', () => {
     const version = (name: string) => JSON.parse(readFileSync(join(ROOT, 'packages', name, 'package.json'), 'utf8')).version;
@@ -91,7 +108,7 @@ describe('packed packages, installed outside the workspace', () => {
       call: { methodName: 'pingback.ping', params: ['http://a.example/', 'http://b.example/'] },
       already: 48,
       fns: Array(7).fill('function'),
-      VERSION: '0.1.0',
+      VERSION: JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')).version,
     });
   });
 
@@ -103,7 +120,14 @@ describe('packed packages, installed outside the workspace', () => {
        export async function go(): Promise<PingResult> { return sendPingback('http://a.example/', 'http://b.example/', { timeoutMs: 1000 }); }
        // @ts-expect-error: timeoutMs is a number
        sendPingback('a', 'b', { timeoutMs: 'soon' });
-       export { status };`,
+       export { status };
+       // What an Astro page's frontmatter uses from the components' entry point.
+       import { pingbacksFor, pingbackCount, type LinkbacksProps } from '@pingback/astro/components';
+       export const sources: string[] = pingbacksFor('/posts/hello/', ['like', 'repost']).map((p) => p.source);
+       export const count: number = pingbackCount(new URL('https://blog.example/posts/hello/'));
+       export const props: LinkbacksProps = { url: '/posts/hello/', avatars: 'initials', kinds: 'reply' };
+       // @ts-expect-error: "likes" is not a kind
+       pingbacksFor('/posts/hello/', 'likes');`,
     );
     writeFileSync(
       join(dir, 'tsconfig.json'),

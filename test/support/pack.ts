@@ -6,12 +6,15 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** pnpm as the caller ran it (`pnpm test` sets npm_execpath), else the README's `npx -y pnpm@10`. */
-export function pnpm(args: string[], cwd: string): string {
+export function pnpmCommand(args: string[]): { file: string; args: string[] } {
   const execpath = process.env.npm_execpath;
-  if (execpath && /pnpm/.test(execpath)) {
-    return execFileSync(process.execPath, [execpath, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  }
-  return execFileSync('npx', ['-y', 'pnpm@10', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (execpath && /pnpm/.test(execpath)) return { file: process.execPath, args: [execpath, ...args] };
+  return { file: 'npx', args: ['-y', 'pnpm@10', ...args] };
+}
+
+export function pnpm(args: string[], cwd: string): string {
+  const command = pnpmCommand(args);
+  return execFileSync(command.file, command.args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Packs workspace packages with `pnpm pack` (which builds them and rewrites workspace: ranges). */
