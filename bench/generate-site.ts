@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const WORDS = 'static site pingback link build deploy page reader post archive feed markup content server client protocol receiver sender ledger manifest endpoint'.split(' ');
+const WORDS =
+  'static site pingback link build deploy page reader post archive feed markup content server client protocol receiver sender ledger manifest endpoint'.split(
+    ' ',
+  );
 
 function paragraph(seed: number, words: number): string {
   let text = '';

@@ -50,8 +50,14 @@ function comment(post: number, n: number, id: number, chars: number): string {
   const kind = KINDS[n % KINDS.length]!;
   const day = String((n % 28) + 1).padStart(2, '0');
   const text = `Comment ${id} on post ${post}: ${'lorem ipsum dolor sit amet '.repeat(Math.ceil(chars / 27))}`.slice(0, chars);
-  const url = kind.type === 'pingback' ? `https://site${id % 997}.example/2019/reply-${id}/?a=1&b=${id}` : kind.type === 'trackback' ? `https://blog${id % 991}.example/tb/${id}` : `https://person${id % 983}.example/`;
-  const content = kind.type === 'pingback' ? `[&#8230;] ${text} [&#8230;]` : kind.type === 'trackback' ? `<strong>Trackback ${id}</strong>\n\n${text}` : `<p>${text}</p>`;
+  const url =
+    kind.type === 'pingback'
+      ? `https://site${id % 997}.example/2019/reply-${id}/?a=1&b=${id}`
+      : kind.type === 'trackback'
+        ? `https://blog${id % 991}.example/tb/${id}`
+        : `https://person${id % 983}.example/`;
+  const content =
+    kind.type === 'pingback' ? `[&#8230;] ${text} [&#8230;]` : kind.type === 'trackback' ? `<strong>Trackback ${id}</strong>\n\n${text}` : `<p>${text}</p>`;
   return `		<wp:comment>
 			<wp:comment_id>${id}</wp:comment_id>
 			<wp:comment_author><![CDATA[Author ${id}]]></wp:comment_author>

@@ -57,10 +57,20 @@ const round = (n: number | null, digits = 2) => (n === null ? '' : Number.isInte
 export function table(figures: readonly Figure[]): string {
   const rows = [['scenario', 'metric', 'measured', 'baseline', 'ratio', 'target', 'result']];
   for (const f of figures) {
-    rows.push([f.scenario, f.metric, `${round(f.measured)} ${f.unit}`.trim(), f.baseline === null ? '' : `${round(f.baseline)} ${f.unit}`.trim(), round(f.ratio), f.target, f.pass ? 'pass' : 'FAIL']);
+    rows.push([
+      f.scenario,
+      f.metric,
+      `${round(f.measured)} ${f.unit}`.trim(),
+      f.baseline === null ? '' : `${round(f.baseline)} ${f.unit}`.trim(),
+      round(f.ratio),
+      f.target,
+      f.pass ? 'pass' : 'FAIL',
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r, i) => `${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}${i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''}`).join('\n');
+  return rows
+    .map((r, i) => `${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}${i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''}`)
+    .join('\n');
 }
 
 /** Resident set size of a process, in bytes, from /proc (Linux). */

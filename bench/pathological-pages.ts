@@ -17,7 +17,12 @@ function fill(size: number, head: string, unit: string, tail: string): string {
 /** A plain article of the same size: the baseline. */
 export function plainPage(target: string, size: number): string {
   const link = `<p>I liked <a href="${target}">this post</a> a lot.</p></article></body></html>`;
-  return fill(size, '<!doctype html><html lang="en"><head><title>Plain</title></head><body><article>', '<p>Some ordinary words in an ordinary paragraph of an ordinary post.</p>\n', link);
+  return fill(
+    size,
+    '<!doctype html><html lang="en"><head><title>Plain</title></head><body><article>',
+    '<p>Some ordinary words in an ordinary paragraph of an ordinary post.</p>\n',
+    link,
+  );
 }
 
 export function pathologicalPages(target: string, size = 1024 * 1024): PathologicalPage[] {
@@ -57,8 +62,18 @@ export function pathologicalPages(target: string, size = 1024 * 1024): Pathologi
     page('a run of properties in one entry', '<span class="p-category">x</span>', `${link}</div>`, `${head}<div class="h-entry">`),
     page('many h-entries side by side', '<div class="h-entry"><p class="p-name">x</p><a class="u-url" href="/x">x</a></div>'),
     page('classic entry with rel=tag links', '<a rel="tag" href="/t/1">t</a>', `${link}</div>`, `${head}<div class="hentry">`),
-    page('includes of one large element', '<a class="include" href="#big"></a>', `${link}</div>`, `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard">`),
-    page('itemref naming one element many times', 'big ', `">${link}</div>`, `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard" itemref="`),
+    page(
+      'includes of one large element',
+      '<a class="include" href="#big"></a>',
+      `${link}</div>`,
+      `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard">`,
+    ),
+    page(
+      'itemref naming one element many times',
+      'big ',
+      `">${link}</div>`,
+      `${head}<div id="big">${'word '.repeat(20_000)}</div><div class="vcard" itemref="`,
+    ),
     page('one link with many rel tokens', 'tag ', `">x</a>${link}</div>`, `${head}<div class="hentry"><a href="/x" rel="`),
   ];
 }

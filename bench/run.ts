@@ -28,7 +28,17 @@ for (const scenario of chosen) {
   try {
     figures.push(...(await scenario.run({ smoke, log: (line) => console.log(`  ${line}`) })));
   } catch (error) {
-    figures.push({ scenario: scenario.name, metric: 'error', measured: 0, baseline: null, ratio: null, unit: '', target: 'runs', pass: false, notes: (error as Error).stack ?? String(error) });
+    figures.push({
+      scenario: scenario.name,
+      metric: 'error',
+      measured: 0,
+      baseline: null,
+      ratio: null,
+      unit: '',
+      target: 'runs',
+      pass: false,
+      notes: (error as Error).stack ?? String(error),
+    });
     console.error(`  failed: ${(error as Error).stack}`);
   }
   console.log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -29,12 +29,18 @@ export async function checkTarball(tarball: string): Promise<TarballCheck> {
   const problems: string[] = [];
   const suggestions: string[] = [];
   const data = await readFile(tarball);
-  const { messages, pkg } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }, level: 'suggestion', strict: true });
+  const { messages, pkg } = await publint({
+    pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer },
+    level: 'suggestion',
+    strict: true,
+  });
   for (const message of messages) {
     const text = `publint ${message.type}: ${formatMessage(message, pkg) ?? message.code}`;
     (message.type === 'suggestion' ? suggestions : problems).push(text);
   }
-  const attw = await run(process.execPath, [ATTW, tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'ascii', '--no-color', '--no-emoji'], { encoding: 'utf8' }).then(
+  const attw = await run(process.execPath, [ATTW, tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'ascii', '--no-color', '--no-emoji'], {
+    encoding: 'utf8',
+  }).then(
     () => null,
     (error: { code?: number; stdout?: string; stderr?: string }) => error,
   );

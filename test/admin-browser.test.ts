@@ -45,13 +45,22 @@ function build(): Promise<void> {
     PINGBACK_SITE: site,
     PINGBACK_FIXTURE_NO_JS: '1',
     PINGBACK_FIXTURE_OUT: join(dir, 'out'),
-    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ store: join(dir, 'store'), ledger: join(dir, 'ledger.json'), send: 'off', readFrom: 'store', cacheDir: join(dir, 'cache') }),
+    PINGBACK_FIXTURE_OPTIONS: JSON.stringify({
+      store: join(dir, 'store'),
+      ledger: join(dir, 'ledger.json'),
+      send: 'off',
+      readFrom: 'store',
+      cacheDir: join(dir, 'cache'),
+    }),
   }).then((result) => {
     if (result.code !== 0) throw new Error(`eleventy build failed:\n${result.stdout}\n${result.stderr}`);
   });
 }
 
-const sourcePage = (title: string, body = '') => html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="author" content="Sam Source"></head><body><article><p>Replying to <a href="${post()}">the hello post</a>. ${body}</p></article></body></html>`);
+const sourcePage = (title: string, body = '') =>
+  html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="author" content="Sam Source"></head><body><article><p>Replying to <a href="${post()}">the hello post</a>. ${body}</p></article></body></html>`,
+  );
 
 async function ping(from: string): Promise<{ result?: string; fault?: { code: number } }> {
   const [answer] = await runWithPython(`${site}xmlrpc`, [{ call: ['pingback.ping', [from, post()]] }]);
@@ -68,7 +77,12 @@ beforeAll(async () => {
   site = `http://127.0.0.1:${port}/`;
   friendly = await startServer(routes({ '/friendly': sourcePage('A friendly reply', 'Nice one.') }), '127.0.0.1');
   spammy = await startServer(routes({ '/buy': sourcePage('Cheap pills'), '/buy-more': sourcePage('Cheaper pills') }), '127.0.0.2');
-  hostile = await startServer(routes({ '/x': sourcePage('&lt;script&gt;window.__pwned = 1&lt;/script&gt;&lt;img src=x onerror="window.__pwned = 2"&gt;', '<script>window.__pwned = 3</script>') }), '127.0.0.3');
+  hostile = await startServer(
+    routes({
+      '/x': sourcePage('&lt;script&gt;window.__pwned = 1&lt;/script&gt;&lt;img src=x onerror="window.__pwned = 2"&gt;', '<script>window.__pwned = 3</script>'),
+    }),
+    '127.0.0.3',
+  );
   hook = await startServer((_req, res) => {
     rebuilds++;
     rebuilding = build();
@@ -77,7 +91,23 @@ beforeAll(async () => {
   await build();
   store = new FileStore(join(dir, 'store'));
   served = await startServe(
-    ['--port', String(port), '--root', join(dir, 'out'), '--manifest', join(dir, '.pingback/manifest.json'), '--store', join(dir, 'store'), '--host', '127.0.0.1', '--allow-private-network', '--rate-limit', '0', '--moderation', 'pending'],
+    [
+      '--port',
+      String(port),
+      '--root',
+      join(dir, 'out'),
+      '--manifest',
+      join(dir, '.pingback/manifest.json'),
+      '--store',
+      join(dir, 'store'),
+      '--host',
+      '127.0.0.1',
+      '--allow-private-network',
+      '--rate-limit',
+      '0',
+      '--moderation',
+      'pending',
+    ],
     dir,
     { PINGBACK_ADMIN_TOKEN: TOKEN, PINGBACK_BUILD_HOOK_URL: `${hook.url}/hook` },
   );
@@ -94,7 +124,9 @@ afterAll(async () => {
 });
 
 /** A page that records every request, dialog, script-set marker and CSP violation. */
-async function watched(context: BrowserContext): Promise<{ page: Page; requests: string[]; dialogs: string[]; violations: () => Promise<string[]>; pwned: () => Promise<unknown> }> {
+async function watched(
+  context: BrowserContext,
+): Promise<{ page: Page; requests: string[]; dialogs: string[]; violations: () => Promise<string[]>; pwned: () => Promise<unknown> }> {
   const page = await context.newPage();
   const requests: string[] = [];
   const dialogs: string[] = [];
@@ -104,7 +136,10 @@ async function watched(context: BrowserContext): Promise<{ page: Page; requests:
     void d.dismiss();
   });
   // Strings, not functions: they run in the page, and this project's tests don't type-check against the DOM.
-  await page.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));" });
+  await page.addInitScript({
+    content:
+      "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));",
+  });
   return {
     page,
     requests,
@@ -213,9 +248,14 @@ describe('moderating in Chromium', () => {
       expect(await violations()).toEqual([]);
       const base = `${site}pingback/admin`;
       expect(requests.filter((u) => !u.startsWith(base))).toEqual([]);
-      expect(new Set(requests.map((u) => new URL(u).pathname))).toEqual(new Set(['/pingback/admin', '/pingback/admin/sign-in', '/pingback/admin/admin.css', '/pingback/admin/admin.js']));
+      expect(new Set(requests.map((u) => new URL(u).pathname))).toEqual(
+        new Set(['/pingback/admin', '/pingback/admin/sign-in', '/pingback/admin/admin.css', '/pingback/admin/admin.js']),
+      );
 
-      for (const [name, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]] as const) {
+      for (const [name, viewport] of [
+        ['phone', { width: 390, height: 844 }],
+        ['desktop', { width: 1280, height: 900 }],
+      ] as const) {
         await page.setViewportSize(viewport);
         await page.screenshot({ path: join(SHOTS, `list-${name}.png`), fullPage: true });
       }
@@ -226,14 +266,19 @@ describe('moderating in Chromium', () => {
     }
   }, 60_000);
 
-  it('a stranger\'s page posting to the moderation page changes nothing, even with a valid form token', async () => {
+  it("a stranger's page posting to the moderation page changes nothing, even with a valid form token", async () => {
     const context = await browser.newContext();
     try {
       const { page } = await watched(context);
       await signIn(page);
       const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
       const id = recordId('/posts/hello', spamSource());
-      evil = await startServer(html(`<!doctype html><form method="post" action="${site}pingback/admin/action"><input name="csrf" value="${csrf}"><input name="one" value="approve:${id}"></form><script>document.forms[0].submit()</script>`), '127.0.0.4');
+      evil = await startServer(
+        html(
+          `<!doctype html><form method="post" action="${site}pingback/admin/action"><input name="csrf" value="${csrf}"><input name="one" value="approve:${id}"></form><script>document.forms[0].submit()</script>`,
+        ),
+        '127.0.0.4',
+      );
       const [answer] = await Promise.all([page.waitForResponse(`${site}pingback/admin/action`), page.goto(`${evil.url}/`)]);
       expect(answer.status()).toBe(403);
       expect(await statusOf(spamSource())).toBe('pending');

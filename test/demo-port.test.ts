@@ -20,7 +20,11 @@ afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
 
 function demo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -36,7 +40,11 @@ describe('the demo on a busy port', () => {
   ])('%s on a taken port: names the port and the variable that moves it, exits 1, no stack', async (taken, other, name) => {
     const out = await demo({ [taken]: `http://127.0.0.1:${busy}/`, [other]: `http://127.0.0.1:${await freePort()}/` });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(new RegExp(`^demo failed: port ${busy} on 127\\.0\\.0\\.1, where the demo serves the ${name} \\(http://127\\.0\\.0\\.1:${busy}/\\), is in use\\. Stop what is using it, or move the blog with ${taken}, e\\.g\\. ${taken}=http://127\\.0\\.0\\.1:\\d+/ npx -y pnpm@10 demo\\.\\n$`));
+    expect(out.stderr).toMatch(
+      new RegExp(
+        `^demo failed: port ${busy} on 127\\.0\\.0\\.1, where the demo serves the ${name} \\(http://127\\.0\\.0\\.1:${busy}/\\), is in use\\. Stop what is using it, or move the blog with ${taken}, e\\.g\\. ${taken}=http://127\\.0\\.0\\.1:\\d+/ npx -y pnpm@10 demo\\.\\n$`,
+      ),
+    );
     expect(out.stderr).not.toMatch(/^\s+at /m);
     expect(out.stdout).not.toMatch(/Building/);
   });

@@ -37,7 +37,8 @@ async function copyExamples(): Promise<string> {
 }
 
 /** What a blog received, as `protocol kind: source path → target path`, sorted. */
-const received = (blog: BlogReport) => blog.received.map((r) => `${r.protocol} ${r.kind}: ${new URL(r.source).pathname} → ${new URL(r.target).pathname}`).sort();
+const received = (blog: BlogReport) =>
+  blog.received.map((r) => `${r.protocol} ${r.kind}: ${new URL(r.source).pathname} → ${new URL(r.target).pathname}`).sort();
 /** Each post's page, as `path: count (counts per kind) [listed per kind]`. */
 const pages = (blog: BlogReport) => Object.fromEntries(blog.pages.map((p) => [new URL(p.url).pathname, { count: p.count, kinds: p.kinds, listed: p.listed }]));
 const blogNamed = (result: DemoResult, name: string) => result.blogs.find((b) => b.name === name)!;
@@ -83,7 +84,10 @@ describe('the two-blog demo', () => {
     const reply = blogNamed(first, 'Astro example').received.find((r) => r.kind === 'reply')!;
     expect([reply.title, reply.author]).toEqual(['Static sites can talk', 'Eli Eleventy']);
     expect(reply.excerpt).toContain("This post is a reply to the Astro example's hello to pingbacks");
-    expect(blogNamed(first, 'Eleventy example').received.find((r) => r.kind === 'like')).toMatchObject({ title: 'Liked: Plain HTML wins', author: 'Ada Astro' });
+    expect(blogNamed(first, 'Eleventy example').received.find((r) => r.kind === 'like')).toMatchObject({
+      title: 'Liked: Plain HTML wins',
+      author: 'Ada Astro',
+    });
     for (const blog of first.blogs) expect(blog.sent).toMatchObject({ queued: 0, skipped: 0, other: 0, pingback: 1 });
   });
 
@@ -153,12 +157,13 @@ describe('the two-blog demo', () => {
     }
   }, 60_000);
 
-  it('prints each blog\'s moderation page and a token that signs in to it', async () => {
+  it("prints each blog's moderation page and a token that signs in to it", async () => {
     for (const blog of first.blogs) {
       expect(lines).toContain(`   ${blog.name}: ${blog.url}pingback/admin  token ${blog.admin.token}`);
       expect(blog.admin.token).toMatch(/^[\w-]{32}$/);
       const origin = new URL(blog.url).origin;
-      const signIn = (token: string) => fetch(`${blog.url}pingback/admin/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token }), headers: { origin } });
+      const signIn = (token: string) =>
+        fetch(`${blog.url}pingback/admin/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token }), headers: { origin } });
       expect((await signIn(`${blog.admin.token}x`)).status).toBe(401);
       const signedIn = await signIn(blog.admin.token);
       expect(signedIn.status).toBe(303);
@@ -191,10 +196,18 @@ describe('the two-blog demo', () => {
     const third = await runDemo({ astroUrl, eleventyUrl, examples, keep: true, log: (l) => out.push(l) });
     try {
       expect(third.newLinkbacks).toBe(2);
-      expect(out).toContain(`   Astro example: registered by Webmention ${astroUrl}posts/liked-plain-html-wins/ → ${eleventyUrl}posts/plain-html-wins/ (the post no longer links there: the receiver drops it)`);
-      expect(out).toContain(`   Eleventy example: registered by Webmention ${eleventyUrl}posts/static-sites-can-talk/ → ${astroUrl}posts/hello-pingbacks/ (the post is gone, 410: the receiver drops it)`);
-      expect(out).toContain(`     the Eleventy example's receiver: webmention deleted by its source: ${astroUrl}posts/liked-plain-html-wins/ → /posts/plain-html-wins (no link to the target)`);
-      expect(out).toContain(`     the Astro example's receiver: webmention deleted by its source: ${eleventyUrl}posts/static-sites-can-talk/ → /posts/hello-pingbacks (the source answered 410 Gone)`);
+      expect(out).toContain(
+        `   Astro example: registered by Webmention ${astroUrl}posts/liked-plain-html-wins/ → ${eleventyUrl}posts/plain-html-wins/ (the post no longer links there: the receiver drops it)`,
+      );
+      expect(out).toContain(
+        `   Eleventy example: registered by Webmention ${eleventyUrl}posts/static-sites-can-talk/ → ${astroUrl}posts/hello-pingbacks/ (the post is gone, 410: the receiver drops it)`,
+      );
+      expect(out).toContain(
+        `     the Eleventy example's receiver: webmention deleted by its source: ${astroUrl}posts/liked-plain-html-wins/ → /posts/plain-html-wins (no link to the target)`,
+      );
+      expect(out).toContain(
+        `     the Astro example's receiver: webmention deleted by its source: ${eleventyUrl}posts/static-sites-can-talk/ → /posts/hello-pingbacks (the source answered 410 Gone)`,
+      );
       expect((await fetch(`${eleventyUrl}posts/static-sites-can-talk/`)).status).toBe(410);
 
       expect(received(blogNamed(third, 'Astro example'))).toEqual([

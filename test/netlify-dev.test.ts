@@ -75,7 +75,7 @@ afterAll(async () => {
   await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
 });
 
-describe('the emitted Function under Netlify\'s local emulation (@netlify/dev, offline)', () => {
+describe("the emitted Function under Netlify's local emulation (@netlify/dev, offline)", () => {
   it('serves the built pages with the link element, and the Function at /xmlrpc', async () => {
     const page = await (await fetch(`${site}posts/alpha/`)).text();
     expect(page).toContain(`<link rel="pingback" href="${site}xmlrpc">`);
@@ -83,7 +83,7 @@ describe('the emitted Function under Netlify\'s local emulation (@netlify/dev, o
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
-  it('takes a pingback from Python\'s xmlrpc.client, verifies the source, stores it in the emulated Blobs, and serves it back', async () => {
+  it("takes a pingback from Python's xmlrpc.client, verifies the source, stores it in the emulated Blobs, and serves it back", async () => {
     const results = await runWithPython(`${site}xmlrpc`, [
       { call: ['pingback.ping', [`${sources.url}/alpha`, `${site}posts/alpha/`]] },
       { call: ['pingback.ping', [`${sources.url}/alpha`, `${site}posts/alpha/`]] },
@@ -96,7 +96,7 @@ describe('the emitted Function under Netlify\'s local emulation (@netlify/dev, o
     expect(read.items).toEqual([expect.objectContaining({ source: `${sources.url}/alpha`, title: 'Reply alpha' })]);
   });
 
-  it('sends after a production deploy (the emulator delivers no deploy events, so the handler gets one shaped like Netlify\'s), never after a preview', async () => {
+  it("sends after a production deploy (the emulator delivers no deploy events, so the handler gets one shaped like Netlify's), never after a preview", async () => {
     const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as { default: { deploySucceeded(e: object): Promise<void> } };
     const event = (context: string) => ({
       deploy: { id: `d-${context}`, context, publishedAt: '2026-11-21T00:00:00.000Z', url: site, sslUrl: site, permalinkUrl: site },
@@ -105,7 +105,10 @@ describe('the emitted Function under Netlify\'s local emulation (@netlify/dev, o
     await fn.default.deploySucceeded(event('deploy-preview'));
     expect(other.calls).toBe(0);
     await fn.default.deploySucceeded(event('production'));
-    expect((await other.store.list()).map((r) => `${new URL(r.source).pathname} → ${r.key}`).sort()).toEqual(['/posts/alpha/ → /posts/alpha-reply', '/posts/beta/ → /posts/beta-reply']);
+    expect((await other.store.list()).map((r) => `${new URL(r.source).pathname} → ${r.key}`).sort()).toEqual([
+      '/posts/alpha/ → /posts/alpha-reply',
+      '/posts/beta/ → /posts/beta-reply',
+    ]);
     await directory.waitForCalls(1);
     expect(directory.calls.map((c) => c.method)).toEqual(['weblogUpdates.extendedPing']);
     await fn.default.deploySucceeded(event('production'));

@@ -32,7 +32,9 @@ const files = (tarball: string) => execFileSync('tar', ['-tzf', tarball], { enco
 
 describe('packed packages, installed outside the workspace', () => {
   it('ship built JavaScript and declarations, no sources or tests', () => {
-    expect(files(tarballs['@pingback/astro']!)).toEqual(expect.arrayContaining(['package/components/Pingbacks.astro', 'package/components/index.js', 'package/dist/loader.js']));
+    expect(files(tarballs['@pingback/astro']!)).toEqual(
+      expect.arrayContaining(['package/components/Pingbacks.astro', 'package/components/index.js', 'package/dist/loader.js']),
+    );
     for (const tarball of Object.values(tarballs)) {
       const list = files(tarball);
       expect(list).toContain('package/dist/index.js');
@@ -139,7 +141,11 @@ describe('packed packages, installed outside the workspace', () => {
   it('run the pingback command through its installed bin', async () => {
     // Async: the loopback server answering it lives in this process.
     const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
-    const { stdout } = await promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['discover', `${site.url}/`, '--json'], { cwd: dir, env, encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['discover', `${site.url}/`, '--json'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(stdout)).toEqual({ endpoint: 'http://127.0.0.1:9/xmlrpc', via: 'header', webmention: null });
   });
 });
@@ -147,17 +153,30 @@ describe('packed packages, installed outside the workspace', () => {
 describe('without @pingback/postgres installed', () => {
   it('a postgres:// store is a message saying what to install, not a crash', async () => {
     const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
-    const run = promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['list', '--store', 'postgres://pingback:pw@127.0.0.1:9/none'], { cwd: dir, env, encoding: 'utf8' });
-    const failure = (await run.then(() => null, (error: unknown) => error)) as { code: number; stderr: string } | null;
+    const run = promisify(execFile)(join(dir, 'node_modules/.bin/pingback'), ['list', '--store', 'postgres://pingback:pw@127.0.0.1:9/none'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
+    const failure = (await run.then(
+      () => null,
+      (error: unknown) => error,
+    )) as { code: number; stderr: string } | null;
     expect(failure?.code).toBe(2);
-    expect(failure?.stderr).toMatch(/^pingback list: option `--store` is a PostgreSQL URL \(postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:9\/none\), but the package @pingback\/postgres could not be loaded .*\. Install it beside this one: npm install @pingback\/postgres\n/);
+    expect(failure?.stderr).toMatch(
+      /^pingback list: option `--store` is a PostgreSQL URL \(postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:9\/none\), but the package @pingback\/postgres could not be loaded .*\. Install it beside this one: npm install @pingback\/postgres\n/,
+    );
   });
 
   it('the Netlify Function still bundles, leaving the database store to run time', () => {
     writeFileSync(join(dir, 'fn.mjs'), `import { createPingbackFunction } from '@pingback/netlify/function';\nexport default createPingbackFunction;\n`);
     // esbuild itself, without pnpm's NODE_PATH (its .bin wrapper sets one), which would find the workspace's copy.
     const { NODE_PATH: _workspace, ...env } = process.env;
-    execFileSync(join(ROOT, 'node_modules/esbuild/bin/esbuild'), ['fn.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=fn.bundle.mjs', '--log-level=error'], { cwd: dir, env, encoding: 'utf8' });
+    execFileSync(
+      join(ROOT, 'node_modules/esbuild/bin/esbuild'),
+      ['fn.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=fn.bundle.mjs', '--log-level=error'],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
     expect(readFileSync(join(dir, 'fn.bundle.mjs'), 'utf8')).toContain('import("@pingback/postgres")');
   });
 });
@@ -171,12 +190,29 @@ describe('examples/astro-blog, outside the workspace, on the packed packages', (
     });
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
     const astroRange = pkg.dependencies.astro;
-    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! }, { astro: astroRange }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
-    const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` };
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: example, env, encoding: 'utf8' });
+    installTarballs(
+      example,
+      { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/astro': tarballs['@pingback/astro']! },
+      { astro: astroRange },
+      { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` },
+    );
+    const env = {
+      ...process.env,
+      ASTRO_TELEMETRY_DISABLED: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`,
+    };
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/astro/bin/astro.mjs'), 'build'], {
+      cwd: example,
+      env,
+      encoding: 'utf8',
+    });
     expect(stdout).toMatch(/\[@pingback\/astro\] advertised on 4 pages, 5 posts scanned/);
     expect(`${stdout}${stderr}`).not.toMatch(/sourcemap/i);
-    expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4321/webmention">');
+    expect(readFileSync(join(example, 'dist/posts/hello-pingbacks/index.html'), 'utf8')).toContain(
+      '<link rel="pingback" href="http://127.0.0.1:4321/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4321/webmention">',
+    );
     // The packed <PingbackMeta /> turns the front matter of the post that takes pingbacks only into its meta.
     const archive = readFileSync(join(example, 'dist/posts/from-the-archive/index.html'), 'utf8');
     expect(archive).toContain('<meta name="webmention" content="off">');
@@ -189,11 +225,26 @@ describe('examples/eleventy-blog, outside the workspace, on the packed packages'
     const example = join(dir, 'eleventy-blog');
     cpSync(join(ROOT, 'examples/eleventy-blog'), example, { recursive: true, filter: (src) => !/[\\/](node_modules|_site|\.pingback)$/.test(src) });
     const pkg = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
-    installTarballs(example, { '@pingback/core': tarballs['@pingback/core']!, '@pingback/netlify': tarballs['@pingback/netlify']!, '@pingback/eleventy': tarballs['@pingback/eleventy']! }, { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] }, { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` });
+    installTarballs(
+      example,
+      {
+        '@pingback/core': tarballs['@pingback/core']!,
+        '@pingback/netlify': tarballs['@pingback/netlify']!,
+        '@pingback/eleventy': tarballs['@pingback/eleventy']!,
+      },
+      { '@11ty/eleventy': pkg.dependencies['@11ty/eleventy'] },
+      { '@pingback/postgres': `file:${tarballs['@pingback/postgres']}` },
+    );
     const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], { cwd: example, env, encoding: 'utf8' });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(example, 'node_modules/@11ty/eleventy/cmd.cjs')], {
+      cwd: example,
+      env,
+      encoding: 'utf8',
+    });
     expect(`${stdout}${stderr}`).toMatch(/\[@pingback\/eleventy\] advertised on 3 pages, 4 posts scanned/);
-    expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4322/webmention">');
+    expect(readFileSync(join(example, '_site/posts/static-sites-can-talk/index.html'), 'utf8')).toContain(
+      '<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc"><link rel="webmention" href="http://127.0.0.1:4322/webmention">',
+    );
     const old = readFileSync(join(example, '_site/posts/xml-rpc-still-works/index.html'), 'utf8');
     expect(old).toContain('<link rel="pingback" href="http://127.0.0.1:4322/xmlrpc">');
     expect(old).not.toContain('rel="webmention"');

@@ -31,7 +31,9 @@ it('pnpm version-packages turns the pending changesets into one version and a CH
   dir = mkdtempSync(join(tmpdir(), 'pingback-release-'));
   // Every workspace package's manifest (changesets walks the whole dependency graph), the version files,
   // the changesets and their config; the tools from the workspace's node_modules.
-  const patterns = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8').match(/^ {2}- (\S+)$/gm)!.map((line) => line.slice(4));
+  const patterns = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8')
+    .match(/^ {2}- (\S+)$/gm)!
+    .map((line) => line.slice(4));
   const manifests = ['package.json', 'pnpm-workspace.yaml', ...patterns.flatMap((p) => globSync(`${p}/package.json`, { cwd: ROOT }))];
   const versionFiles = PACKAGES.map((p) => `packages/${p}/src/version.ts`).filter((f) => existsSync(join(ROOT, f)));
   expect(versionFiles.length).toBeGreaterThan(0);
@@ -49,7 +51,9 @@ it('pnpm version-packages turns the pending changesets into one version and a CH
   if (pending.length === 0) writeFileSync(join(dir, '.changeset/stand-in.md'), "---\n'@pingback/core': patch\n---\n\nA stand-in change.\n");
   const bumps = readdirSync(join(dir, '.changeset'))
     .filter((f) => f.endsWith('.md') && f !== 'README.md')
-    .flatMap((f) => [...readFileSync(join(dir!, '.changeset', f), 'utf8').matchAll(/^'@pingback\/[a-z]+': (patch|minor|major)$/gm)].map((m) => BUMPS.indexOf(m[1] as never)));
+    .flatMap((f) =>
+      [...readFileSync(join(dir!, '.changeset', f), 'utf8').matchAll(/^'@pingback\/[a-z]+': (patch|minor|major)$/gm)].map((m) => BUMPS.indexOf(m[1] as never)),
+    );
   const current = readJson(join(ROOT, 'packages/core/package.json')).version as string;
   const expected = next(current, BUMPS[Math.max(...bumps)]!);
 
@@ -67,7 +71,10 @@ it('pnpm version-packages turns the pending changesets into one version and a CH
     }
     // Internal ranges stay workspace: ones; `pnpm publish` writes the real version into the tarball.
     const internal = Object.entries({ ...pkg.dependencies, ...pkg.peerDependencies }).filter(([dep]) => dep.startsWith('@pingback/'));
-    expect(internal.filter(([, range]) => !String(range).startsWith('workspace:')), name).toEqual([]);
+    expect(
+      internal.filter(([, range]) => !String(range).startsWith('workspace:')),
+      name,
+    ).toEqual([]);
   }
   // The changesets are spent, and nothing private (examples, fixtures, bench sites) was versioned.
   expect(readdirSync(join(dir, '.changeset')).sort()).toEqual(['README.md', 'config.json']);

@@ -44,12 +44,33 @@ async function site(name: string, advertise: { pingback: boolean; webmention: bo
   const url = `http://127.0.0.1:${port}/`;
   const root = join(dir, name, 'dist');
   await mkdir(join(root, 'posts', 'hello'), { recursive: true });
-  const links = [advertise.pingback ? `<link rel="pingback" href="${url}xmlrpc">` : '', advertise.webmention ? `<link rel="webmention" href="${url}webmention">` : ''].join('');
-  await writeFile(join(root, 'posts', 'hello', 'index.html'), `<!doctype html><html><head><title>Hello</title>${links}</head><body><article>Hello</article></body></html>`);
-  const manifest: Manifest = { version: 1, site: url, endpoint: `${url}xmlrpc`, webmention: `${url}webmention`, advertise, hosts: [], pages: ['/posts/hello'], posts: [], directories: [], feed: null };
+  const links = [
+    advertise.pingback ? `<link rel="pingback" href="${url}xmlrpc">` : '',
+    advertise.webmention ? `<link rel="webmention" href="${url}webmention">` : '',
+  ].join('');
+  await writeFile(
+    join(root, 'posts', 'hello', 'index.html'),
+    `<!doctype html><html><head><title>Hello</title>${links}</head><body><article>Hello</article></body></html>`,
+  );
+  const manifest: Manifest = {
+    version: 1,
+    site: url,
+    endpoint: `${url}xmlrpc`,
+    webmention: `${url}webmention`,
+    advertise,
+    hosts: [],
+    pages: ['/posts/hello'],
+    posts: [],
+    directories: [],
+    feed: null,
+  };
   await writeFile(join(dir, name, 'manifest.json'), JSON.stringify(manifest));
   const store = join(dir, name, 'store');
-  const serve = spawn(process.execPath, [CLI, 'serve', '--root', root, '--manifest', join(dir, name, 'manifest.json'), '--store', store, '--port', String(port), '--allow-private-network'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const serve = spawn(
+    process.execPath,
+    [CLI, 'serve', '--root', root, '--manifest', join(dir, name, 'manifest.json'), '--store', store, '--port', String(port), '--allow-private-network'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   running.push(serve);
   let stderr = '';
   serve.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -83,7 +104,9 @@ function remySend(sourceUrl: string): Promise<{ sent: { status: number; endpoint
 }
 
 async function records(store: string): Promise<PingbackRecord[]> {
-  const files = (await readdir(store, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile() && e.name.endsWith('.json') && e.parentPath.includes('records'));
+  const files = (await readdir(store, { recursive: true, withFileTypes: true }).catch(() => [])).filter(
+    (e) => e.isFile() && e.name.endsWith('.json') && e.parentPath.includes('records'),
+  );
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(f.parentPath, f.name), 'utf8')) as PingbackRecord));
 }
 
@@ -105,8 +128,21 @@ describe('@remy/webmention sends to pingback serve', () => {
       const { sent, errors } = await remySend(`${other.url}/reply`);
       expect(errors).toEqual([]);
       expect(sent.map((s) => [s.endpoint.type, s.endpoint.url, s.status])).toEqual([['webmention', `${blog.url}webmention`, 202]]);
-      const stored = await until(() => records(blog.store), (r) => r.length > 0);
-      expect(stored).toMatchObject([{ protocol: 'webmention', kind: 'reply', source: `${other.url}/reply`, target, key: '/posts/hello', status: 'approved', author: { name: 'Carol', url: 'https://carol.example/' } }]);
+      const stored = await until(
+        () => records(blog.store),
+        (r) => r.length > 0,
+      );
+      expect(stored).toMatchObject([
+        {
+          protocol: 'webmention',
+          kind: 'reply',
+          source: `${other.url}/reply`,
+          target,
+          key: '/posts/hello',
+          status: 'approved',
+          author: { name: 'Carol', url: 'https://carol.example/' },
+        },
+      ]);
       // remy's own discovery request and the receiver's verification, and nothing else.
       expect(other.requests.map((r) => r.path)).toEqual(['/reply', '/reply']);
       expect(other.requests[1]!.headers['user-agent']).toMatch(/verifying Webmention/);

@@ -119,7 +119,12 @@ describe('updates and deletes through a real Eleventy build, pingback serve and 
       '/posts/hello/ → /posts/a/': 'registered webmention',
       '/posts/hello/ → /posts/b/': 'registered webmention removed',
     });
-    expect(peer.received.slice(before).map((w) => w.target).sort()).toEqual([a(), b()]);
+    expect(
+      peer.received
+        .slice(before)
+        .map((w) => w.target)
+        .sort(),
+    ).toEqual([a(), b()]);
     expect(peer.mentions.get(`${site}posts/hello/ ${a()}`)).toMatchObject({ updates: 1, text: expect.stringContaining('The second version') });
     expect(peer.mentions.has(`${site}posts/hello/ ${b()}`)).toBe(false);
     expect(peer.log).toContain(`deleted (no link) ${site}posts/hello/ ${b()}`);
@@ -127,7 +132,10 @@ describe('updates and deletes through a real Eleventy build, pingback serve and 
 
   it('a text-only edit resends too; a nav change outside the content does not', async () => {
     const before = peer.received.length;
-    await writeFile(join(dir, 'src/_includes/post.njk'), (await readFile(join(dir, 'src/_includes/post.njk'), 'utf8')).replace('<a href="/">home</a>', '<a href="/">home</a> <a href="/about/">about</a>'));
+    await writeFile(
+      join(dir, 'src/_includes/post.njk'),
+      (await readFile(join(dir, 'src/_includes/post.njk'), 'utf8')).replace('<a href="/">home</a>', '<a href="/">home</a> <a href="/about/">about</a>'),
+    );
     await build();
     expect((await send()).filter((r) => r.status !== 'skipped')).toEqual([]);
     await writePost('hello', 'The third version.', [a()]);
@@ -153,7 +161,10 @@ describe('updates and deletes through a real Eleventy build, pingback serve and 
     expect(peer.mentions.has(`${site}posts/bye/ ${c()}`)).toBe(false);
     expect(peer.log).toContain(`deleted (410) ${site}posts/bye/ ${c()}`);
 
-    const ledger = JSON.parse(await readFile(join(dir, '.pingback/ledger.json'), 'utf8')) as { entries: LedgerEntry[]; posts: { source: string; targets?: string[] }[] };
+    const ledger = JSON.parse(await readFile(join(dir, '.pingback/ledger.json'), 'utf8')) as {
+      entries: LedgerEntry[];
+      posts: { source: string; targets?: string[] }[];
+    };
     expect(ledger.entries.find((e) => e.target === c())).toMatchObject({ status: 'registered', protocol: 'webmention', deleted: true });
     expect(ledger.posts.find((p) => p.source === `${site}posts/hello/`)?.targets).toEqual([a()]);
 

@@ -13,9 +13,11 @@ const CONCURRENCY = 16;
 
 async function each(files: readonly string[], fn: (file: string) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < files.length) await fn(files[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < files.length) await fn(files[next++]!);
+    }),
+  );
 }
 
 /**
@@ -48,7 +50,15 @@ export const buildPass: Scenario = {
           if (result.changed) await writeFile(file, result.html);
           pages.push({ ...result, html: '' });
         });
-        const manifest = buildManifest(pages, { site: options.site, endpoint: options.endpoint, hosts: [], directories: [], feed: undefined, name: undefined, generator: 'bench' });
+        const manifest = buildManifest(pages, {
+          site: options.site,
+          endpoint: options.endpoint,
+          hosts: [],
+          directories: [],
+          feed: undefined,
+          name: undefined,
+          generator: 'bench',
+        });
         await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
         last = pages;
       };
@@ -62,7 +72,12 @@ export const buildPass: Scenario = {
       // Both warmed up on a few pages first (JIT), untimed.
       await rewrite(files.slice(0, 200));
       await pass(files.slice(0, 200));
-      const timing = await alternate(rounds, () => rewrite(), () => pass(), fresh);
+      const timing = await alternate(
+        rounds,
+        () => rewrite(),
+        () => pass(),
+        fresh,
+      );
       const bytes = count * 30_380;
       const ratio = timing.baseline / timing.subject;
       const links = last.reduce((n, p) => n + p.targets.length, 0);

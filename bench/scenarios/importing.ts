@@ -58,7 +58,9 @@ export const importing: Scenario = {
       await writeExport(smallFile, small);
       await writeExport(storedFile, stored);
       const comments = big.posts * big.commentsPerPost;
-      log(`generated exports: ${comments} comments (${(bytes / MB).toFixed(0)} MB), ${small.posts * small.commentsPerPost} and ${stored.posts * stored.commentsPerPost}`);
+      log(
+        `generated exports: ${comments} comments (${(bytes / MB).toFixed(0)} MB), ${small.posts * small.commentsPerPost} and ${stored.posts * stored.commentsPerPost}`,
+      );
 
       const rounds = smoke ? 1 : 3;
       const reads: Run[] = [];
@@ -83,9 +85,39 @@ export const importing: Scenario = {
 
       const ms = (n: number) => Math.round(n);
       return [
-        { scenario: 'importing', metric: `import ${comments} comments (${(bytes / MB).toFixed(0)} MB, two passes), store discarding`, measured: ms(importMs), baseline: ms(readMs), ratio: importMs / readMs, unit: 'ms', target: 'report', pass: true, notes: 'baseline: reading the same file, no parsing' },
-        { scenario: 'importing', metric: '… peak resident memory, against an export a tenth the size', measured: Math.round(peak / MB), baseline: Math.round(smallPeak / MB), ratio: peak / smallPeak, unit: 'MB', target: '≤ 1.5 × (flat)', pass: peak / smallPeak <= 1.5, notes: `reading the file alone peaks at ${Math.round(readPeak / MB)} MB` },
-        { scenario: 'importing', metric: `… into the file-system store (${intoStore.records} records)`, measured: Math.round(perSecond), baseline: null, ratio: null, unit: 'records/s', target: 'report', pass: true, notes: `${ms(intoStore.ms)} ms; each record is a file created whole and flushed` },
+        {
+          scenario: 'importing',
+          metric: `import ${comments} comments (${(bytes / MB).toFixed(0)} MB, two passes), store discarding`,
+          measured: ms(importMs),
+          baseline: ms(readMs),
+          ratio: importMs / readMs,
+          unit: 'ms',
+          target: 'report',
+          pass: true,
+          notes: 'baseline: reading the same file, no parsing',
+        },
+        {
+          scenario: 'importing',
+          metric: '… peak resident memory, against an export a tenth the size',
+          measured: Math.round(peak / MB),
+          baseline: Math.round(smallPeak / MB),
+          ratio: peak / smallPeak,
+          unit: 'MB',
+          target: '≤ 1.5 × (flat)',
+          pass: peak / smallPeak <= 1.5,
+          notes: `reading the file alone peaks at ${Math.round(readPeak / MB)} MB`,
+        },
+        {
+          scenario: 'importing',
+          metric: `… into the file-system store (${intoStore.records} records)`,
+          measured: Math.round(perSecond),
+          baseline: null,
+          ratio: null,
+          unit: 'records/s',
+          target: 'report',
+          pass: true,
+          notes: `${ms(intoStore.ms)} ms; each record is a file created whole and flushed`,
+        },
       ] satisfies Figure[];
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -20,13 +20,33 @@ const POSTS = 200;
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', store, '--port', '0', '--allow-private-network', '--rate-limit', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--root',
+      join(dir, 'site'),
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--store',
+      store,
+      '--port',
+      '0',
+      '--allow-private-network',
+      '--rate-limit',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`pingback serve exited ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -84,7 +104,16 @@ export const postgres: Scenario = {
         await mkdir(join(dir, 'site/posts', `p${p}`), { recursive: true });
         await writeFile(join(dir, 'site/posts', `p${p}`, 'index.html'), `<!doctype html><title>p${p}</title>`);
       }
-      const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`), posts: [], directories: [], feed: null };
+      const manifest: Manifest = {
+        version: 1,
+        site: SITE,
+        endpoint: `${SITE}xmlrpc`,
+        hosts: [],
+        pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`),
+        posts: [],
+        directories: [],
+        feed: null,
+      };
       await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
       const receiveUrl = database.urlFor('receiving');
       const [overFiles, overDatabase] = await Promise.all([serve(dir, join(dir, 'store')), serve(dir, receiveUrl)]);
@@ -109,13 +138,19 @@ export const postgres: Scenario = {
       const databaseFirst = next;
       refused = 0;
       const rounds = smoke ? 1 : 3;
-      const received = await alternate(rounds, () => burst(overFiles.url, latencies.files), () => burst(overDatabase.url, latencies.database));
+      const received = await alternate(
+        rounds,
+        () => burst(overFiles.url, latencies.files),
+        () => burst(overDatabase.url, latencies.database),
+      );
       const receiving = new PostgresStore({ url: receiveUrl });
       stores.push(receiving);
       const inDatabase = (await receiving.list()).filter((r) => Number(/\/s\/(\d+)$/.exec(r.source)?.[1]) >= databaseFirst);
       const distinct = new Set(inDatabase.map((r) => r.id)).size;
       const expected = perRun * rounds;
-      log(`receiving: file store ${Math.round(received.baseline)} ms, PostgreSQL ${Math.round(received.subject)} ms per ${perRun}; ${distinct} distinct of ${inDatabase.length} stored in PostgreSQL, ${refused} refused`);
+      log(
+        `receiving: file store ${Math.round(received.baseline)} ms, PostgreSQL ${Math.round(received.subject)} ms per ${perRun}; ${distinct} distinct of ${inDatabase.length} stored in PostgreSQL, ${refused} refused`,
+      );
 
       // Reading back at build time: the same 10,000 records in each store.
       const records = Array.from({ length: total }, (_, i) => makeRecord(i, posts));
@@ -132,7 +167,11 @@ export const postgres: Scenario = {
       };
       const read = await alternate(
         smoke ? 1 : 3,
-        async () => check((await readPingbacks({ kind: 'store', store: new FileStore(join(dir, 'read-store')), label: 'files' }, { cacheFile, onReadError: 'fail' })).items.length),
+        async () =>
+          check(
+            (await readPingbacks({ kind: 'store', store: new FileStore(join(dir, 'read-store')), label: 'files' }, { cacheFile, onReadError: 'fail' })).items
+              .length,
+          ),
         async () => {
           // A fresh store each time, as a build opens it: its connection and schema check are part of the read.
           const store = new PostgresStore({ url: readUrl });
@@ -151,19 +190,54 @@ export const postgres: Scenario = {
       const p99 = { files: percentile(latencies.files, 99), database: percentile(latencies.database, 99) };
       return [
         {
-          scenario: 'postgres', metric: `receiving ${perRun} pingbacks, ${concurrency} clients: PostgreSQL / file store`, measured: Math.round(received.subject), baseline: Math.round(received.baseline), ratio: received.subject / received.baseline, unit: 'ms',
-          target: '≤ 1.5 ×', pass: received.subject / received.baseline <= 1.5, notes: `medians of ${rounds} alternating runs each; throughput ${Math.round(perRun / (received.subject / 1000))} /s over PostgreSQL, ${Math.round(perRun / (received.baseline / 1000))} /s over files`,
+          scenario: 'postgres',
+          metric: `receiving ${perRun} pingbacks, ${concurrency} clients: PostgreSQL / file store`,
+          measured: Math.round(received.subject),
+          baseline: Math.round(received.baseline),
+          ratio: received.subject / received.baseline,
+          unit: 'ms',
+          target: '≤ 1.5 ×',
+          pass: received.subject / received.baseline <= 1.5,
+          notes: `medians of ${rounds} alternating runs each; throughput ${Math.round(perRun / (received.subject / 1000))} /s over PostgreSQL, ${Math.round(perRun / (received.baseline / 1000))} /s over files`,
         },
-        { scenario: 'postgres', metric: 'receiving: p99 latency, PostgreSQL / file store', measured: Math.round(p99.database), baseline: Math.round(p99.files), ratio: p99.database / p99.files, unit: 'ms', target: 'report', pass: true },
-        { scenario: 'postgres', metric: 'receiving over PostgreSQL: records lost / doubled', measured: lost + doubled, baseline: null, ratio: null, unit: '', target: '0', pass: lost === 0 && doubled === 0 && refused === 0, notes: `${inDatabase.length} records for ${expected} pingbacks, ${refused} refused` },
         {
-          scenario: 'postgres', metric: `reading ${total} pingbacks, ${posts} posts, at build: PostgreSQL`, measured: Math.round(read.subject), baseline: Math.round(read.baseline), ratio: read.subject / read.baseline, unit: 'ms',
-          target: '≤ 1000 ms', pass: read.subject <= 1000, notes: 'baseline: the same read from the file-system store; each read opens the store afresh',
+          scenario: 'postgres',
+          metric: 'receiving: p99 latency, PostgreSQL / file store',
+          measured: Math.round(p99.database),
+          baseline: Math.round(p99.files),
+          ratio: p99.database / p99.files,
+          unit: 'ms',
+          target: 'report',
+          pass: true,
+        },
+        {
+          scenario: 'postgres',
+          metric: 'receiving over PostgreSQL: records lost / doubled',
+          measured: lost + doubled,
+          baseline: null,
+          ratio: null,
+          unit: '',
+          target: '0',
+          pass: lost === 0 && doubled === 0 && refused === 0,
+          notes: `${inDatabase.length} records for ${expected} pingbacks, ${refused} refused`,
+        },
+        {
+          scenario: 'postgres',
+          metric: `reading ${total} pingbacks, ${posts} posts, at build: PostgreSQL`,
+          measured: Math.round(read.subject),
+          baseline: Math.round(read.baseline),
+          ratio: read.subject / read.baseline,
+          unit: 'ms',
+          target: '≤ 1000 ms',
+          pass: read.subject <= 1000,
+          notes: 'baseline: the same read from the file-system store; each read opens the store afresh',
         },
       ] satisfies Figure[];
     } finally {
       for (const child of children) child.kill('SIGINT');
-      await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))));
+      await Promise.all(
+        children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))),
+      );
       await Promise.all(stores.map((s) => s.close()));
       sources.kill();
       await agent.close();

@@ -42,9 +42,11 @@ function makeRecord(i: number, posts: number): PingbackRecord {
 
 async function fill(store: PingbackStore, records: readonly PingbackRecord[]): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < records.length) await store.insert(records[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < records.length) await store.insert(records[next++]!);
+    }),
+  );
 }
 
 /** Counts the calls a reader makes on a store. */
@@ -105,7 +107,17 @@ export const reading: Scenario = {
     // Rendering what a build reads: every post's section, with every kind and half the authors with a
     // photo, against writing the same records out as JSON (a string of about the same size, made by the
     // engine's own serialiser). A per-item cost such as making a date formatter for each would be 50 ×.
-    const shown = Object.values(groupByKey(records.map((r, i) => publicRecord({ ...r, kind: LINKBACK_KINDS[i % LINKBACK_KINDS.length]!, ...(i % 2 ? { author: { ...r.author, photo: `${r.author.url}me.jpg` } } : {}) }))));
+    const shown = Object.values(
+      groupByKey(
+        records.map((r, i) =>
+          publicRecord({
+            ...r,
+            kind: LINKBACK_KINDS[i % LINKBACK_KINDS.length]!,
+            ...(i % 2 ? { author: { ...r.author, photo: `${r.author.url}me.jpg` } } : {}),
+          }),
+        ),
+      ),
+    );
     let rendered = 0;
     // The smoke run's 500 would take about a millisecond: several passes keep the timer's grain out of the ratio.
     const passes = smoke ? 10 : 1;
@@ -181,22 +193,61 @@ export const reading: Scenario = {
       log(`endpoint over Blobs: the first read ever ${Math.round(blobsFirst.ms)} ms, ${blobsFirst.blobRequests} Blobs requests`);
 
       const fig = (metric: string, measured: number, target: number | null, notes: string): Figure => ({
-        scenario: 'reading', metric, measured: Math.round(measured), baseline: Math.round(direct.baseline), ratio: measured / direct.baseline, unit: 'ms',
-        target: target === null ? 'report' : `≤ ${target} ms`, pass: target === null || measured <= target, notes,
+        scenario: 'reading',
+        metric,
+        measured: Math.round(measured),
+        baseline: Math.round(direct.baseline),
+        ratio: measured / direct.baseline,
+        unit: 'ms',
+        target: target === null ? 'report' : `≤ ${target} ms`,
+        pass: target === null || measured <= target,
+        notes,
       });
       return [
-        fig(`${total} pingbacks, ${posts} posts: from the file system`, direct.subject, 1000, `${fsCalls} store calls; baseline: reading every record file once`),
-        fig(`${extra} more, the next build: endpoint over the file system`, fsNext.ms, 3000, `${fsNext.pages} pages, ${fsNext.calls} store calls, a fresh endpoint instance`),
-        fig(`${extra} more, the next build: endpoint over Blobs`, blobsNext.ms, 3000, `${blobsNext.pages} pages, ${blobsNext.calls} store calls, ${blobsNext.blobRequests} Blobs requests, a fresh endpoint instance`),
-        fig('the first read ever: endpoint over Blobs', blobsFirst.ms, null, `builds the snapshot: ${blobsFirst.blobRequests} Blobs requests, one per pingback, once`),
+        fig(
+          `${total} pingbacks, ${posts} posts: from the file system`,
+          direct.subject,
+          1000,
+          `${fsCalls} store calls; baseline: reading every record file once`,
+        ),
+        fig(
+          `${extra} more, the next build: endpoint over the file system`,
+          fsNext.ms,
+          3000,
+          `${fsNext.pages} pages, ${fsNext.calls} store calls, a fresh endpoint instance`,
+        ),
+        fig(
+          `${extra} more, the next build: endpoint over Blobs`,
+          blobsNext.ms,
+          3000,
+          `${blobsNext.pages} pages, ${blobsNext.calls} store calls, ${blobsNext.blobRequests} Blobs requests, a fresh endpoint instance`,
+        ),
+        fig(
+          'the first read ever: endpoint over Blobs',
+          blobsFirst.ms,
+          null,
+          `builds the snapshot: ${blobsFirst.blobRequests} Blobs requests, one per pingback, once`,
+        ),
         {
-          scenario: 'reading', metric: `rendering every post's linkbacks (${total}, every kind)`, measured: Math.round(render.subject), baseline: Math.round(render.baseline), ratio: render.subject / render.baseline, unit: 'ms',
-          target: '≤ 10 ×', pass: render.subject <= 10 * render.baseline,
-          notes: 'renderPingbacksHtml for each post; baseline: JSON.stringify of each post\'s records',
+          scenario: 'reading',
+          metric: `rendering every post's linkbacks (${total}, every kind)`,
+          measured: Math.round(render.subject),
+          baseline: Math.round(render.baseline),
+          ratio: render.subject / render.baseline,
+          unit: 'ms',
+          target: '≤ 10 ×',
+          pass: render.subject <= 10 * render.baseline,
+          notes: "renderPingbacksHtml for each post; baseline: JSON.stringify of each post's records",
         },
         {
-          scenario: 'reading', metric: 'Blobs requests, the next build', measured: blobsNext.blobRequests, baseline: (total + extra) * blobsNext.pages, ratio: blobsNext.blobRequests / ((total + extra) * blobsNext.pages), unit: '',
-          target: 'not one per pingback per page', pass: blobsNext.blobRequests <= extra + 20,
+          scenario: 'reading',
+          metric: 'Blobs requests, the next build',
+          measured: blobsNext.blobRequests,
+          baseline: (total + extra) * blobsNext.pages,
+          ratio: blobsNext.blobRequests / ((total + extra) * blobsNext.pages),
+          unit: '',
+          target: 'not one per pingback per page',
+          pass: blobsNext.blobRequests <= extra + 20,
           notes: `baseline: one per pingback per page; the listing (16 shards at once), the snapshot, the ${extra} new records and the snapshot saved`,
         },
       ] satisfies Figure[];

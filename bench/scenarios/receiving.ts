@@ -19,9 +19,11 @@ const BYTE_CAP = 1024 * 1024;
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /**
@@ -49,10 +51,39 @@ export const receiving: Scenario = {
         await mkdir(join(dir, 'site/posts', `p${p}`), { recursive: true });
         await writeFile(join(dir, 'site/posts', `p${p}`, 'index.html'), `<!doctype html><title>p${p}</title><article>post ${p}</article>`);
       }
-      const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`), posts: [], directories: [], feed: null };
+      const manifest: Manifest = {
+        version: 1,
+        site: SITE,
+        endpoint: `${SITE}xmlrpc`,
+        hosts: [],
+        pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`),
+        posts: [],
+        directories: [],
+        feed: null,
+      };
       await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
       const sourceTimeoutMs = smoke ? 2000 : 10_000;
-      serve = spawn(process.execPath, [CLI, 'serve', '--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0', '--allow-private-network', '--rate-limit', '0', '--source-timeout', String(sourceTimeoutMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      serve = spawn(
+        process.execPath,
+        [
+          CLI,
+          'serve',
+          '--root',
+          join(dir, 'site'),
+          '--manifest',
+          join(dir, 'manifest.json'),
+          '--store',
+          join(dir, 'store'),
+          '--port',
+          '0',
+          '--allow-private-network',
+          '--rate-limit',
+          '0',
+          '--source-timeout',
+          String(sourceTimeoutMs),
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       // serve logs one line per pingback and one per verified Webmention: read (so it never blocks) and counted.
       let webmentionsDone = 0;
       createInterface({ input: serve.stderr! }).on('line', (line) => {
@@ -106,7 +137,9 @@ export const receiving: Scenario = {
         sources: (await cpuOf(sources.pid!)) - cpuBefore.sources,
         clients: (clientCpu.user + clientCpu.system) / 1000,
       };
-      log(`CPU ms: serve ${cpu.serveUser} user + ${cpu.serveSystem} system, sources ${Math.round(cpu.sources)}, clients ${Math.round(cpu.clients)}, over ${Math.round(wall)} ms on ${availableParallelism()} cores`);
+      log(
+        `CPU ms: serve ${cpu.serveUser} user + ${cpu.serveSystem} system, sources ${Math.round(cpu.sources)}, clients ${Math.round(cpu.clients)}, over ${Math.round(wall)} ms on ${availableParallelism()} cores`,
+      );
       const measured = new Set(ids.map((i) => `${sourceBase}/s/${i}`));
       const records = (await new FileStore(join(dir, 'store')).list()).filter((r) => measured.has(r.source));
       const distinct = new Set(records.map((r) => `${r.key} ${r.source}`)).size;
@@ -125,7 +158,12 @@ export const receiving: Scenario = {
         // A sender told 503 (the queue is full) tries again later, as Retry-After asks; here after 100 ms.
         for (;;) {
           const t = performance.now();
-          const response = await request(`${url}/webmention`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher: agent });
+          const response = await request(`${url}/webmention`, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            dispatcher: agent,
+          });
           await response.body.text();
           wmLatencies.push(performance.now() - t);
           if (response.statusCode !== 503) {
@@ -143,15 +181,28 @@ export const receiving: Scenario = {
       const wmMeasured = new Set(wmIds.map((i) => `${sourceBase}/s/${i}`));
       const wmRecords = (await new FileStore(join(dir, 'store')).list()).filter((r) => wmMeasured.has(r.source) && r.protocol === 'webmention');
       const wmDistinct = new Set(wmRecords.map((r) => `${r.key} ${r.source}`)).size;
-      log(`${accepted} Webmentions accepted in ${Math.round(wmAnswered)} ms (${full} answers of 503, queue full, tried again), all verified after ${Math.round(wmWall)} ms; ${wmRecords.length} records, ${wmDistinct} distinct`);
+      log(
+        `${accepted} Webmentions accepted in ${Math.round(wmAnswered)} ms (${full} answers of 503, queue full, tried again), all verified after ${Math.round(wmWall)} ms; ${wmRecords.length} records, ${wmDistinct} distinct`,
+      );
 
       // A 200 MB source and a trickle, at once, with the server's memory watched.
       const rssBefore = await rssOf(serve.pid!);
       let rssPeak = rssBefore;
-      const sampler = setInterval(() => void rssOf(serve!.pid!).then((r) => (rssPeak = Math.max(rssPeak, r)), () => {}), 100);
+      const sampler = setInterval(
+        () =>
+          void rssOf(serve!.pid!).then(
+            (r) => (rssPeak = Math.max(rssPeak, r)),
+            () => {},
+          ),
+        100,
+      );
       const timed = async (source: string) => {
         const t = performance.now();
-        const response = await request(`${url}/xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.ping', [source, `${SITE}posts/p1/`]), dispatcher: agent });
+        const response = await request(`${url}/xmlrpc`, {
+          method: 'POST',
+          body: writeMethodCall('pingback.ping', [source, `${SITE}posts/p1/`]),
+          dispatcher: agent,
+        });
         const reply = parseMethodResponse(new Uint8Array(await response.body.arrayBuffer()));
         return { ms: performance.now() - t, code: reply.kind === 'fault' ? reply.faultCode : 0 };
       };
@@ -165,19 +216,148 @@ export const receiving: Scenario = {
       const d50 = percentile(direct, 50);
       const d99 = percentile(direct, 99);
       return [
-        { scenario: 'receiving', metric: `${total} pingbacks, ${concurrency} clients: throughput`, measured: Math.round(total / (wall / 1000)), baseline: null, ratio: null, unit: '/s', target: 'report', pass: true, notes: `${Math.round(wall)} ms in all, after ${warm.length} warm-up pingbacks` },
-        { scenario: 'receiving', metric: 'serve CPU per pingback', measured: (cpu.serveUser + cpu.serveSystem) / total, baseline: null, ratio: null, unit: 'ms', target: 'report', pass: true, notes: `${cpu.serveUser} ms user + ${cpu.serveSystem} ms system in all; the clients and sources used ${Math.round(cpu.clients + cpu.sources)} ms of the same ${availableParallelism()} cores` },
-        { scenario: 'receiving', metric: 'p50 latency', measured: Math.round(p50), baseline: Math.round(d50), ratio: p50 / d50, unit: 'ms', target: 'report', pass: true, notes: 'baseline: the same clients fetching the sources directly' },
-        { scenario: 'receiving', metric: 'p99 latency', measured: Math.round(p99), baseline: Math.round(d99), ratio: p99 / d99, unit: 'ms', target: 'overhead ≤ 50 ms', pass: p99 - d99 <= 50, notes: `overhead ${Math.round(p99 - d99)} ms over fetching the source` },
-        { scenario: 'receiving', metric: 'records lost / doubled', measured: lost + doubled, baseline: null, ratio: null, unit: '', target: '0', pass: lost === 0 && doubled === 0 && registered === total, notes: `${records.length} records for ${total} pingbacks` },
-        { scenario: 'receiving', metric: `${total} Webmentions, ${concurrency} clients: accepted`, measured: Math.round(total / (wmAnswered / 1000)), baseline: Math.round(total / (wall / 1000)), ratio: wall / wmAnswered, unit: '/s', target: 'report', pass: accepted === total, notes: `${accepted} answered 202 in the end; baseline: the pingbacks' throughput` },
-        { scenario: 'receiving', metric: '… answered 503 (queue full), then tried again', measured: full, baseline: null, ratio: null, unit: '', target: 'report', pass: true, notes: `the queue holds ${WEBMENTION_QUEUE}; verification runs ${WEBMENTION_PER_HOST} at a time for one source host` },
-        { scenario: 'receiving', metric: 'Webmention p99 answer', measured: Math.round(percentile(wmLatencies, 99)), baseline: Math.round(p99), ratio: percentile(wmLatencies, 99) / p99, unit: 'ms', target: 'report', pass: true, notes: `p50 ${Math.round(percentile(wmLatencies, 50))} ms, 503s included; baseline: a pingback's p99, answered after its verification` },
-        { scenario: 'receiving', metric: 'Webmentions verified', measured: Math.round(total / (wmWall / 1000)), baseline: null, ratio: null, unit: '/s', target: 'report', pass: webmentionsDone >= accepted, notes: `the last stored ${Math.round(wmWall)} ms after the first was sent (${WEBMENTION_CONCURRENCY} verified at a time, ${WEBMENTION_PER_HOST} per source host: here all from one)` },
-        { scenario: 'receiving', metric: 'Webmention records lost / doubled', measured: total - wmDistinct + (wmRecords.length - wmDistinct), baseline: null, ratio: null, unit: '', target: '0', pass: wmDistinct === total && wmRecords.length === wmDistinct, notes: `${wmRecords.length} records for ${total} Webmentions` },
-        { scenario: 'receiving', metric: '200 MB source: answer', measured: Math.round(big.ms), baseline: sourceTimeoutMs, ratio: big.ms / sourceTimeoutMs, unit: 'ms', target: '≤ deadline, fault 17', pass: big.ms <= sourceTimeoutMs + 1000 && big.code === 17, notes: `answered fault ${big.code}` },
-        { scenario: 'receiving', metric: '1 byte/s source: answer', measured: Math.round(trickle.ms), baseline: sourceTimeoutMs, ratio: trickle.ms / sourceTimeoutMs, unit: 'ms', target: '≤ deadline, fault 16', pass: trickle.ms <= sourceTimeoutMs + 1000 && trickle.code === 16, notes: `answered fault ${trickle.code}` },
-        { scenario: 'receiving', metric: 'RSS growth meanwhile', measured: Math.round(growth), baseline: Math.round(rssBefore / 2 ** 20), ratio: rssPeak / rssBefore, unit: 'MB', target: `≤ ${allowed} MB (cap + 16)`, pass: growth <= allowed },
+        {
+          scenario: 'receiving',
+          metric: `${total} pingbacks, ${concurrency} clients: throughput`,
+          measured: Math.round(total / (wall / 1000)),
+          baseline: null,
+          ratio: null,
+          unit: '/s',
+          target: 'report',
+          pass: true,
+          notes: `${Math.round(wall)} ms in all, after ${warm.length} warm-up pingbacks`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'serve CPU per pingback',
+          measured: (cpu.serveUser + cpu.serveSystem) / total,
+          baseline: null,
+          ratio: null,
+          unit: 'ms',
+          target: 'report',
+          pass: true,
+          notes: `${cpu.serveUser} ms user + ${cpu.serveSystem} ms system in all; the clients and sources used ${Math.round(cpu.clients + cpu.sources)} ms of the same ${availableParallelism()} cores`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'p50 latency',
+          measured: Math.round(p50),
+          baseline: Math.round(d50),
+          ratio: p50 / d50,
+          unit: 'ms',
+          target: 'report',
+          pass: true,
+          notes: 'baseline: the same clients fetching the sources directly',
+        },
+        {
+          scenario: 'receiving',
+          metric: 'p99 latency',
+          measured: Math.round(p99),
+          baseline: Math.round(d99),
+          ratio: p99 / d99,
+          unit: 'ms',
+          target: 'overhead ≤ 50 ms',
+          pass: p99 - d99 <= 50,
+          notes: `overhead ${Math.round(p99 - d99)} ms over fetching the source`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'records lost / doubled',
+          measured: lost + doubled,
+          baseline: null,
+          ratio: null,
+          unit: '',
+          target: '0',
+          pass: lost === 0 && doubled === 0 && registered === total,
+          notes: `${records.length} records for ${total} pingbacks`,
+        },
+        {
+          scenario: 'receiving',
+          metric: `${total} Webmentions, ${concurrency} clients: accepted`,
+          measured: Math.round(total / (wmAnswered / 1000)),
+          baseline: Math.round(total / (wall / 1000)),
+          ratio: wall / wmAnswered,
+          unit: '/s',
+          target: 'report',
+          pass: accepted === total,
+          notes: `${accepted} answered 202 in the end; baseline: the pingbacks' throughput`,
+        },
+        {
+          scenario: 'receiving',
+          metric: '… answered 503 (queue full), then tried again',
+          measured: full,
+          baseline: null,
+          ratio: null,
+          unit: '',
+          target: 'report',
+          pass: true,
+          notes: `the queue holds ${WEBMENTION_QUEUE}; verification runs ${WEBMENTION_PER_HOST} at a time for one source host`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'Webmention p99 answer',
+          measured: Math.round(percentile(wmLatencies, 99)),
+          baseline: Math.round(p99),
+          ratio: percentile(wmLatencies, 99) / p99,
+          unit: 'ms',
+          target: 'report',
+          pass: true,
+          notes: `p50 ${Math.round(percentile(wmLatencies, 50))} ms, 503s included; baseline: a pingback's p99, answered after its verification`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'Webmentions verified',
+          measured: Math.round(total / (wmWall / 1000)),
+          baseline: null,
+          ratio: null,
+          unit: '/s',
+          target: 'report',
+          pass: webmentionsDone >= accepted,
+          notes: `the last stored ${Math.round(wmWall)} ms after the first was sent (${WEBMENTION_CONCURRENCY} verified at a time, ${WEBMENTION_PER_HOST} per source host: here all from one)`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'Webmention records lost / doubled',
+          measured: total - wmDistinct + (wmRecords.length - wmDistinct),
+          baseline: null,
+          ratio: null,
+          unit: '',
+          target: '0',
+          pass: wmDistinct === total && wmRecords.length === wmDistinct,
+          notes: `${wmRecords.length} records for ${total} Webmentions`,
+        },
+        {
+          scenario: 'receiving',
+          metric: '200 MB source: answer',
+          measured: Math.round(big.ms),
+          baseline: sourceTimeoutMs,
+          ratio: big.ms / sourceTimeoutMs,
+          unit: 'ms',
+          target: '≤ deadline, fault 17',
+          pass: big.ms <= sourceTimeoutMs + 1000 && big.code === 17,
+          notes: `answered fault ${big.code}`,
+        },
+        {
+          scenario: 'receiving',
+          metric: '1 byte/s source: answer',
+          measured: Math.round(trickle.ms),
+          baseline: sourceTimeoutMs,
+          ratio: trickle.ms / sourceTimeoutMs,
+          unit: 'ms',
+          target: '≤ deadline, fault 16',
+          pass: trickle.ms <= sourceTimeoutMs + 1000 && trickle.code === 16,
+          notes: `answered fault ${trickle.code}`,
+        },
+        {
+          scenario: 'receiving',
+          metric: 'RSS growth meanwhile',
+          measured: Math.round(growth),
+          baseline: Math.round(rssBefore / 2 ** 20),
+          ratio: rssPeak / rssBefore,
+          unit: 'MB',
+          target: `≤ ${allowed} MB (cap + 16)`,
+          pass: growth <= allowed,
+        },
       ] satisfies Figure[];
     } finally {
       serve?.kill('SIGINT');

@@ -22,7 +22,10 @@ for (let i = 0; i < count; i++) {
         const here = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         if (req.method === 'POST' && req.url === '/webmention') res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
         else if (req.method === 'POST') res.writeHead(200, { 'content-type': 'text/xml' }).end(ok);
-        else res.writeHead(200, { 'content-type': 'text/html', 'x-pingback': `${here}/xmlrpc`, link: `<${here}/webmention>; rel="webmention"` }).end('<!doctype html><p>a post</p>');
+        else
+          res
+            .writeHead(200, { 'content-type': 'text/html', 'x-pingback': `${here}/xmlrpc`, link: `<${here}/webmention>; rel="webmention"` })
+            .end('<!doctype html><p>a post</p>');
       }, delayMs);
     });
   });

@@ -15,7 +15,9 @@ const server = createServer((req, res) => {
     const n = Number(path.slice(3));
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="en"><head><title>Reply ${n}</title></head><body><article class="h-entry"><p class="p-author h-card">Writer ${n % 97}</p><p>A reply about <a href="${site}posts/p${n % posts}/">that post</a>, with some words around it.</p></article></body></html>`);
+      res.end(
+        `<!doctype html><html lang="en"><head><title>Reply ${n}</title></head><body><article class="h-entry"><p class="p-author h-card">Writer ${n % 97}</p><p>A reply about <a href="${site}posts/p${n % posts}/">that post</a>, with some words around it.</p></article></body></html>`,
+      );
     }, delayMs);
     return;
   }

@@ -94,8 +94,22 @@ export interface DemoResult {
 
 function blogs(examples: string, astroUrl: string, eleventyUrl: string): Blog[] {
   return [
-    { name: 'Astro example', dir: join(examples, 'astro-blog'), url: astroUrl, variable: 'PINGBACK_ASTRO_URL', output: 'dist', build: ['node_modules/astro/bin/astro.mjs', 'build'] },
-    { name: 'Eleventy example', dir: join(examples, 'eleventy-blog'), url: eleventyUrl, variable: 'PINGBACK_ELEVENTY_URL', output: '_site', build: ['node_modules/@11ty/eleventy/cmd.cjs'] },
+    {
+      name: 'Astro example',
+      dir: join(examples, 'astro-blog'),
+      url: astroUrl,
+      variable: 'PINGBACK_ASTRO_URL',
+      output: 'dist',
+      build: ['node_modules/astro/bin/astro.mjs', 'build'],
+    },
+    {
+      name: 'Eleventy example',
+      dir: join(examples, 'eleventy-blog'),
+      url: eleventyUrl,
+      variable: 'PINGBACK_ELEVENTY_URL',
+      output: '_site',
+      build: ['node_modules/@11ty/eleventy/cmd.cjs'],
+    },
   ];
 }
 
@@ -143,7 +157,21 @@ const NOT_VERIFIED = /^\[pingback\] (store: .*\(webmention (\S+) → (\S+) not v
 
 function serve(blog: Blog, env: NodeJS.ProcessEnv, token: string): Promise<Receiver> {
   const url = new URL(blog.url);
-  const args = [CLI, 'serve', '--root', blog.output, '--manifest', '.pingback/manifest.json', '--store', '.pingback/store', '--host', url.hostname, '--port', url.port, '--allow-private-network'];
+  const args = [
+    CLI,
+    'serve',
+    '--root',
+    blog.output,
+    '--manifest',
+    '.pingback/manifest.json',
+    '--store',
+    '.pingback/store',
+    '--host',
+    url.hostname,
+    '--port',
+    url.port,
+    '--allow-private-network',
+  ];
   const child = spawn(process.execPath, args, { cwd: blog.dir, env: { ...env, PINGBACK_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const verified: string[] = [];
@@ -183,7 +211,13 @@ function serve(blog: Blog, env: NodeJS.ProcessEnv, token: string): Promise<Recei
       check();
     });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}\n${blog.variable} moves the blog to another address.`)));
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `pingback serve for the ${blog.name} exited (${code}): ${err.trim() || 'is the port taken?'}\n${blog.variable} moves the blog to another address.`,
+        ),
+      ),
+    );
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('listening on')) resolve({ blog, child, verified, printed: 0, verifiedAll });
     });
@@ -226,7 +260,12 @@ async function checkAddresses(sites: Blog[]): Promise<void> {
     const { host, port } = addressOf(blog);
     const error = await tryListen(host, port);
     if (!error) continue;
-    const why = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'may not be used by this user' : `can't be listened on (${error.code ?? error.message})`;
+    const why =
+      error.code === 'EADDRINUSE'
+        ? 'is in use'
+        : error.code === 'EACCES'
+          ? 'may not be used by this user'
+          : `can't be listened on (${error.code ?? error.message})`;
     const free = await freePortOn(host);
     const moved = new URL(blog.url);
     if (free) moved.port = String(free);
@@ -274,18 +313,44 @@ function readPage(url: string, html: string): PageView {
 }
 
 async function report(blog: Blog, receiver: Receiver, sent: BlogReport['sent'], token: string): Promise<BlogReport> {
-  const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as { pages: string[]; posts: { source: string; key: string }[] };
+  const manifest = JSON.parse(await readFile(join(blog.dir, '.pingback/manifest.json'), 'utf8')) as {
+    pages: string[];
+    posts: { source: string; key: string }[];
+  };
   // What the blog shows: approved, not deleted, on a page it still has.
   const shown = new Set(manifest.pages);
-  const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter((r: PingbackRecord) => r.status === 'approved' && !r.deletedAt && shown.has(r.key));
+  const records = (await new FileStore(join(blog.dir, '.pingback/store')).list()).filter(
+    (r: PingbackRecord) => r.status === 'approved' && !r.deletedAt && shown.has(r.key),
+  );
   const received: Received[] = records
-    .map((r) => ({ protocol: recordProtocol(r), kind: recordKind(r), source: r.source, target: r.target, title: r.title, author: r.author.name, excerpt: r.excerpt }))
+    .map((r) => ({
+      protocol: recordProtocol(r),
+      kind: recordKind(r),
+      source: r.source,
+      target: r.target,
+      title: r.title,
+      author: r.author.name,
+      excerpt: r.excerpt,
+    }))
     .sort((a, b) => (a.target === b.target ? KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) : a.target < b.target ? -1 : 1));
   const counts: BlogReport['counts'] = {};
-  for (const protocol of new Set(received.map((r) => r.protocol))) counts[protocol] = tally(received.filter((r) => r.protocol === protocol), (r) => r.kind);
+  for (const protocol of new Set(received.map((r) => r.protocol)))
+    counts[protocol] = tally(
+      received.filter((r) => r.protocol === protocol),
+      (r) => r.kind,
+    );
   const pages: PageView[] = [];
   for (const post of manifest.posts) pages.push(readPage(post.source, await (await fetch(post.source)).text()));
-  return { name: blog.name, url: blog.url, received, counts, pages, sent, verified: receiver.verified, admin: { url: new URL('pingback/admin', blog.url).href, token } };
+  return {
+    name: blog.name,
+    url: blog.url,
+    received,
+    counts,
+    pages,
+    sent,
+    verified: receiver.verified,
+    admin: { url: new URL('pingback/admin', blog.url).href, token },
+  };
 }
 
 function rowLine(row: SendRow): string {
@@ -294,19 +359,25 @@ function rowLine(row: SendRow): string {
   const how = protocol ? ` by ${protocol}` : '';
   const why =
     row.why === 'removed'
-        ? ' (the post no longer links there: the receiver drops it)'
-        : row.why === 'deleted'
-          ? ' (the post is gone, 410: the receiver drops it)'
-          : row.status === 'registered' || row.status === 'queued'
-            ? ''
-            : ` (${row.message})`;
+      ? ' (the post no longer links there: the receiver drops it)'
+      : row.why === 'deleted'
+        ? ' (the post is gone, 410: the receiver drops it)'
+        : row.status === 'registered' || row.status === 'queued'
+          ? ''
+          : ` (${row.message})`;
   return `${row.status}${how} ${row.source} → ${row.target}${why}`;
 }
 
 function receivedLine(r: BlogReport): string {
   const byProtocol = (Object.entries(r.counts) as [LinkbackProtocol, KindCounts][])
     .sort(([a], [b]) => (a === 'webmention' ? -1 : b === 'webmention' ? 1 : a < b ? -1 : 1))
-    .map(([protocol, kinds]) => `${plural(Object.values(kinds).reduce((a, b) => a + b, 0), PROTOCOL_NAMES[protocol])} (${kindsText(kinds)})`);
+    .map(
+      ([protocol, kinds]) =>
+        `${plural(
+          Object.values(kinds).reduce((a, b) => a + b, 0),
+          PROTOCOL_NAMES[protocol],
+        )} (${kindsText(kinds)})`,
+    );
   return `${r.name} (${r.url}) received ${r.received.length}: ${byProtocol.join(', ') || 'nothing yet'}`;
 }
 
@@ -314,14 +385,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const astroUrl = options.astroUrl ?? process.env.PINGBACK_ASTRO_URL ?? 'http://127.0.0.1:4321/';
   const eleventyUrl = options.eleventyUrl ?? process.env.PINGBACK_ELEVENTY_URL ?? 'http://127.0.0.1:4322/';
-  const env: NodeJS.ProcessEnv = { ...process.env, PINGBACK_ASTRO_URL: astroUrl, PINGBACK_ELEVENTY_URL: eleventyUrl, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PINGBACK_ASTRO_URL: astroUrl,
+    PINGBACK_ELEVENTY_URL: eleventyUrl,
+    ASTRO_TELEMETRY_DISABLED: '1',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
   delete env.URL; // Netlify's variable would pin both examples to one address.
   const sites = blogs(options.examples ?? join(ROOT, 'examples'), astroUrl, eleventyUrl);
   const receivers: Receiver[] = [];
   // Each run makes its own moderation tokens: nothing to configure, nothing kept.
   const tokens = new Map(sites.map((blog) => [blog.name, randomBytes(24).toString('base64url')]));
   const stop = async () => {
-    await Promise.all(receivers.map(({ child: s }) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
+    await Promise.all(
+      receivers.map(({ child: s }) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))),
+    );
   };
 
   await checkAddresses(sites);
@@ -331,14 +411,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     log('2. Serving each with its receiver (pingback serve, file-system store)');
     for (const blog of sites) receivers.push(await serve(blog, env, tokens.get(blog.name)!));
 
-    log("3. Sending each blog's links to the other (pingback send): a Webmention where the post announces one, else a pingback; the receivers verify by fetching the live source");
+    log(
+      "3. Sending each blog's links to the other (pingback send): a Webmention where the post announces one, else a pingback; the receivers verify by fetching the live source",
+    );
     const sent = new Map<string, BlogReport['sent']>();
     let newLinkbacks = 0;
     for (const blog of sites) {
       // Both blogs live on loopback, which a real site never is: without the flag, send sends nothing.
       const result = await run([CLI, 'send', '--json', '--allow-private-network'], blog.dir, env);
       if (result.code !== 0) throw new Error(`pingback send for the ${blog.name} failed:\n${result.stdout}${result.stderr}`);
-      const rows = (JSON.parse(result.stdout) as SendRow[]).sort((a, b) => (a.source === b.source ? (a.target < b.target ? -1 : 1) : a.source < b.source ? -1 : 1));
+      const rows = (JSON.parse(result.stdout) as SendRow[]).sort((a, b) =>
+        a.source === b.source ? (a.target < b.target ? -1 : 1) : a.source < b.source ? -1 : 1,
+      );
       const counts = { registered: 0, queued: 0, skipped: 0, other: 0, webmention: 0, pingback: 0 };
       for (const row of rows) {
         if (row.status === 'registered' || row.status === 'queued' || row.status === 'skipped') counts[row.status]++;
@@ -374,7 +458,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         log(`     ${p.kind} by ${PROTOCOL_NAMES[p.protocol][0]}: "${p.title}"${p.author ? ` by ${p.author}` : ''}, from ${p.source}`);
         log(`       on ${p.target}${p.excerpt && (p.kind === 'reply' || p.kind === 'mention') ? `: ${p.excerpt}` : ''}`);
       }
-      for (const page of r.pages) log(`     ${page.url} shows ${page.count}${page.count > 0 ? ` (${kindsText(page.kinds, ' · ')}), listing ${kindsText(page.listed)}` : ''}`);
+      for (const page of r.pages)
+        log(`     ${page.url} shows ${page.count}${page.count > 0 ? ` (${kindsText(page.kinds, ' · ')}), listing ${kindsText(page.listed)}` : ''}`);
     }
     if (options.keep) {
       log(`Both blogs are still being served: open ${astroUrl} and ${eleventyUrl}. Ctrl-C to stop.`);

@@ -76,69 +76,72 @@ describe('a FileStore whose writer is SIGKILLed mid-write', () => {
   const expected = new Map<string, Expected>();
   const stats = { acked: 0 };
 
-  it.each(KILL_AFTER_MS.map((ms, i) => [i, ms]))('run %i, killed %i ms in: every acknowledged write is there whole, nothing partial is visible', async (i, killAfterMs) => {
-    const { lines, signal, stderr } = await runAndKill(dir, `r${i}`, killAfterMs);
-    expect(signal, stderr).toBe('SIGKILL');
+  it.each(KILL_AFTER_MS.map((ms, i) => [i, ms]))(
+    'run %i, killed %i ms in: every acknowledged write is there whole, nothing partial is visible',
+    async (i, killAfterMs) => {
+      const { lines, signal, stderr } = await runAndKill(dir, `r${i}`, killAfterMs);
+      expect(signal, stderr).toBe('SIGKILL');
 
-    const begun = new Map<number, Line>();
-    let acked = 0;
-    for (const line of lines) {
-      if (line.op === 'begin') {
-        begun.set(line.n, line);
-        const entry = expected.get(line.id) ?? { kind: line.kind === 'meta' ? 'meta' : 'record', acked: undefined, inFlight: undefined };
-        entry.inFlight = line.value;
-        expected.set(line.id, entry);
-      } else if (line.op === 'ack') {
-        const started = begun.get(line.n)!;
-        if (line.kind === 'insert') expect(line.result).toBe(true);
-        const entry = expected.get(line.id)!;
-        entry.acked = started.value;
-        entry.inFlight = undefined;
-        begun.delete(line.n);
-        acked++;
+      const begun = new Map<number, Line>();
+      let acked = 0;
+      for (const line of lines) {
+        if (line.op === 'begin') {
+          begun.set(line.n, line);
+          const entry = expected.get(line.id) ?? { kind: line.kind === 'meta' ? 'meta' : 'record', acked: undefined, inFlight: undefined };
+          entry.inFlight = line.value;
+          expected.set(line.id, entry);
+        } else if (line.op === 'ack') {
+          const started = begun.get(line.n)!;
+          if (line.kind === 'insert') expect(line.result).toBe(true);
+          const entry = expected.get(line.id)!;
+          entry.acked = started.value;
+          entry.inFlight = undefined;
+          begun.delete(line.n);
+          acked++;
+        }
       }
-    }
-    // The kill came in the middle of writing: every loop but at most the one running had a write under way.
-    expect(acked).toBeGreaterThan(WORKERS);
-    expect(begun.size).toBeGreaterThanOrEqual(WORKERS - 1);
-    stats.acked += acked;
+      // The kill came in the middle of writing: every loop but at most the one running had a write under way.
+      expect(acked).toBeGreaterThan(WORKERS);
+      expect(begun.size).toBeGreaterThanOrEqual(WORKERS - 1);
+      stats.acked += acked;
 
-    // Every file is a whole record or meta document, or a temporary file; nothing else.
-    const files = await filesUnder(dir);
-    for (const file of files) {
-      if (isTemp(file)) continue;
-      expect(file).toMatch(/\.json$/);
-      const value: unknown = JSON.parse(await readFile(join(dir, file), 'utf8'));
-      if (file.startsWith(`records${sep}`)) expect(isRecord(value), file).toBe(true);
-      else expect(file.startsWith(`meta${sep}`), file).toBe(true);
-    }
+      // Every file is a whole record or meta document, or a temporary file; nothing else.
+      const files = await filesUnder(dir);
+      for (const file of files) {
+        if (isTemp(file)) continue;
+        expect(file).toMatch(/\.json$/);
+        const value: unknown = JSON.parse(await readFile(join(dir, file), 'utf8'));
+        if (file.startsWith(`records${sep}`)) expect(isRecord(value), file).toBe(true);
+        else expect(file.startsWith(`meta${sep}`), file).toBe(true);
+      }
 
-    const store = new FileStore(dir);
-    for (const [id, entry] of expected) {
-      const actual = entry.kind === 'record' ? await store.get(id) : await store.getMeta(id);
-      const allowed = [entry.acked, entry.inFlight].filter((v) => v !== undefined);
-      // An acknowledged write is there as written; one cut off by the kill is there whole or not at all.
-      if (entry.acked === undefined && actual === null) allowed.push(null);
-      expect(allowed, `${entry.kind} ${id}`).toContainEqual(actual);
-      // From here on, what the disk holds is what the next run builds on.
-      if (actual !== null) entry.acked = actual;
-      entry.inFlight = undefined;
-      if (actual === null) expected.delete(id);
-    }
+      const store = new FileStore(dir);
+      for (const [id, entry] of expected) {
+        const actual = entry.kind === 'record' ? await store.get(id) : await store.getMeta(id);
+        const allowed = [entry.acked, entry.inFlight].filter((v) => v !== undefined);
+        // An acknowledged write is there as written; one cut off by the kill is there whole or not at all.
+        if (entry.acked === undefined && actual === null) allowed.push(null);
+        expect(allowed, `${entry.kind} ${id}`).toContainEqual(actual);
+        // From here on, what the disk holds is what the next run builds on.
+        if (actual !== null) entry.acked = actual;
+        entry.inFlight = undefined;
+        if (actual === null) expected.delete(id);
+      }
 
-    // list() reads it all without throwing and holds exactly the records above: no temporary file shows.
-    const listed = await store.list();
-    const records = [...expected].filter(([, e]) => e.kind === 'record');
-    expect(listed).toHaveLength(records.length);
-    for (const record of listed) expect(record).toEqual(expected.get(record.id)!.acked);
-    expect(new Set((await store.versions()).keys())).toEqual(new Set(records.map(([id]) => id)));
+      // list() reads it all without throwing and holds exactly the records above: no temporary file shows.
+      const listed = await store.list();
+      const records = [...expected].filter(([, e]) => e.kind === 'record');
+      expect(listed).toHaveLength(records.length);
+      for (const record of listed) expect(record).toEqual(expected.get(record.id)!.acked);
+      expect(new Set((await store.versions()).keys())).toEqual(new Set(records.map(([id]) => id)));
 
-    // And the store takes new writes.
-    const fresh = newRecord(`https://after.example/${i}`);
-    expect(await store.insert(fresh)).toBe(true);
-    expect(await store.get(fresh.id)).toEqual(fresh);
-    expected.set(fresh.id, { kind: 'record', acked: fresh, inFlight: undefined });
-  });
+      // And the store takes new writes.
+      const fresh = newRecord(`https://after.example/${i}`);
+      expect(await store.insert(fresh)).toBe(true);
+      expect(await store.get(fresh.id)).toEqual(fresh);
+      expected.set(fresh.id, { kind: 'record', acked: fresh, inFlight: undefined });
+    },
+  );
 
   // Every temporary file of the store (inserts, updates, meta writes) is made in tmp/, so one sweep there
   // finds whatever a kill left behind.

@@ -47,7 +47,10 @@ describe('pingback serve over PostgreSQL, the database restarted mid-load', () =
 
   it('answers fault 50 while the database is down, then registers again without a restart of serve; each pingback stored once', async () => {
     const url = postgres.urlFor('restart');
-    serve = await startServe(['--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', url, '--allow-private-network', '--rate-limit', '0'], dir);
+    serve = await startServe(
+      ['--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', url, '--allow-private-network', '--rate-limit', '0'],
+      dir,
+    );
     const pid = serve.child.pid;
     const agent = new Agent({ connections: 10 });
     const ping = async (n: number) => {
@@ -67,9 +70,11 @@ describe('pingback serve over PostgreSQL, the database restarted mid-load', () =
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await postgres.startServer();
     })();
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (Date.now() < until) answers.push(await ping(next++));
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (Date.now() < until) answers.push(await ping(next++));
+      }),
+    );
     await outage;
 
     const registered = answers.filter((a) => a.reply.kind === 'result');
@@ -95,7 +100,9 @@ describe('pingback serve over PostgreSQL, the database restarted mid-load', () =
     expect(serve.child.exitCode).toBeNull();
     expect(serve.stderr()).toMatch(/\[pingback\] store: \[@pingback\/postgres\]/);
     expect(serve.stderr()).not.toMatch(/internal error|unhandled|uncaught|pingback serve: /i);
-    console.log(`restart: ${answers.length} pingbacks, ${down.length} answered 50 during the outage (slowest in ${Math.max(...down.map((a) => a.ms))} ms), ${registered.length} registered; after retries ${records.length} stored, each once`);
+    console.log(
+      `restart: ${answers.length} pingbacks, ${down.length} answered 50 during the outage (slowest in ${Math.max(...down.map((a) => a.ms))} ms), ${registered.length} registered; after retries ${records.length} stored, each once`,
+    );
   }, 60_000);
 });
 
@@ -153,7 +160,11 @@ describe('the receiver over PostgreSQL at its limits', () => {
       slow = await ping(2);
       // Held past the database's own statement timeout, so the query behind the deadline is cancelled there too.
       await new Promise((resolve) => setTimeout(resolve, 1600));
-      expect(await blocker.query(`select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%${schema}%records%' and pid <> pg_backend_pid()`).then((r) => r.rows[0].n)).toBe(0);
+      expect(
+        await blocker
+          .query(`select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%${schema}%records%' and pid <> pg_backend_pid()`)
+          .then((r) => r.rows[0].n),
+      ).toBe(0);
       await blocker.query('rollback');
     } finally {
       await blocker.end();

@@ -98,7 +98,9 @@ beforeAll(async () => {
   sources = await startServer((req, res) => {
     const m = /^\/posts\/(\d+)\/$/.exec(req.url ?? '');
     if (!m) return void res.writeHead(404).end('not found');
-    const links = targetsOf(Number(m[1])).map((t) => `<a href="${t}">a link</a>`).join(' ');
+    const links = targetsOf(Number(m[1]))
+      .map((t) => `<a href="${t}">a link</a>`)
+      .join(' ');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><article>${links}</article>`);
   });
 });
@@ -122,7 +124,10 @@ interface Run {
 
 /** `pingback send --json` as CI runs it; `kill` may SIGKILL it while it works. */
 function send(manifestFile: string, ledgerFile: string, onStart?: (child: ChildProcess) => void): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, 'send', '--manifest', manifestFile, '--ledger', ledgerFile, '--json', '--allow-private-network'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'send', '--manifest', manifestFile, '--ledger', ledgerFile, '--json', '--allow-private-network'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
@@ -276,7 +281,12 @@ describe('pingback send, interrupted and rerun', () => {
     // Stronger than over a file: the second run waited for the first, so it skipped what the first had sent.
     for (const key of pairs) expect(receivers.counts.get(key), key).toBe(1);
     const rows = [...one.rows, ...two.rows];
-    expect(rows.filter((r) => r.status === 'registered').map((r) => pairKey(r.source, r.target)).sort()).toEqual([...pairs].sort());
+    expect(
+      rows
+        .filter((r) => r.status === 'registered')
+        .map((r) => pairKey(r.source, r.target))
+        .sort(),
+    ).toEqual([...pairs].sort());
     expect(rows.filter((r) => r.status !== 'registered').map((r) => r.status)).toEqual(Array(35).fill('skipped'));
 
     reset();

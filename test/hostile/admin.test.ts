@@ -60,22 +60,134 @@ function cases(): AdminCase[] {
     { name: 'another case', method: 'GET', target: '/PINGBACK/ADMIN', status: 404 },
     { name: 'a prefix of the path', method: 'GET', target: '/pingback/administrator', status: 404 },
     { name: 'an 8 KB path under the page', method: 'GET', target: `/pingback/admin/${'a'.repeat(8000)}`, status: 404 },
-    { name: 'notes and undo ids that are not ours', method: 'GET', target: '/pingback/admin?note=%3Cscript%3Ealert(1)%3C/script%3E&done=%3Cimg%20src=x%3E&status=%22%3E%3Cscript%3E', session: true, status: 200, absent: ['<script>alert', '<img src=x', '"><script>'] },
+    {
+      name: 'notes and undo ids that are not ours',
+      method: 'GET',
+      target: '/pingback/admin?note=%3Cscript%3Ealert(1)%3C/script%3E&done=%3Cimg%20src=x%3E&status=%22%3E%3Cscript%3E',
+      session: true,
+      status: 200,
+      absent: ['<script>alert', '<img src=x', '"><script>'],
+    },
     { name: 'an absolute-form target naming another host', method: 'GET', target: 'http://evil.example/pingback/admin', status: 200, rawOnly: true },
-    { name: 'a sign-in larger than the cap (Content-Length)', method: 'POST', target: '/pingback/admin/sign-in', headers: { ...origin, 'content-type': form }, body: big(70_000), status: 413 },
-    { name: 'a sign-in as text/plain', method: 'POST', target: '/pingback/admin/sign-in', headers: { ...origin, 'content-type': 'text/plain' }, body: `token=${TOKEN}`, status: 415 },
-    { name: 'a sign-in as multipart', method: 'POST', target: '/pingback/admin/sign-in', headers: { ...origin, 'content-type': 'multipart/form-data; boundary=x' }, body: `--x\r\nContent-Disposition: form-data; name="token"\r\n\r\n${TOKEN}\r\n--x--\r\n`, status: 415 },
-    { name: 'a sign-in saying neither Origin nor Sec-Fetch-Site', method: 'POST', target: '/pingback/admin/sign-in', headers: { 'content-type': form }, body: `token=${TOKEN}`, status: 403 },
-    { name: 'an action with 300 fields', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': form }, body: `${Array.from({ length: 300 }, (_, i) => `id=${i}`).join('&')}&op=approve&one=approve:${pending.id}`, session: true, status: 413 },
-    { name: 'an action larger than the cap', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': form }, body: `one=approve:${pending.id}&pad=${'b'.repeat(70_000)}`, session: true, status: 413 },
-    { name: 'an action as JSON', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': 'application/json' }, body: JSON.stringify({ one: `approve:${pending.id}` }), session: true, status: 415 },
-    { name: 'an action with a forged cookie', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': form, cookie: `pingback-admin=9999999999.${'A'.repeat(22)}.${'B'.repeat(43)}` }, body: `one=approve:${pending.id}`, status: 403 },
-    { name: 'an action naming no id of ours', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': form }, body: 'one=approve:../../etc&op=approve&id=%00', session: true, status: 303 },
-    { name: 'an action that is not one', method: 'POST', target: '/pingback/admin/action', headers: { ...origin, 'content-type': form }, body: `one=launch:${pending.id}`, session: true, status: 303 },
-    { name: 'a 10,000-character host', method: 'POST', target: '/pingback/admin/hosts', headers: { ...origin, 'content-type': form }, body: `add=blocklist&host=${'h'.repeat(10_000)}`, session: true, status: 303 },
-    { name: 'a removal of an entry that does not exist', method: 'POST', target: '/pingback/admin/hosts', headers: { ...origin, 'content-type': form }, body: 'remove=blocklist:9999:000000000000', session: true, status: 303 },
-    { name: 'an undo of an entry that does not exist', method: 'POST', target: '/pingback/admin/undo', headers: { ...origin, 'content-type': form }, body: 'entry=AAAAAAAAAAAA', session: true, status: 303 },
-    { name: '200 cookies and a 12 KB one', method: 'GET', target: '/pingback/admin', headers: { cookie: `${Array.from({ length: 200 }, (_, i) => `c${i}=${i}`).join('; ')}; pingback-admin=${'z'.repeat(12_000)}` }, status: 200 },
+    {
+      name: 'a sign-in larger than the cap (Content-Length)',
+      method: 'POST',
+      target: '/pingback/admin/sign-in',
+      headers: { ...origin, 'content-type': form },
+      body: big(70_000),
+      status: 413,
+    },
+    {
+      name: 'a sign-in as text/plain',
+      method: 'POST',
+      target: '/pingback/admin/sign-in',
+      headers: { ...origin, 'content-type': 'text/plain' },
+      body: `token=${TOKEN}`,
+      status: 415,
+    },
+    {
+      name: 'a sign-in as multipart',
+      method: 'POST',
+      target: '/pingback/admin/sign-in',
+      headers: { ...origin, 'content-type': 'multipart/form-data; boundary=x' },
+      body: `--x\r\nContent-Disposition: form-data; name="token"\r\n\r\n${TOKEN}\r\n--x--\r\n`,
+      status: 415,
+    },
+    {
+      name: 'a sign-in saying neither Origin nor Sec-Fetch-Site',
+      method: 'POST',
+      target: '/pingback/admin/sign-in',
+      headers: { 'content-type': form },
+      body: `token=${TOKEN}`,
+      status: 403,
+    },
+    {
+      name: 'an action with 300 fields',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': form },
+      body: `${Array.from({ length: 300 }, (_, i) => `id=${i}`).join('&')}&op=approve&one=approve:${pending.id}`,
+      session: true,
+      status: 413,
+    },
+    {
+      name: 'an action larger than the cap',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': form },
+      body: `one=approve:${pending.id}&pad=${'b'.repeat(70_000)}`,
+      session: true,
+      status: 413,
+    },
+    {
+      name: 'an action as JSON',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ one: `approve:${pending.id}` }),
+      session: true,
+      status: 415,
+    },
+    {
+      name: 'an action with a forged cookie',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': form, cookie: `pingback-admin=9999999999.${'A'.repeat(22)}.${'B'.repeat(43)}` },
+      body: `one=approve:${pending.id}`,
+      status: 403,
+    },
+    {
+      name: 'an action naming no id of ours',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': form },
+      body: 'one=approve:../../etc&op=approve&id=%00',
+      session: true,
+      status: 303,
+    },
+    {
+      name: 'an action that is not one',
+      method: 'POST',
+      target: '/pingback/admin/action',
+      headers: { ...origin, 'content-type': form },
+      body: `one=launch:${pending.id}`,
+      session: true,
+      status: 303,
+    },
+    {
+      name: 'a 10,000-character host',
+      method: 'POST',
+      target: '/pingback/admin/hosts',
+      headers: { ...origin, 'content-type': form },
+      body: `add=blocklist&host=${'h'.repeat(10_000)}`,
+      session: true,
+      status: 303,
+    },
+    {
+      name: 'a removal of an entry that does not exist',
+      method: 'POST',
+      target: '/pingback/admin/hosts',
+      headers: { ...origin, 'content-type': form },
+      body: 'remove=blocklist:9999:000000000000',
+      session: true,
+      status: 303,
+    },
+    {
+      name: 'an undo of an entry that does not exist',
+      method: 'POST',
+      target: '/pingback/admin/undo',
+      headers: { ...origin, 'content-type': form },
+      body: 'entry=AAAAAAAAAAAA',
+      session: true,
+      status: 303,
+    },
+    {
+      name: '200 cookies and a 12 KB one',
+      method: 'GET',
+      target: '/pingback/admin',
+      headers: { cookie: `${Array.from({ length: 200 }, (_, i) => `c${i}=${i}`).join('; ')}; pingback-admin=${'z'.repeat(12_000)}` },
+      status: 200,
+    },
   ];
 }
 
@@ -114,7 +226,8 @@ async function viaServe(c: AdminCase): Promise<{ status: number | null; text: st
   return reply;
 }
 
-const snapshot = async () => JSON.stringify([await store.list(), await store.getMeta('blocklist'), await store.getMeta('allowlist'), await store.getMeta('admin-undo')]);
+const snapshot = async () =>
+  JSON.stringify([await store.list(), await store.getMeta('blocklist'), await store.getMeta('allowlist'), await store.getMeta('admin-undo')]);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pingback-hostile-admin-'));
@@ -122,9 +235,16 @@ beforeAll(async () => {
   site = `http://127.0.0.1:${await freePort()}/`;
   store = new FileStore(join(dir, 'store'));
   await store.insert(pending);
-  served = await startServe(['--port', new URL(site).port, '--root', fixture.root, '--site', site, '--store', join(dir, 'store'), '--rate-limit', '0'], dir, { PINGBACK_ADMIN_TOKEN: TOKEN });
+  served = await startServe(['--port', new URL(site).port, '--root', fixture.root, '--site', site, '--store', join(dir, 'store'), '--rate-limit', '0'], dir, {
+    PINGBACK_ADMIN_TOKEN: TOKEN,
+  });
   receiver = new Receiver({ site, store, pages: ['/posts/hello'], admin: { token: TOKEN } });
-  const signedIn = await fetch(`${site}pingback/admin/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: TOKEN }), headers: { origin: new URL(site).origin } });
+  const signedIn = await fetch(`${site}pingback/admin/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ token: TOKEN }),
+    headers: { origin: new URL(site).origin },
+  });
   cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
   csrf = /name="csrf" value="([^"]+)"/.exec(await (await fetch(`${site}pingback/admin`, { headers: { cookie } })).text())![1]!;
 }, 60_000);
@@ -157,7 +277,10 @@ describe('hostile requests to the moderation page', () => {
     }
     expect(served.child.exitCode).toBeNull();
     expect((await fetch(`${site}pingback/admin`, { headers: { cookie } })).status).toBe(200);
-    const unexpected = served.stderr().split('\n').filter((l) => l && !l.includes('a sign-in with a wrong token was refused'));
+    const unexpected = served
+      .stderr()
+      .split('\n')
+      .filter((l) => l && !l.includes('a sign-in with a wrong token was refused'));
     expect(unexpected).toEqual([]);
     expect(all.length).toBe(33);
   });

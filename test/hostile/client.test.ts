@@ -179,7 +179,13 @@ describe('sendBatch over every hostile target and two healthy ones', () => {
       { source: BATCH_SOURCE, target: `${healthy.url}/via-link` },
     ];
     const started = performance.now();
-    report = await sendBatch(pairs, { budgetMs: BUDGET_MS, timeoutMs: 800, site: 'http://source.example/', allowPrivateNetwork: true, onRow: (row) => seen.push(row) });
+    report = await sendBatch(pairs, {
+      budgetMs: BUDGET_MS,
+      timeoutMs: 800,
+      site: 'http://source.example/',
+      allowPrivateNetwork: true,
+      onRow: (row) => seen.push(row),
+    });
     elapsed = performance.now() - started;
   }, 30_000);
 
@@ -244,9 +250,12 @@ describe('a real Eleventy build whose posts link to the hostile targets', () => 
     expect(ms).toBeLessThan(120_000 + 30_000);
     const summary = result.lines.find((l) => l.startsWith('pings (build):'));
     expect(summary).toMatch(
-      new RegExp(`^pings \\(build\\): (\\d+) registered, (\\d+) already done, (\\d+) refused, (\\d+) retryable, (\\d+) no endpoint, 0 queued, in (\\d+\\.\\d) s$`),
+      new RegExp(
+        `^pings \\(build\\): (\\d+) registered, (\\d+) already done, (\\d+) refused, (\\d+) retryable, (\\d+) no endpoint, 0 queued, in (\\d+\\.\\d) s$`,
+      ),
     );
-    const [, ...numbers] = /^pings \(build\): (\d+) registered, (\d+) already done, (\d+) refused, (\d+) retryable, (\d+) no endpoint, 0 queued, in (\d+\.\d) s$/.exec(summary!)!;
+    const [, ...numbers] =
+      /^pings \(build\): (\d+) registered, (\d+) already done, (\d+) refused, (\d+) retryable, (\d+) no endpoint, 0 queued, in (\d+\.\d) s$/.exec(summary!)!;
     const [registered, already, refused, retryable, none, seconds] = numbers.map(Number) as [number, number, number, number, number, number];
     expect(seconds).toBeLessThanOrEqual(120);
     const want = (status: string) => CASES.filter((c) => c.strict.status === status).length;

@@ -6,7 +6,20 @@ import { PostgresStore } from '@pingback/postgres';
 import type { TestPostgres } from '../support/postgres.ts';
 import { startPostgres } from '../support/postgres.ts';
 import type { Serve, Sent } from './support/load.ts';
-import { LIMIT, RESET, answersByPair, connectionAttempts, hostileAndFlood, rssOf, sendAll, startServe, startSourceHosts, validRequests, writeSite, wrongHostile } from './support/load.ts';
+import {
+  LIMIT,
+  RESET,
+  answersByPair,
+  connectionAttempts,
+  hostileAndFlood,
+  rssOf,
+  sendAll,
+  startServe,
+  startSourceHosts,
+  validRequests,
+  writeSite,
+  wrongHostile,
+} from './support/load.ts';
 
 const RECEIVERS = 3;
 
@@ -29,7 +42,9 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
   });
   afterAll(async () => {
     for (const s of serves) s.child.kill('SIGINT');
-    await Promise.all(serves.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((resolve) => s.child.once('exit', resolve)) : null)));
+    await Promise.all(
+      serves.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((resolve) => s.child.once('exit', resolve)) : null)),
+    );
     await Promise.all(stores.map((s) => s.close()));
     await sources?.close();
     await postgres?.stop();
@@ -64,7 +79,15 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
 
     const byPair = answersByPair(sent, answers);
     const wrongPairs = [...byPair].filter(([, got]) => got.join() !== 'fault 48,registered');
-    const storeLines = three.flatMap((s) => s.stderr().split('\n').filter((l) => /store/.test(l))).slice(0, 5).join('\n');
+    const storeLines = three
+      .flatMap((s) =>
+        s
+          .stderr()
+          .split('\n')
+          .filter((l) => /store/.test(l)),
+      )
+      .slice(0, 5)
+      .join('\n');
     expect(wrongPairs.length, `${JSON.stringify(wrongPairs.slice(0, 3))}\n${storeLines}`).toBe(0);
     const wrong = wrongHostile(sent, answers);
     expect(wrong.length, JSON.stringify(wrong.slice(0, 5))).toBe(0);
@@ -90,7 +113,9 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
       expect(s.stderr()).not.toMatch(/internal error|unhandled|uncaught|pingback serve: |store:/i);
       expect((rssPeak[k]! - rssBefore[k]!) / 2 ** 20).toBeLessThan(256);
     });
-    console.log(`load over PostgreSQL: ${sent.length} requests to ${RECEIVERS} receivers in ${elapsed} ms; ${records.length} stored (500 valid, ${floodRegistered} of the flood), 0 doubled; peak RSS ${rssPeak.map((r) => Math.round(r / 2 ** 20)).join(', ')} MB`);
+    console.log(
+      `load over PostgreSQL: ${sent.length} requests to ${RECEIVERS} receivers in ${elapsed} ms; ${records.length} stored (500 valid, ${floodRegistered} of the flood), 0 doubled; peak RSS ${rssPeak.map((r) => Math.round(r / 2 ** 20)).join(', ')} MB`,
+    );
   }, 180_000);
 
   it('goes on when one receiver is killed mid-load: every valid pingback stored once, nothing half-written', async () => {
@@ -99,18 +124,24 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
     const victim = three[2]!;
     let killedAt = -1;
     const started = Date.now();
-    const answers = await sendAll(sent, (s, i) => three[receiverOf(s, i)]!.endpoint, (done) => {
-      if (killedAt < 0 && done >= sent.length * 0.3) {
-        killedAt = done;
-        victim.child.kill('SIGKILL');
-      }
-    });
+    const answers = await sendAll(
+      sent,
+      (s, i) => three[receiverOf(s, i)]!.endpoint,
+      (done) => {
+        if (killedAt < 0 && done >= sent.length * 0.3) {
+          killedAt = done;
+          victim.child.kill('SIGKILL');
+        }
+      },
+    );
     const elapsed = Date.now() - started;
     expect(killedAt).toBeGreaterThan(0);
     await new Promise((resolve) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? resolve(null) : victim.child.once('exit', resolve)));
 
     // The survivors answered everything they were sent: registered, or 48 for a twin that got there first.
-    const survivorsWrong = sent.flatMap((s, i) => (receiverOf(s, i) !== 2 && !('registered' in answers[i]!) && (answers[i] as { fault: number }).fault !== 48 ? [[s.pair, answers[i]]] : []));
+    const survivorsWrong = sent.flatMap((s, i) =>
+      receiverOf(s, i) !== 2 && !('registered' in answers[i]!) && (answers[i] as { fault: number }).fault !== 48 ? [[s.pair, answers[i]]] : [],
+    );
     expect(survivorsWrong).toEqual([]);
     const lostToKill = sent.filter((s, i) => receiverOf(s, i) === 2 && 'fault' in answers[i]! && answers[i]!.fault === RESET).length;
     expect(lostToKill).toBeGreaterThan(0);
@@ -126,6 +157,8 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
       expect(s.child.exitCode).toBeNull();
       expect(s.stderr()).not.toMatch(/internal error|unhandled|uncaught|pingback serve: /i);
     }
-    console.log(`kill over PostgreSQL: receiver 3 of ${RECEIVERS} SIGKILLed after ${killedAt} of ${sent.length} answers; ${lostToKill} of its requests cut off; ${records.length} stored of 500, 0 doubled, in ${elapsed} ms`);
+    console.log(
+      `kill over PostgreSQL: receiver 3 of ${RECEIVERS} SIGKILLed after ${killedAt} of ${sent.length} answers; ${lostToKill} of its requests cut off; ${records.length} stored of 500, 0 doubled, in ${elapsed} ms`,
+    );
   }, 180_000);
 });

@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '@pingback/core';
 import type { Serve, Sent } from './support/load.ts';
-import { LIMIT, answersByPair, connectionAttempts, hostileAndFlood, rssOf, sendAll, startServe, startSourceHosts, validRequests, writeSite, wrongHostile } from './support/load.ts';
+import {
+  LIMIT,
+  answersByPair,
+  connectionAttempts,
+  hostileAndFlood,
+  rssOf,
+  sendAll,
+  startServe,
+  startSourceHosts,
+  validRequests,
+  writeSite,
+  wrongHostile,
+} from './support/load.ts';
 
 describe('load: thousands of concurrent pingbacks, valid and hostile mixed, rate limits on', () => {
   let sources: Awaited<ReturnType<typeof startSourceHosts>>;
@@ -34,7 +46,11 @@ describe('load: thousands of concurrent pingbacks, valid and hostile mixed, rate
     const started = Date.now();
     let done = 0;
     const progress = setInterval(() => console.log(`load: ${done} answered`), 5000);
-    const answers = await sendAll(sent, () => serve.endpoint, (n) => (done = n));
+    const answers = await sendAll(
+      sent,
+      () => serve.endpoint,
+      (n) => (done = n),
+    );
     const elapsed = Date.now() - started;
     clearInterval(progress);
     clearInterval(sampler);
@@ -43,7 +59,14 @@ describe('load: thousands of concurrent pingbacks, valid and hostile mixed, rate
     // Valid: each pair answered once "registered" and once 48, whichever came first.
     const byPair = answersByPair(sent, answers);
     const wrongPairs = [...byPair].filter(([, got]) => got.join() !== 'fault 48,registered');
-    expect(wrongPairs.length, `elapsed ${elapsed} ms\n${JSON.stringify(wrongPairs.slice(0, 3))}\n${stderr.split('\n').filter((l) => /unavailable/.test(l) && /127.0.1/.test(l)).slice(0, 5).join('\n')}`).toBe(0);
+    expect(
+      wrongPairs.length,
+      `elapsed ${elapsed} ms\n${JSON.stringify(wrongPairs.slice(0, 3))}\n${stderr
+        .split('\n')
+        .filter((l) => /unavailable/.test(l) && /127.0.1/.test(l))
+        .slice(0, 5)
+        .join('\n')}`,
+    ).toBe(0);
     // Hostile: every one refused with its fault.
     const wrong = wrongHostile(sent, answers);
     expect(wrong.length, JSON.stringify(wrong.slice(0, 5))).toBe(0);
@@ -67,6 +90,8 @@ describe('load: thousands of concurrent pingbacks, valid and hostile mixed, rate
     expect((rssPeak - rssBefore) / 2 ** 20).toBeLessThan(256);
     expect(serve.child.exitCode).toBeNull();
     expect(stderr).not.toMatch(/internal error|unhandled|uncaught|pingback serve: /i);
-    console.log(`load: ${sent.length} requests in ${elapsed} ms; ${records.length} stored; serve RSS ${Math.round(rssBefore / 2 ** 20)} → peak ${Math.round(rssPeak / 2 ** 20)} MB`);
+    console.log(
+      `load: ${sent.length} requests in ${elapsed} ms; ${records.length} stored; serve RSS ${Math.round(rssBefore / 2 ** 20)} → peak ${Math.round(rssPeak / 2 ** 20)} MB`,
+    );
   }, 180_000);
 });

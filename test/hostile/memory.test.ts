@@ -41,6 +41,8 @@ describe('memory under a flood of distinct refused sources', () => {
     // Once the windows have passed, one more ping sweeps everything but its own entries.
     expect(r.afterSizes).toMatchObject({ cache: 1, windows: 2 });
     expect(r.after - r.before).toBeLessThan(4 * MB);
-    console.log(`heap: ${(r.before / MB).toFixed(1)} MB before, +${((r.flooded - r.before) / MB).toFixed(1)} MB after 10,000 refused sources, +${((r.after - r.before) / MB).toFixed(1)} MB once swept; cache ${r.during.cache} entries / ${(r.during.cacheBytes / MB).toFixed(1)} MB, ${r.during.windows} windows`);
+    console.log(
+      `heap: ${(r.before / MB).toFixed(1)} MB before, +${((r.flooded - r.before) / MB).toFixed(1)} MB after 10,000 refused sources, +${((r.after - r.before) / MB).toFixed(1)} MB once swept; cache ${r.during.cache} entries / ${(r.during.cacheBytes / MB).toFixed(1)} MB, ${r.during.windows} windows`,
+    );
   }, 120_000);
 });

@@ -58,7 +58,9 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
         return void res.writeHead(200, headers).end(plainPage(post('headers'), 64 * 1024));
       }
       const target = url.searchParams.get('post') ?? '';
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Control</title><p>I liked <a href="${SITE}posts/${target}/">this</a>.</p>`);
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><title>Control</title><p>I liked <a href="${SITE}posts/${target}/">this</a>.</p>`);
     });
     dir = await mkdtemp(join(tmpdir(), 'pingback-pathological-'));
     const root = join(dir, 'site');
@@ -67,11 +69,36 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
       await mkdir(join(root, 'posts', p), { recursive: true });
       await writeFile(join(root, 'posts', p, 'index.html'), `<!doctype html><title>${p}</title>`);
     }
-    const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: posts.map((p) => `/posts/${p}`), posts: [], directories: [], feed: null };
+    const manifest: Manifest = {
+      version: 1,
+      site: SITE,
+      endpoint: `${SITE}xmlrpc`,
+      hosts: [],
+      pages: posts.map((p) => `/posts/${p}`),
+      posts: [],
+      directories: [],
+      feed: null,
+    };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
     serve = spawn(
       process.execPath,
-      [CLI, 'serve', '--root', root, '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0', '--allow-private-network', '--rate-limit', '0', '--source-timeout', String(SOURCE_TIMEOUT_MS)],
+      [
+        CLI,
+        'serve',
+        '--root',
+        root,
+        '--manifest',
+        join(dir, 'manifest.json'),
+        '--store',
+        join(dir, 'store'),
+        '--port',
+        '0',
+        '--allow-private-network',
+        '--rate-limit',
+        '0',
+        '--source-timeout',
+        String(SOURCE_TIMEOUT_MS),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -96,7 +123,11 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
   };
   const ping = (source: string, target: string, headers: Record<string, string> = {}) =>
     timed(async () => {
-      const response = await fetch(`${base}/xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.ping', [source, target]), headers: { 'content-type': 'text/xml', ...headers } });
+      const response = await fetch(`${base}/xmlrpc`, {
+        method: 'POST',
+        body: writeMethodCall('pingback.ping', [source, target]),
+        headers: { 'content-type': 'text/xml', ...headers },
+      });
       expect(response.status).toBe(200);
       return outcome(new Uint8Array(await response.arrayBuffer()));
     });
@@ -115,25 +146,29 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
       served.on('served', on);
     });
 
-  it.each(PAGES)('%s: registered within the source deadline, and a read and a second ping are answered meanwhile', async (name) => {
-    const path = `/worst?page=${encodeURIComponent(name)}`;
-    expect(Buffer.byteLength(page(name))).toBeLessThanOrEqual(MIB);
-    const sent = servedOnce(path);
-    const worst = ping(`${sources.url}${path}`, post(name));
-    // The page is out of the source server: from here the receiver is reading and verifying it.
-    await sent;
-    const control = `control-${slug(name)}`;
-    const [other, reading] = await Promise.all([ping(`${sources.url}/control?post=${control}`, `${SITE}posts/${control}/`), read()]);
-    const answer = await worst;
+  it.each(PAGES)(
+    '%s: registered within the source deadline, and a read and a second ping are answered meanwhile',
+    async (name) => {
+      const path = `/worst?page=${encodeURIComponent(name)}`;
+      expect(Buffer.byteLength(page(name))).toBeLessThanOrEqual(MIB);
+      const sent = servedOnce(path);
+      const worst = ping(`${sources.url}${path}`, post(name));
+      // The page is out of the source server: from here the receiver is reading and verifying it.
+      await sent;
+      const control = `control-${slug(name)}`;
+      const [other, reading] = await Promise.all([ping(`${sources.url}/control?post=${control}`, `${SITE}posts/${control}/`), read()]);
+      const answer = await worst;
 
-    expect(answer.value, name).toEqual({ result: expect.stringMatching(/registered/) });
-    expect(answer.ms, `${name}: answered after the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
-    expect(other.value).toEqual({ result: expect.stringMatching(/registered/) });
-    expect(other.ms).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
-    expect(reading.value.status).toBe(200);
-    expect(Array.isArray(reading.value.body.items)).toBe(true);
-    expect(reading.ms).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
-  }, 3 * SOURCE_TIMEOUT_MS);
+      expect(answer.value, name).toEqual({ result: expect.stringMatching(/registered/) });
+      expect(answer.ms, `${name}: answered after the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
+      expect(other.value).toEqual({ result: expect.stringMatching(/registered/) });
+      expect(other.ms).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
+      expect(reading.value.status).toBe(200);
+      expect(Array.isArray(reading.value.body.items)).toBe(true);
+      expect(reading.ms).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
+    },
+    3 * SOURCE_TIMEOUT_MS,
+  );
 
   it('stored every pathological pingback with its extraction within the stored caps', async () => {
     const { value } = await read();
@@ -149,25 +184,29 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
     expect(byKey.get(post('many h-card authors'))?.author).toEqual({ name: 'A', url: `${sources.url}/a` });
   });
 
-  it('the same pages as Webmentions: each answered 202 at once, verified and stored within the source deadline', async () => {
-    for (const name of PAGES) {
-      const source = `${sources.url}/worst?page=${encodeURIComponent(name)}&as=webmention`;
-      const answered = await timed(() => fetch(`${base}/webmention`, { method: 'POST', body: new URLSearchParams({ source, target: post(name) }) }));
-      expect(answered.value.status, name).toBe(202);
-      const started = performance.now();
-      while (!stderr.includes(`webmention approved: ${source} → `)) {
-        expect(performance.now() - started, `${name}: not verified within the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+  it(
+    'the same pages as Webmentions: each answered 202 at once, verified and stored within the source deadline',
+    async () => {
+      for (const name of PAGES) {
+        const source = `${sources.url}/worst?page=${encodeURIComponent(name)}&as=webmention`;
+        const answered = await timed(() => fetch(`${base}/webmention`, { method: 'POST', body: new URLSearchParams({ source, target: post(name) }) }));
+        expect(answered.value.status, name).toBe(202);
+        const started = performance.now();
+        while (!stderr.includes(`webmention approved: ${source} → `)) {
+          expect(performance.now() - started, `${name}: not verified within the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
       }
-    }
-    const { value } = await read();
-    const webmentions = value.body.items.filter((r) => (r as PingbackRecord & { protocol: string }).protocol === 'webmention');
-    expect(webmentions.map((r) => r.target).sort()).toEqual(PAGES.map(post).sort());
-    for (const r of webmentions) {
-      expect(r.title.length).toBeLessThanOrEqual(200);
-      expect(r.excerpt.length).toBeLessThanOrEqual(300);
-    }
-  }, PAGES.length * SOURCE_TIMEOUT_MS);
+      const { value } = await read();
+      const webmentions = value.body.items.filter((r) => (r as PingbackRecord & { protocol: string }).protocol === 'webmention');
+      expect(webmentions.map((r) => r.target).sort()).toEqual(PAGES.map(post).sort());
+      for (const r of webmentions) {
+        expect(r.title.length).toBeLessThanOrEqual(200);
+        expect(r.excerpt.length).toBeLessThanOrEqual(300);
+      }
+    },
+    PAGES.length * SOURCE_TIMEOUT_MS,
+  );
 
   it('answers a source with a thousand header parameters, and a request with a hundred and fifty headers', async () => {
     const headers = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-client-${i}`, 'z'.repeat(60)]));
@@ -187,11 +226,34 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
     const fill = (unit: string, room = 60 * 1024) => unit.repeat(Math.floor(room / unit.length));
     const bodies: [string, string, Outcome][] = [
       // A source URL with 4,000 character references that decode to "&x=": a long query, still the control page.
-      ['entities', call(`${control('entities')}${fill('&x=', 12 * 1024)}`, target('entities')).replace(/&amp;x=/g, '&#38;x='), { result: expect.stringMatching(/registered/) }],
-      ['attributes', call(control('attributes'), target('attributes')).replace('<methodCall>', `<methodCall${fill(' a="1"', 26 * 1024).replace(/a="1"/g, () => `a${Math.random().toString(36).slice(2, 10)}="1"`)}>`), { result: expect.stringMatching(/registered/) }],
-      ['comments', call(control('comments'), target('comments')).replace('<params>', `<params>${fill('<!---->')}`), { result: expect.stringMatching(/registered/) }],
-      ['cdata', call(control('cdata'), target('cdata')).replace(/<string>http/, `<string>${fill('<![CDATA[]]>')}http`), { result: expect.stringMatching(/registered/) }],
-      ['references', call(control('references'), target('references')).replace(/<string>http/, `<string>${fill('&#x20;', 30 * 1024)}http`), { result: expect.stringMatching(/registered/) }],
+      [
+        'entities',
+        call(`${control('entities')}${fill('&x=', 12 * 1024)}`, target('entities')).replace(/&amp;x=/g, '&#38;x='),
+        { result: expect.stringMatching(/registered/) },
+      ],
+      [
+        'attributes',
+        call(control('attributes'), target('attributes')).replace(
+          '<methodCall>',
+          `<methodCall${fill(' a="1"', 26 * 1024).replace(/a="1"/g, () => `a${Math.random().toString(36).slice(2, 10)}="1"`)}>`,
+        ),
+        { result: expect.stringMatching(/registered/) },
+      ],
+      [
+        'comments',
+        call(control('comments'), target('comments')).replace('<params>', `<params>${fill('<!---->')}`),
+        { result: expect.stringMatching(/registered/) },
+      ],
+      [
+        'cdata',
+        call(control('cdata'), target('cdata')).replace(/<string>http/, `<string>${fill('<![CDATA[]]>')}http`),
+        { result: expect.stringMatching(/registered/) },
+      ],
+      [
+        'references',
+        call(control('references'), target('references')).replace(/<string>http/, `<string>${fill('&#x20;', 30 * 1024)}http`),
+        { result: expect.stringMatching(/registered/) },
+      ],
       ['nesting', `<methodCall><methodName>x</methodName><params><param><value>${fill('<array><data><value>', 30 * 1024)}`, { fault: -32700 }],
       ['elements', `<methodCall><methodName>x</methodName><params>${fill('<param><value>1</value></param>')}</params></methodCall>`, { fault: -32700 }],
       ['a long name', `<methodCall><methodName>${fill('m')}</methodName></methodCall>`, { fault: -32601 }],

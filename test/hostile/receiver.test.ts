@@ -7,7 +7,17 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, PingbackRecord } from '@pingback/core';
-import { MemoryStore, RECEIVER_DEFAULTS, Receiver, SOURCE_CONCURRENCY, WEBMENTION_QUEUE, parseMethodResponse, publicRecord, renderPingbacksHtml, writeMethodCall } from '@pingback/core';
+import {
+  MemoryStore,
+  RECEIVER_DEFAULTS,
+  Receiver,
+  SOURCE_CONCURRENCY,
+  WEBMENTION_QUEUE,
+  parseMethodResponse,
+  publicRecord,
+  renderPingbacksHtml,
+  writeMethodCall,
+} from '@pingback/core';
 import { startServer } from '../support/http.ts';
 import { runWebmentionClient } from '../support/webmention-cases.ts';
 import type { HostileCase, HostileWebmention } from './support/cases.ts';
@@ -39,7 +49,10 @@ async function expectRefused(h: Harness, c: HostileCase, allowed: string): Promi
   await h.newAttempts();
   const answer = await h.send(c.body);
   expect(answer, label).toEqual({ fault: c.fault });
-  expect((await h.newAttempts()).filter((a) => a !== allowed), `${label}: connections`).toEqual([]);
+  expect(
+    (await h.newAttempts()).filter((a) => a !== allowed),
+    `${label}: connections`,
+  ).toEqual([]);
   expect(await h.storeSnapshot(), `${label}: store`).toBe(before);
 }
 
@@ -80,7 +93,9 @@ describe('hostile requests through the receiver handler', () => {
     });
     h = {
       send: async (body) => {
-        const response = await receiver.handle(new Request(`${SITE}xmlrpc`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } }), { clientAddress: '192.0.2.1' });
+        const response = await receiver.handle(new Request(`${SITE}xmlrpc`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } }), {
+          clientAddress: '192.0.2.1',
+        });
         expect(response.status).toBe(200);
         return outcome(new Uint8Array(await response.arrayBuffer()));
       },
@@ -96,7 +111,9 @@ describe('hostile requests through the receiver handler', () => {
 
   it('registers honest pingbacks from the trusted source, by address and by name (the controls)', async () => {
     expect(await h.send(controlPing(net.source('/link?post=control'), 'control'))).toMatchObject({ result: expect.stringMatching(/registered/) });
-    expect(await h.send(controlPing(`http://good.test:${net.port}/link?post=control-by-name`, 'control-by-name'))).toMatchObject({ result: expect.stringMatching(/registered/) });
+    expect(await h.send(controlPing(`http://good.test:${net.port}/link?post=control-by-name`, 'control-by-name'))).toMatchObject({
+      result: expect.stringMatching(/registered/),
+    });
     expect((await store.list()).map((r) => r.key).sort()).toEqual(['/posts/control', '/posts/control-by-name']);
   });
 
@@ -110,7 +127,9 @@ describe('hostile requests through the receiver handler', () => {
   it('connects to the very address it checked: a name that rebinds after the check never reaches the new address', async () => {
     await h.newAttempts();
     // pin.test answers 127.0.0.3 once, then 127.0.0.2: a fetcher that checked with one lookup and connected with another would reach the sentinel.
-    expect(await h.send(controlPing(`http://pin.test:${net.port}/link?post=control-pinned`, 'control-pinned'))).toMatchObject({ result: expect.stringMatching(/registered/) });
+    expect(await h.send(controlPing(`http://pin.test:${net.port}/link?post=control-pinned`, 'control-pinned'))).toMatchObject({
+      result: expect.stringMatching(/registered/),
+    });
     expect(await h.newAttempts()).toEqual([`${TRUSTED}:${net.port}`]);
     expect(net.sentinelConnections()['127.0.0.2']).toBe(0);
   });
@@ -123,7 +142,10 @@ describe('hostile requests through the receiver handler', () => {
 
 async function filesOf(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const files = entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => join(e.parentPath, e.name)).sort();
+  const files = entries
+    .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   const parts = await Promise.all(files.map(async (f) => `${relative(dir, f)}\n${await readFile(f, 'utf8')}`));
   return parts.join('\n---\n');
 }
@@ -145,14 +167,43 @@ describe('hostile requests over HTTP to pingback serve', () => {
       await mkdir(join(root, path), { recursive: true });
       await writeFile(join(root, path, 'index.html'), `<!doctype html><title>${path}</title><p>${path}</p>`);
     }
-    const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: POSTS.map((p) => `/posts/${p}`), posts: [], directories: [], feed: null };
+    const manifest: Manifest = {
+      version: 1,
+      site: SITE,
+      endpoint: `${SITE}xmlrpc`,
+      hosts: [],
+      pages: POSTS.map((p) => `/posts/${p}`),
+      posts: [],
+      directories: [],
+      feed: null,
+    };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const log = join(dir, 'connections.log');
     await writeFile(log, '');
     serve = spawn(
       process.execPath,
-      ['--import', RECORDER, CLI, 'serve', '--root', root, '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0',
-        '--allow-address', TRUSTED, '--allow-port', String(net.port), '--rate-limit', '0', '--source-timeout', String(SOURCE_TIMEOUT_MS)],
+      [
+        '--import',
+        RECORDER,
+        CLI,
+        'serve',
+        '--root',
+        root,
+        '--manifest',
+        join(dir, 'manifest.json'),
+        '--store',
+        join(dir, 'store'),
+        '--port',
+        '0',
+        '--allow-address',
+        TRUSTED,
+        '--allow-port',
+        String(net.port),
+        '--rate-limit',
+        '0',
+        '--source-timeout',
+        String(SOURCE_TIMEOUT_MS),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: log } },
     );
     serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -233,8 +284,22 @@ describe('a flood of valid pingbacks', () => {
 describe('the limits SECURITY.md names', () => {
   it('are the defaults a receiver gets when it sets nothing', () => {
     const receiver = new Receiver({ site: SITE, store: new MemoryStore(), pages: [] });
-    expect(RECEIVER_DEFAULTS).toMatchObject({ maxSourceBytes: 1024 * 1024, sourceTimeoutMs: 10_000, maxRedirects: 3, allowedPorts: [80, 443], maxRequestBytes: 64 * 1024, rateLimit: 10, storeTimeoutMs: 10_000 });
-    expect(receiver.settings.source).toMatchObject({ allowPrivateNetwork: false, allowedPorts: [80, 443], maxBytes: 1024 * 1024, timeoutMs: 10_000, maxRedirects: 3 });
+    expect(RECEIVER_DEFAULTS).toMatchObject({
+      maxSourceBytes: 1024 * 1024,
+      sourceTimeoutMs: 10_000,
+      maxRedirects: 3,
+      allowedPorts: [80, 443],
+      maxRequestBytes: 64 * 1024,
+      rateLimit: 10,
+      storeTimeoutMs: 10_000,
+    });
+    expect(receiver.settings.source).toMatchObject({
+      allowPrivateNetwork: false,
+      allowedPorts: [80, 443],
+      maxBytes: 1024 * 1024,
+      timeoutMs: 10_000,
+      maxRedirects: 3,
+    });
     expect(receiver.settings).toMatchObject({ maxRequestBytes: 64 * 1024, storeTimeoutMs: 10_000, moderation: 'auto' });
     expect(SOURCE_CONCURRENCY).toBe(64);
   });
@@ -259,7 +324,10 @@ async function expectWebmentionsRefused(h: WebmentionHarness, cases: HostileWebm
     expect(answers[i]!.body.length, c.name).toBeLessThan(120);
   });
   await h.verified(cases.flatMap((c) => (c.source ? [c.source] : [])));
-  expect((await h.newAttempts()).filter((a) => a !== allowed), 'connections').toEqual([]);
+  expect(
+    (await h.newAttempts()).filter((a) => a !== allowed),
+    'connections',
+  ).toEqual([]);
   expect(await h.storeSnapshot(), 'store').toBe(before);
 }
 
@@ -275,12 +343,28 @@ describe('hostile Webmentions through the receiver handler', () => {
 
   beforeAll(async () => {
     net = await startHostileNetwork();
-    receiver = new Receiver({ site: SITE, store, pages: POSTS.map((p) => `/posts/${p}`), rateLimit: 0, allowAddresses: [TRUSTED], allowedPorts: [80, 443, net.port], sourceTimeoutMs: SOURCE_TIMEOUT_MS, resolve: hostileResolver() });
+    receiver = new Receiver({
+      site: SITE,
+      store,
+      pages: POSTS.map((p) => `/posts/${p}`),
+      rateLimit: 0,
+      allowAddresses: [TRUSTED],
+      allowedPorts: [80, 443, net.port],
+      sourceTimeoutMs: SOURCE_TIMEOUT_MS,
+      resolve: hostileResolver(),
+    });
     h = {
       send: async (cases) => {
         const out: { status: number; body: string }[] = [];
         for (const c of cases) {
-          const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: typeof c.body === 'string' ? Buffer.from(c.body) : c.body, headers: { 'content-type': c.contentType } }), { clientAddress: '192.0.2.1' });
+          const response = await receiver.handle(
+            new Request(`${SITE}webmention`, {
+              method: 'POST',
+              body: typeof c.body === 'string' ? Buffer.from(c.body) : c.body,
+              headers: { 'content-type': c.contentType },
+            }),
+            { clientAddress: '192.0.2.1' },
+          );
           expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
           out.push({ status: response.status, body: await response.text() });
         }
@@ -298,7 +382,13 @@ describe('hostile Webmentions through the receiver handler', () => {
   });
 
   it('stores an honest Webmention from the trusted source (the control)', async () => {
-    const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(net.source('/link?post=wm-control'), `${SITE}posts/wm-control/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const response = await receiver.handle(
+      new Request(`${SITE}webmention`, {
+        method: 'POST',
+        body: Buffer.from(wmForm(net.source('/link?post=wm-control'), `${SITE}posts/wm-control/`)),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     expect(response.status).toBe(202);
     await receiver.idle();
     expect((await store.list()).map((r) => [r.key, r.protocol])).toEqual([['/posts/wm-control', 'webmention']]);
@@ -312,8 +402,14 @@ describe('hostile Webmentions through the receiver handler', () => {
     expect(net.sentinelConnections()).toEqual(Object.fromEntries(SENTINEL_HOSTS.map((host) => [host, 0])));
   });
 
-  it('a link in an <img src> is a Webmention\'s link (unlike a pingback\'s)', async () => {
-    const response = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(net.source('/in-img'), `${SITE}posts/hostile/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+  it("a link in an <img src> is a Webmention's link (unlike a pingback's)", async () => {
+    const response = await receiver.handle(
+      new Request(`${SITE}webmention`, {
+        method: 'POST',
+        body: Buffer.from(wmForm(net.source('/in-img'), `${SITE}posts/hostile/`)),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     expect(response.status).toBe(202);
     await receiver.idle();
     expect((await store.list({ key: '/posts/hostile' })).map((r) => r.protocol)).toEqual(['webmention']);
@@ -337,14 +433,43 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
       await mkdir(join(root, path), { recursive: true });
       await writeFile(join(root, path, 'index.html'), `<!doctype html><title>${path}</title><p>${path}</p>`);
     }
-    const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: POSTS.map((p) => `/posts/${p}`), posts: [], directories: [], feed: null };
+    const manifest: Manifest = {
+      version: 1,
+      site: SITE,
+      endpoint: `${SITE}xmlrpc`,
+      hosts: [],
+      pages: POSTS.map((p) => `/posts/${p}`),
+      posts: [],
+      directories: [],
+      feed: null,
+    };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const log = join(dir, 'connections.log');
     await writeFile(log, '');
     serve = spawn(
       process.execPath,
-      ['--import', RECORDER, CLI, 'serve', '--root', root, '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', '0',
-        '--allow-address', TRUSTED, '--allow-port', String(net.port), '--rate-limit', '0', '--source-timeout', String(SOURCE_TIMEOUT_MS)],
+      [
+        '--import',
+        RECORDER,
+        CLI,
+        'serve',
+        '--root',
+        root,
+        '--manifest',
+        join(dir, 'manifest.json'),
+        '--store',
+        join(dir, 'store'),
+        '--port',
+        '0',
+        '--allow-address',
+        TRUSTED,
+        '--allow-port',
+        String(net.port),
+        '--rate-limit',
+        '0',
+        '--source-timeout',
+        String(SOURCE_TIMEOUT_MS),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: log } },
     );
     serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -358,7 +483,10 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
     h = {
       // An independent client: Python's urllib, each body sent as it is.
       send: async (cases) => {
-        const results = await runWebmentionClient(`${base}/webmention`, cases.map((c) => ({ raw: { base64: Buffer.from(c.body).toString('base64'), contentType: c.contentType } })));
+        const results = await runWebmentionClient(
+          `${base}/webmention`,
+          cases.map((c) => ({ raw: { base64: Buffer.from(c.body).toString('base64'), contentType: c.contentType } })),
+        );
         return results.map((r) => {
           expect(r.error).toBeUndefined();
           return { status: r.status!, body: r.body! };
@@ -388,7 +516,13 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
 
   it('stores an honest Webmention from the trusted source (the control)', async () => {
     const source = net.source('/link?post=wm-control');
-    expect((await h.send([{ group: 'form', name: 'control', body: wmForm(source, `${SITE}posts/wm-control/`), contentType: 'application/x-www-form-urlencoded', status: 202 }]))[0]!.status).toBe(202);
+    expect(
+      (
+        await h.send([
+          { group: 'form', name: 'control', body: wmForm(source, `${SITE}posts/wm-control/`), contentType: 'application/x-www-form-urlencoded', status: 202 },
+        ])
+      )[0]!.status,
+    ).toBe(202);
     await h.verified([source]);
     expect(stderr).toMatch(/webmention approved: .*wm-control → \/posts\/wm-control/);
     expect(await h.newAttempts()).toContain(`${TRUSTED}:${net.port}`);
@@ -405,7 +539,12 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
 });
 
 describe('a flood of Webmentions', () => {
-  const post = (source: string) => new Request(`${SITE}webmention`, { method: 'POST', body: Buffer.from(wmForm(source, `${SITE}posts/wm-flood/`)), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const post = (source: string) =>
+    new Request(`${SITE}webmention`, {
+      method: 'POST',
+      body: Buffer.from(wmForm(source, `${SITE}posts/wm-flood/`)),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
   it(`holds at most ${WEBMENTION_QUEUE} waiting; the rest are answered 503 with Retry-After at once, and every accepted one is verified`, async () => {
     let release!: () => void;
@@ -444,7 +583,9 @@ describe('a flood of Webmentions', () => {
   });
 
   it('one Webmention sent 3,000 times at once is one entry, one or two fetches and one record', async () => {
-    const sources = await startServer((_req, res) => void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`), 100));
+    const sources = await startServer(
+      (_req, res) => void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`), 100),
+    );
     const store = new MemoryStore();
     const receiver = new Receiver({ site: SITE, store, pages: ['/posts/wm-flood'], rateLimit: 0, allowPrivateNetwork: true });
     try {
@@ -461,7 +602,9 @@ describe('a flood of Webmentions', () => {
   });
 
   it('from one client past the rate limit: 429 before anything is queued or fetched', async () => {
-    const sources = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`));
+    const sources = await startServer(
+      (_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(`<p><a href="${SITE}posts/wm-flood/">x</a></p>`),
+    );
     const receiver = new Receiver({ site: SITE, store: new MemoryStore(), pages: ['/posts/wm-flood'], allowPrivateNetwork: true });
     try {
       const statuses: number[] = [];

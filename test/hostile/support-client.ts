@@ -65,9 +65,11 @@ const HTML = { 'content-type': 'text/html; charset=utf-8' };
 const XML = { 'content-type': 'text/xml' };
 const ENDPOINT_HEAD = (self: string) => ({ ...HTML, 'x-pingback': self });
 
-const page = (body: string, headers: Record<string, string | string[]> = HTML): Respond => (_req, res) => {
-  res.writeHead(200, headers).end(body);
-};
+const page =
+  (body: string, headers: Record<string, string | string[]> = HTML): Respond =>
+  (_req, res) => {
+    res.writeHead(200, headers).end(body);
+  };
 
 /** Writes `chunk` for as long as the peer reads, honouring backpressure; stops when the socket goes. */
 function endless(res: ServerResponse, head: Record<string, string>, first: string, chunk: string): void {
@@ -97,9 +99,11 @@ function resetInBody(res: ServerResponse, head: Record<string, string>, part: st
 const response = (inner: string) => `<?xml version="1.0"?>\n<methodResponse>${inner}</methodResponse>\n`;
 const member = (name: string, value: string) => `<member><name>${name}</name><value>${value}</value></member>`;
 const fault = (...members: string[]) => response(`<fault><value><struct>${members.join('')}</struct></value></fault>`);
-const reply = (xml: string, status = 200, head: Record<string, string> = XML): Respond => (_req, res) => {
-  res.writeHead(status, head).end(xml);
-};
+const reply =
+  (xml: string, status = 200, head: Record<string, string> = XML): Respond =>
+  (_req, res) => {
+    res.writeHead(status, head).end(xml);
+  };
 const OK = response('<params><param><value><string>Thanks, registered.</string></value></param></params>');
 
 const BOMB = `<?xml version="1.0"?>
@@ -229,7 +233,12 @@ export const CASES: HostileCase[] = [
     name: 'X-Pingback header is javascript:',
     side: 'page',
     page: page('<p>js</p>', { ...HTML, 'x-pingback': 'javascript:alert(document.domain)' }),
-    strict: { status: 'no-endpoint', endpoint: null, via: null, message: /X-Pingback header is not an absolute http\(s\) URL: "javascript:alert\(document\.domain\)"/ },
+    strict: {
+      status: 'no-endpoint',
+      endpoint: null,
+      via: null,
+      message: /X-Pingback header is not an absolute http\(s\) URL: "javascript:alert\(document\.domain\)"/,
+    },
     lenient: { status: 'no-endpoint', endpoint: null, via: null, message: /X-Pingback header is not an absolute http\(s\) URL/ },
     discovery: { endpoint: null, reason: /javascript:/ },
   },
@@ -311,7 +320,12 @@ export const CASES: HostileCase[] = [
     endpoint: reply('<!doctype html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome</h1><br></body></html>', 200, HTML),
     strict: notXmlRpc('parse error: '),
   },
-  { name: 'endpoint answers a DOCTYPE entity bomb', side: 'endpoint', endpoint: reply(BOMB), strict: notXmlRpc('parse error: a DOCTYPE is not allowed in XML-RPC') },
+  {
+    name: 'endpoint answers a DOCTYPE entity bomb',
+    side: 'endpoint',
+    endpoint: reply(BOMB),
+    strict: notXmlRpc('parse error: a DOCTYPE is not allowed in XML-RPC'),
+  },
   {
     name: 'endpoint answers 500 with a fault body',
     side: 'endpoint',
@@ -382,7 +396,12 @@ export const CASES: HostileCase[] = [
     name: 'fault struct has extra members',
     side: 'endpoint',
     endpoint: reply(
-      fault(member('faultCode', '<int>48</int>'), member('faultString', 'dup'), member('faultDetail', '<struct></struct>'), member('faultCode2', '<int>0</int>')),
+      fault(
+        member('faultCode', '<int>48</int>'),
+        member('faultString', 'dup'),
+        member('faultDetail', '<struct></struct>'),
+        member('faultCode2', '<int>0</int>'),
+      ),
     ),
     strict: { status: 'already-registered', faultCode: 48, endpoint: 'self', via: 'header', message: /^fault 48: dup$/ },
   },

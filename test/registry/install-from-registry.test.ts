@@ -25,7 +25,8 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
 }
 
 const version = (name: string) => JSON.parse(readFileSync(join(ROOT, 'packages', name, 'package.json'), 'utf8')).version as string;
-const dependencyRange = (example: string, name: string) => JSON.parse(readFileSync(join(ROOT, 'examples', example, 'package.json'), 'utf8')).dependencies[name] as string;
+const dependencyRange = (example: string, name: string) =>
+  JSON.parse(readFileSync(join(ROOT, 'examples', example, 'package.json'), 'utf8')).dependencies[name] as string;
 
 /**
  * The registry this machine kind reaches lacks @11ty/recursive-copy 4.0.5 and 4.0.6, which @11ty/eleventy 3.1.8
@@ -72,7 +73,10 @@ describe('published to a registry', () => {
       const doc = (await response.json()) as { 'dist-tags': { latest: string }; versions: Record<string, { dependencies?: Record<string, string> }> };
       expect(doc['dist-tags'].latest, name).toBe(version(name));
       const deps = Object.values(doc.versions[version(name)]?.dependencies ?? {});
-      expect(deps.filter((range) => range.startsWith('workspace:')), name).toEqual([]);
+      expect(
+        deps.filter((range) => range.startsWith('workspace:')),
+        name,
+      ).toEqual([]);
     }
   });
 });
@@ -81,9 +85,28 @@ describe.concurrent('fresh folders outside the workspace, installing from the re
   it('npx astro add @pingback/astro --yes in a new Astro site: the config is edited, and the site builds with the link, the manifest and on Netlify the Function', async () => {
     const site = join(dir, 'astro-site');
     mkdirSync(join(site, 'src/pages/posts'), { recursive: true });
-    writeFileSync(join(site, 'package.json'), JSON.stringify({ name: 'my-astro-site', private: true, type: 'module', scripts: { build: 'astro build' }, dependencies: { astro: dependencyRange('astro-blog', 'astro') } }, null, 2));
-    writeFileSync(join(site, 'astro.config.mjs'), `import { defineConfig } from 'astro/config';\n\nexport default defineConfig({\n  site: 'https://blog.example',\n});\n`);
-    writeFileSync(join(site, 'src/pages/posts/hello.astro'), '<html lang="en">\n  <head><title>Hello</title></head>\n  <body><article><h1>Hello</h1><p>A first post.</p></article></body>\n</html>\n');
+    writeFileSync(
+      join(site, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'my-astro-site',
+          private: true,
+          type: 'module',
+          scripts: { build: 'astro build' },
+          dependencies: { astro: dependencyRange('astro-blog', 'astro') },
+        },
+        null,
+        2,
+      ),
+    );
+    writeFileSync(
+      join(site, 'astro.config.mjs'),
+      `import { defineConfig } from 'astro/config';\n\nexport default defineConfig({\n  site: 'https://blog.example',\n});\n`,
+    );
+    writeFileSync(
+      join(site, 'src/pages/posts/hello.astro'),
+      '<html lang="en">\n  <head><title>Hello</title></head>\n  <body><article><h1>Hello</h1><p>A first post.</p></article></body>\n</html>\n',
+    );
     await timed('astro site: npm install', () => shell.npm(['install'], site));
 
     const added = await timed('astro site: npx astro add @pingback/astro --yes', () => shell.npx(['astro', 'add', '@pingback/astro', '--yes'], site));
@@ -113,8 +136,14 @@ describe.concurrent('fresh folders outside the workspace, installing from the re
     const site = join(dir, 'eleventy-site');
     mkdirSync(join(site, '_includes'), { recursive: true });
     mkdirSync(join(site, 'posts'), { recursive: true });
-    writeFileSync(join(site, 'package.json'), JSON.stringify({ name: 'my-eleventy-site', private: true, type: 'module', overrides: ELEVENTY_REGISTRY_GAP }, null, 2));
-    writeFileSync(join(site, '_includes/post.njk'), '<!doctype html>\n<html lang="en">\n  <head><title>{{ title }}</title></head>\n  <body><article>{{ content | safe }}</article></body>\n</html>\n');
+    writeFileSync(
+      join(site, 'package.json'),
+      JSON.stringify({ name: 'my-eleventy-site', private: true, type: 'module', overrides: ELEVENTY_REGISTRY_GAP }, null, 2),
+    );
+    writeFileSync(
+      join(site, '_includes/post.njk'),
+      '<!doctype html>\n<html lang="en">\n  <head><title>{{ title }}</title></head>\n  <body><article>{{ content | safe }}</article></body>\n</html>\n',
+    );
     writeFileSync(join(site, 'posts/hello.md'), '---\nlayout: post.njk\ntitle: Hello\n---\nA first post.\n');
     writeFileSync(
       join(site, 'eleventy.config.js'),

@@ -26,7 +26,10 @@ export function adminClient(receiver: Handles, options: { base?: string; clientA
   const client: AdminClient = {
     cookie: null,
     async get(path, headers = {}) {
-      return receiver.handle(new Request(new URL(base + path, site), { headers: { ...(client.cookie ? { cookie: client.cookie } : {}), ...headers } }), context);
+      return receiver.handle(
+        new Request(new URL(base + path, site), { headers: { ...(client.cookie ? { cookie: client.cookie } : {}), ...headers } }),
+        context,
+      );
     },
     async post(path, fields, headers = {}) {
       const body = new URLSearchParams(Array.isArray(fields) ? fields : Object.entries(fields)).toString();

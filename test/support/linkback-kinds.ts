@@ -12,7 +12,10 @@ const square = (fill: string) => `<svg xmlns="http://www.w3.org/2000/svg" width=
  * answers 404, as a photo that has gone away does.
  */
 export function startPhotoServer(): Promise<TestServer> {
-  const svg = (fill: string): Handler => (_req, res) => void res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(square(fill));
+  const svg =
+    (fill: string): Handler =>
+    (_req, res) =>
+      void res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(square(fill));
   return startServer(routes({ '/ann.svg': svg('#d00000'), '/cy.svg': svg('#0050d0') }));
 }
 
@@ -34,11 +37,41 @@ export function kindRecords(key: string, photos: string): PingbackRecord[] {
   const day = (d: number) => new Date(Date.UTC(2026, 10, 21 + d, 10)).toISOString();
   const webmention = { protocol: 'webmention' as const, target: `https://blog.example${key}/` };
   return [
-    record(key, 'https://reply.example/re', { ...webmention, kind: 'reply', receivedAt: day(1), title: 'Re: Hello', excerpt: 'Nice post, and a reply to it.', url: 'https://social.example/@ann/1', author: { name: 'Ann Reply', url: 'https://ann.example/', photo: `${photos}/ann.svg` } }),
-    record(key, 'https://brid.gy/like/1', { ...webmention, kind: 'like', receivedAt: day(2), title: '', excerpt: '', url: 'https://social.example/@me/1#favorited-by-cy', author: { name: 'Cy Like', url: 'https://cy.example/', photo: `${photos}/cy.svg` } }),
-    record(key, 'https://likes.example/2', { ...webmention, kind: 'like', receivedAt: day(3), title: '', excerpt: '', author: { name: 'Bo Broken', photo: `${photos}/broken.png` } }),
+    record(key, 'https://reply.example/re', {
+      ...webmention,
+      kind: 'reply',
+      receivedAt: day(1),
+      title: 'Re: Hello',
+      excerpt: 'Nice post, and a reply to it.',
+      url: 'https://social.example/@ann/1',
+      author: { name: 'Ann Reply', url: 'https://ann.example/', photo: `${photos}/ann.svg` },
+    }),
+    record(key, 'https://brid.gy/like/1', {
+      ...webmention,
+      kind: 'like',
+      receivedAt: day(2),
+      title: '',
+      excerpt: '',
+      url: 'https://social.example/@me/1#favorited-by-cy',
+      author: { name: 'Cy Like', url: 'https://cy.example/', photo: `${photos}/cy.svg` },
+    }),
+    record(key, 'https://likes.example/2', {
+      ...webmention,
+      kind: 'like',
+      receivedAt: day(3),
+      title: '',
+      excerpt: '',
+      author: { name: 'Bo Broken', photo: `${photos}/broken.png` },
+    }),
     record(key, 'https://repost.example/3', { ...webmention, kind: 'repost', receivedAt: day(4), title: '', excerpt: '', author: { name: 'Dee Repost' } }),
-    record(key, 'https://bookmark.example/4', { ...webmention, kind: 'bookmark', receivedAt: day(5), title: 'Hello', excerpt: '', author: { name: 'Eve Bookmark' } }),
+    record(key, 'https://bookmark.example/4', {
+      ...webmention,
+      kind: 'bookmark',
+      receivedAt: day(5),
+      title: 'Hello',
+      excerpt: '',
+      author: { name: 'Eve Bookmark' },
+    }),
     record(key, 'https://hostile.example/5', {
       ...webmention,
       kind: 'reply',

@@ -77,7 +77,12 @@ async function changeWithoutPhoto(page: Page, avatar: Locator): Promise<number> 
  * and looks. The page is served again with the spacer from a server of its own on loopback: a response
  * made up by Playwright's routing has no address, and Chromium then refuses it loopback images.
  */
-export async function readPost(browser: Browser, pageUrl: string, photos: TestServer, names: { brokenPhoto: string; loadedPhoto: string }): Promise<ReaderView> {
+export async function readPost(
+  browser: Browser,
+  pageUrl: string,
+  photos: TestServer,
+  names: { brokenPhoto: string; loadedPhoto: string },
+): Promise<ReaderView> {
   const original = await (await fetch(pageUrl)).text();
   const spaced = original.replace('<section class="pingbacks"', '<div class="test-spacer" style="height:8000px"></div><section class="pingbacks"');
   const server = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(spaced));
@@ -137,7 +142,10 @@ export async function readPost(browser: Browser, pageUrl: string, photos: TestSe
         unisolatedControls,
         dateAfterOverriddenName,
       };
-    })()`)) as Omit<ReaderView, 'photoRequestsBeforeScroll' | 'photoRequestsAfterScroll' | 'referers' | 'brokenPhotoChange' | 'loadedPhotoChange' | 'brokenPhotoInitials' | 'dialogs'>;
+    })()`)) as Omit<
+      ReaderView,
+      'photoRequestsBeforeScroll' | 'photoRequestsAfterScroll' | 'referers' | 'brokenPhotoChange' | 'loadedPhotoChange' | 'brokenPhotoInitials' | 'dialogs'
+    >;
 
     const avatarOf = (name: string) => page.locator('section.pingbacks .pingback__face', { hasText: name }).first().locator('.pingback__avatar');
     const broken = avatarOf(names.brokenPhoto);

@@ -40,11 +40,26 @@ const REGISTRY_OVERRIDES = { '@11ty/recursive-copy': '4.0.4' };
  * A project outside the workspace with the tarballs installed by npm, the way a user installs from the
  * registry: `overrides` makes every dependent take the local tarball, never a registry copy.
  */
-export function installTarballs(dir: string, tarballs: Record<string, string>, extra: Record<string, string> = {}, overrides: Record<string, string> = {}): void {
+export function installTarballs(
+  dir: string,
+  tarballs: Record<string, string>,
+  extra: Record<string, string> = {},
+  overrides: Record<string, string> = {},
+): void {
   const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'outside-the-workspace', private: true, type: 'module', dependencies: { ...deps, ...extra }, overrides: { ...REGISTRY_OVERRIDES, ...deps, ...overrides } }, null, 2),
+    JSON.stringify(
+      {
+        name: 'outside-the-workspace',
+        private: true,
+        type: 'module',
+        dependencies: { ...deps, ...extra },
+        overrides: { ...REGISTRY_OVERRIDES, ...deps, ...overrides },
+      },
+      null,
+      2,
+    ),
   );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 }

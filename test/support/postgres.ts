@@ -9,8 +9,15 @@ import { freePort } from './free-port.ts';
 /** Debian's PostgreSQL server programs (package `postgresql`), the newest version installed. */
 export function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a)) : [];
-  if (!versions.length) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres): run `node scripts/ensure-postgres.ts`, or `apt-get install postgresql`');
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!versions.length)
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres): run `node scripts/ensure-postgres.ts`, or `apt-get install postgresql`',
+    );
   return join(root, versions[0]!, 'bin');
 }
 
@@ -58,7 +65,10 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
   const spawnOptions = { ...(owner ?? {}), cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } };
-  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], {
+    ...spawnOptions,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await freePort();
   const settings = [
     `port=${port}`,

@@ -49,8 +49,7 @@ export async function startPythonPeer(): Promise<PythonPeer> {
     url,
     endpoint: `${url}/xmlrpc`,
     calls,
-    waitForCalls: (n) =>
-      calls.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+    waitForCalls: (n) => (calls.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -86,5 +85,8 @@ export function pythonVerifyWebhooks(checks: WebhookCheck[]): { valid: boolean; 
   const input = checks.map((c) => JSON.stringify(c)).join('\n');
   const out = spawnSync('python3', [`${PEERS}verify_webhook.py`], { input, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`python verify failed: ${out.stderr}`);
-  return out.stdout.trim().split('\n').map((line) => JSON.parse(line) as { valid: boolean; why: string });
+  return out.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { valid: boolean; why: string });
 }

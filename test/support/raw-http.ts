@@ -12,7 +12,11 @@ export interface RawReply {
  * (curl and fetch would resolve dot segments, encode, or refuse), and returns what came back: up to the end
  * of the first response's head, the connection's close, or `waitMs`, whichever is first.
  */
-export function rawRequest(port: number, bytes: Uint8Array | string, { waitMs = 400, end = false }: { waitMs?: number; end?: boolean } = {}): Promise<RawReply> {
+export function rawRequest(
+  port: number,
+  bytes: Uint8Array | string,
+  { waitMs = 400, end = false }: { waitMs?: number; end?: boolean } = {},
+): Promise<RawReply> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     const chunks: Buffer[] = [];

@@ -12,11 +12,46 @@ const T = (path: string) => new URL(path, SITE).href;
 
 /** Pingable posts of the fixture site; each case that should register uses its own. */
 export const POSTS = [
-  'hello', 'form', 'frag', 'forms', 'upper', 'tracked', 'redirected', 'entity', 'nofollow', 'no-title', 'markup-title',
-  'author-hcard', 'author-rel', 'author-address', 'author-meta', 'author-none', 'latin1', 'meta-charset', 'flood-1',
-  'flood-2', 'flood-3', 'flood-4', 'flood-5', 'shared-1', 'shared-2', 'deleted', 'concurrent', 'moderated',
+  'hello',
+  'form',
+  'frag',
+  'forms',
+  'upper',
+  'tracked',
+  'redirected',
+  'entity',
+  'nofollow',
+  'no-title',
+  'markup-title',
+  'author-hcard',
+  'author-rel',
+  'author-address',
+  'author-meta',
+  'author-none',
+  'latin1',
+  'meta-charset',
+  'flood-1',
+  'flood-2',
+  'flood-3',
+  'flood-4',
+  'flood-5',
+  'shared-1',
+  'shared-2',
+  'deleted',
+  'concurrent',
+  'moderated',
   // Webmention's cases (webmention-cases.ts).
-  'wm-hello', 'wm-reply', 'wm-like', 'wm-nolink', 'wm-json', 'wm-text', 'wm-img', 'wm-exact', 'wm-update', 'wm-double', 'wm-owner',
+  'wm-hello',
+  'wm-reply',
+  'wm-like',
+  'wm-nolink',
+  'wm-json',
+  'wm-text',
+  'wm-img',
+  'wm-exact',
+  'wm-update',
+  'wm-double',
+  'wm-owner',
 ];
 
 /** A built site on disk (pages and manifest) as `pingback serve` reads it. */
@@ -47,9 +82,12 @@ export async function writeReceiverSite(dir: string): Promise<{ root: string; ma
 }
 
 const a = (href: string, text = 'this post') => `<a href="${href}">${text}</a>`;
-const doc = (body: string, head = '<title>A source page</title>') => `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
-const htmlRoute = (body: string, headers: Record<string, string> = {}) =>
-  (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers }).end(body);
+const doc = (body: string, head = '<title>A source page</title>') =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
+const htmlRoute =
+  (body: string, headers: Record<string, string> = {}) =>
+  (_req: unknown, res: import('node:http').ServerResponse) =>
+    void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers }).end(body);
 
 /** The other blog: one page per receiver behaviour, on loopback. */
 export async function startSourceSite(): Promise<TestServer> {
@@ -75,7 +113,8 @@ export async function startSourceSite(): Promise<TestServer> {
       '/img-only': htmlRoute(doc(`<img src="${T('/posts/hello/')}" alt="">`)),
       '/nofollow': htmlRoute(doc(`<P>See <A HREF="${T('/posts/nofollow/')}" REL="nofollow ugc">THIS</A></P>`)),
       '/gone': (_req, res) => void res.writeHead(404, { 'content-type': 'text/html' }).end(doc(a(T('/posts/hello/')))),
-      '/image': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([Buffer.alloc(64), Buffer.from(a(T('/posts/hello/')))])),
+      '/image': (_req, res) =>
+        void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([Buffer.alloc(64), Buffer.from(a(T('/posts/hello/')))])),
       '/huge': (_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(big),
       '/trickle': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' });
@@ -84,21 +123,47 @@ export async function startSourceSite(): Promise<TestServer> {
         res.on('close', () => clearInterval(timer));
       },
       '/no-title': htmlRoute(`<!doctype html><html><body><p>${a(T('/posts/no-title/'))}</p></body></html>`),
-      '/markup-title': htmlRoute(doc(`<p>${a(T('/posts/markup-title/'), '<b>bold</b> &lt;i&gt;')}</p>`, '<title>&lt;script&gt;alert(1)&lt;/script&gt; Title</title>')),
-      '/author-hcard': htmlRoute(doc(`<article class="h-entry"><p class="p-author h-card"><a class="u-url p-name" href="https://ann.example/">Ann Hcard</a></p><div class="e-content"><p>${a(T('/posts/author-hcard/'))}</p></div></article>`)),
+      '/markup-title': htmlRoute(
+        doc(`<p>${a(T('/posts/markup-title/'), '<b>bold</b> &lt;i&gt;')}</p>`, '<title>&lt;script&gt;alert(1)&lt;/script&gt; Title</title>'),
+      ),
+      '/author-hcard': htmlRoute(
+        doc(
+          `<article class="h-entry"><p class="p-author h-card"><a class="u-url p-name" href="https://ann.example/">Ann Hcard</a></p><div class="e-content"><p>${a(T('/posts/author-hcard/'))}</p></div></article>`,
+        ),
+      ),
       '/author-rel': htmlRoute(doc(`<p>By <a rel="author" href="/about">Rel Author</a></p><p>${a(T('/posts/author-rel/'))}</p>`)),
-      '/author-address': htmlRoute(doc(`<article><p>${a(T('/posts/author-address/'))}</p><address>Written by <a href="mailto:x@example.com">Addy Ress</a></address></article>`)),
+      '/author-address': htmlRoute(
+        doc(`<article><p>${a(T('/posts/author-address/'))}</p><address>Written by <a href="mailto:x@example.com">Addy Ress</a></address></article>`),
+      ),
       '/author-meta': htmlRoute(doc(`<p>${a(T('/posts/author-meta/'))}</p>`, '<title>Meta page</title><meta name="author" content="Meta Author">')),
       '/author-none': htmlRoute(doc(`<p>${a(T('/posts/author-none/'))}</p>`, '<title>Nobody wrote this</title>')),
       '/latin1': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' });
-        res.end(Buffer.concat([Buffer.from('<html><head><title>Caf'), Buffer.from([0xe9]), Buffer.from(`</title></head><body><p>Un caf`), Buffer.from([0xe9]), Buffer.from(` ${a(T('/posts/latin1/'))}</p></body></html>`)]));
+        res.end(
+          Buffer.concat([
+            Buffer.from('<html><head><title>Caf'),
+            Buffer.from([0xe9]),
+            Buffer.from(`</title></head><body><p>Un caf`),
+            Buffer.from([0xe9]),
+            Buffer.from(` ${a(T('/posts/latin1/'))}</p></body></html>`),
+          ]),
+        );
       },
       '/meta-charset': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(Buffer.concat([Buffer.from('<html><head><meta charset="windows-1252"><title>Quote</title></head><body><p>'), Buffer.from([0x93]), Buffer.from('quoted'), Buffer.from([0x94]), Buffer.from(` ${a(T('/posts/meta-charset/'))}</p></body></html>`)]));
+        res.end(
+          Buffer.concat([
+            Buffer.from('<html><head><meta charset="windows-1252"><title>Quote</title></head><body><p>'),
+            Buffer.from([0x93]),
+            Buffer.from('quoted'),
+            Buffer.from([0x94]),
+            Buffer.from(` ${a(T('/posts/meta-charset/'))}</p></body></html>`),
+          ]),
+        );
       },
-      ...Object.fromEntries(POSTS.filter((p) => /^(flood|shared|deleted|concurrent|moderated)/.test(p)).map((p) => [`/${p}`, htmlRoute(doc(`<p>${a(T(`/posts/${p}/`))}</p>`))])),
+      ...Object.fromEntries(
+        POSTS.filter((p) => /^(flood|shared|deleted|concurrent|moderated)/.test(p)).map((p) => [`/${p}`, htmlRoute(doc(`<p>${a(T(`/posts/${p}/`))}</p>`))]),
+      ),
       '/shared': htmlRoute(doc(`<p>${a(T('/posts/shared-1/'))} and ${a(T('/posts/shared-2/'))}</p>`)),
     }),
   );
@@ -131,13 +196,28 @@ export function receiverCases(sources: string, missingIs: 32 | 33): Case[] {
     { id: 'R2', name: 'billion laughs', request: raw(laughs), expect: { fault: -32700 } },
     { id: 'R3', name: 'quadratic blowup', request: raw(quadratic), expect: { fault: -32700 } },
     { id: 'R4', name: 'oversized body', request: raw(pingXml(S('/links'), `${T('/posts/hello/')}?${'x'.repeat(100_000)}`)), expect: { fault: -32700 } },
-    { id: 'R4', name: 'huge element count', request: raw(`<methodCall><methodName>x</methodName><params>${'<param><value><int>1</int></value></param>'.repeat(800)}</params></methodCall>`), expect: { fault: -32700 } },
-    { id: 'R5', name: 'system.multicall', request: { call: ['system.multicall', [[{ methodName: 'pingback.ping', params: [S('/links'), T('/posts/hello/')] }]]] }, expect: { fault: -32601 } },
+    {
+      id: 'R4',
+      name: 'huge element count',
+      request: raw(`<methodCall><methodName>x</methodName><params>${'<param><value><int>1</int></value></param>'.repeat(800)}</params></methodCall>`),
+      expect: { fault: -32700 },
+    },
+    {
+      id: 'R5',
+      name: 'system.multicall',
+      request: { call: ['system.multicall', [[{ methodName: 'pingback.ping', params: [S('/links'), T('/posts/hello/')] }]]] },
+      expect: { fault: -32601 },
+    },
     { id: 'R6', name: 'unknown method', request: { call: ['wp.getUsersBlogs', ['admin', 'password']] }, expect: { fault: -32601 } },
     { id: 'R7', name: 'one param', request: { call: ['pingback.ping', [S('/links')]] }, expect: { fault: -32602 } },
     { id: 'R7', name: 'int param', request: { call: ['pingback.ping', [1, T('/posts/hello/')]] }, expect: { fault: -32602 } },
     { id: 'R7', name: 'three params', request: { call: ['pingback.ping', [S('/links'), T('/posts/hello/'), 'x']] }, expect: { fault: -32602 } },
-    { id: 'R8', name: 'valid XML sent as form data', request: raw(pingXml(S('/form'), T('/posts/form/')), 'application/x-www-form-urlencoded'), expect: { registered: true } },
+    {
+      id: 'R8',
+      name: 'valid XML sent as form data',
+      request: raw(pingXml(S('/form'), T('/posts/form/')), 'application/x-www-form-urlencoded'),
+      expect: { registered: true },
+    },
     { id: 'R8', name: 'raw ampersand', request: raw(pingXml(`${S('/links')}?a=1&b=2`, T('/posts/hello/'))), expect: { fault: -32700 } },
     { id: 'R9', name: 'success is a single string', request: ping(S('/links'), T('/posts/hello/')), expect: { registered: true } },
     { id: 'R10', name: 'a fault is a fault body with HTTP 200', request: raw(pingXml(S('/links'), 'https://elsewhere.example/post/')), expect: { fault: 33 } },
@@ -151,13 +231,23 @@ export function receiverCases(sources: string, missingIs: 32 | 33): Case[] {
     { id: 'R16', name: '/post/ registered', request: ping(S('/forms'), T('/posts/forms/')), expect: { registered: true } },
     { id: 'R16', name: '/post/index.html is the same post', request: ping(S('/forms'), T('/posts/forms/index.html')), expect: { fault: 48 } },
     { id: 'R16', name: '/post is the same post', request: ping(S('/forms'), 'https://blog.example/posts/forms'), expect: { fault: 48 } },
-    { id: 'R17', name: 'scheme and host case, default port', request: ping(S('/upper'), 'HTTPS://BLOG.EXAMPLE:443/posts/upper/'), expect: { registered: true } },
+    {
+      id: 'R17',
+      name: 'scheme and host case, default port',
+      request: ping(S('/upper'), 'HTTPS://BLOG.EXAMPLE:443/posts/upper/'),
+      expect: { registered: true },
+    },
     { id: 'R17', name: 'an extra host of the site', request: ping(S('/upper'), 'https://www.blog.example/posts/upper/'), expect: { fault: 48 } },
     { id: 'R18', name: 'tracking parameters', request: ping(S('/tracked'), T('/posts/tracked/?utm_source=feed')), expect: { registered: true } },
     { id: 'R22', name: 'a redirect within the limit', request: ping(S('/redirect-to-redirected'), T('/posts/redirected/')), expect: { registered: true } },
     { id: 'R22', name: 'a redirect loop', request: ping(S('/redirect-loop'), T('/posts/hello/')), expect: { fault: 16 } },
     { id: 'R23', name: 'ftp source', request: ping('ftp://files.example/post', T('/posts/hello/')), expect: { fault: 16 } },
-    { id: 'R23', name: 'credentials in the source', request: ping(S('/links').replace('http://', 'http://user:pw@'), T('/posts/hello/')), expect: { fault: 16 } },
+    {
+      id: 'R23',
+      name: 'credentials in the source',
+      request: ping(S('/links').replace('http://', 'http://user:pw@'), T('/posts/hello/')),
+      expect: { fault: 16 },
+    },
     { id: 'R23', name: 'javascript: source', request: ping('javascript:alert(1)', T('/posts/hello/')), expect: { fault: 16 } },
     { id: 'R24', name: 'huge source: the link is beyond the byte cap', request: ping(S('/huge'), T('/posts/hello/')), expect: { fault: 17 } },
     { id: 'R24', name: 'trickling source: the deadline', request: ping(S('/trickle'), T('/posts/hello/')), expect: { fault: 16 } },
@@ -165,7 +255,12 @@ export function receiverCases(sources: string, missingIs: 32 | 33): Case[] {
     { id: 'R26', name: 'image source', request: ping(S('/image'), T('/posts/hello/')), expect: { fault: 17 } },
     { id: 'R27', name: '&amp; in the href, & in the target', request: ping(S('/entity'), `${T('/posts/entity/')}?a=1&b=2`), expect: { registered: true } },
     { id: 'R28', name: 'relative link resolves to the source host', request: ping(S('/relative'), T('/posts/hello/')), expect: { fault: 17 } },
-    { id: 'R29', name: 'link only in comments, scripts, styles, noscript, template, attributes, text', request: ping(S('/hidden'), T('/posts/hello/')), expect: { fault: 17 } },
+    {
+      id: 'R29',
+      name: 'link only in comments, scripts, styles, noscript, template, attributes, text',
+      request: ping(S('/hidden'), T('/posts/hello/')),
+      expect: { fault: 17 },
+    },
     { id: 'R30', name: 'target only in <img src>', request: ping(S('/img-only'), T('/posts/hello/')), expect: { fault: 17 } },
     { id: 'R31', name: 'rel="nofollow ugc" and upper-case tags', request: ping(S('/nofollow'), T('/posts/nofollow/')), expect: { registered: true } },
     { id: 'R32', name: 'source equals target', request: ping(T('/posts/hello/'), T('/posts/hello/')), expect: { fault: 0 } },
@@ -180,9 +275,24 @@ export function receiverCases(sources: string, missingIs: 32 | 33): Case[] {
     { id: 'R35', name: 'no author: none, not the title again', request: ping(S('/author-none'), T('/posts/author-none/')), expect: { registered: true } },
     { id: 'R36', name: 'charset from the HTTP header', request: ping(S('/latin1'), T('/posts/latin1/')), expect: { registered: true } },
     { id: 'R36', name: 'charset from <meta>', request: ping(S('/meta-charset'), T('/posts/meta-charset/')), expect: { registered: true } },
-    { id: 'system', name: 'system.listMethods', request: { call: ['system.listMethods', []] }, expect: { result: ['pingback.ping', 'pingback.extensions.getPingbacks', 'system.listMethods'] } },
-    { id: 'getPingbacks', name: 'approved sources of a post', request: { call: ['pingback.extensions.getPingbacks', [T('/posts/hello')]] }, expect: { result: [S('/links')] } },
-    { id: 'getPingbacks', name: 'of a page that takes no pingbacks', request: { call: ['pingback.extensions.getPingbacks', [T('/tags/news/')]] }, expect: { fault: 33 } },
+    {
+      id: 'system',
+      name: 'system.listMethods',
+      request: { call: ['system.listMethods', []] },
+      expect: { result: ['pingback.ping', 'pingback.extensions.getPingbacks', 'system.listMethods'] },
+    },
+    {
+      id: 'getPingbacks',
+      name: 'approved sources of a post',
+      request: { call: ['pingback.extensions.getPingbacks', [T('/posts/hello')]] },
+      expect: { result: [S('/links')] },
+    },
+    {
+      id: 'getPingbacks',
+      name: 'of a page that takes no pingbacks',
+      request: { call: ['pingback.extensions.getPingbacks', [T('/tags/news/')]] },
+      expect: { fault: 33 },
+    },
   ];
 }
 
@@ -231,7 +341,9 @@ export function expectCase(c: Case, result: CaseResult | undefined): void {
 }
 
 /** What the store must hold after the cases, by post: title, excerpt and author as extracted. */
-export function expectedRecords(sources: string): Record<string, { source: string; title?: RegExp | string; excerpt?: RegExp; author?: { name: string | RegExp; url?: string } }> {
+export function expectedRecords(
+  sources: string,
+): Record<string, { source: string; title?: RegExp | string; excerpt?: RegExp; author?: { name: string | RegExp; url?: string } }> {
   const S = (path: string) => `${sources}${path}`;
   const host = new URL(sources).host;
   return {

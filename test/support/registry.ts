@@ -150,7 +150,9 @@ export function userShell(dir: string, registry: LocalRegistry): UserShell {
     NO_COLOR: '1',
     FORCE_COLOR: '0',
   };
-  const call = (...before: string[]) => (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) =>
-    run(process.execPath, [...before, ...args], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const call =
+    (...before: string[]) =>
+    (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+      run(process.execPath, [...before, ...args], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { env, npm: call(NPM_CLI), npx: call(NPX_CLI), node: call() };
 }

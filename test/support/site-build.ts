@@ -47,7 +47,13 @@ export function siteBuild(tool: keyof typeof TOOLS, fixture: string, env: Record
 }
 
 /** Starts a long-running tool (a watch or a dev server), resolves once `ready` shows in its output, then stops it. */
-export function runUntil(tool: keyof typeof TOOLS, fixture: string, args: string[], ready: RegExp, env: Record<string, string | undefined> = {}): Promise<BuildResult> {
+export function runUntil(
+  tool: keyof typeof TOOLS,
+  fixture: string,
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string | undefined> = {},
+): Promise<BuildResult> {
   return new Promise((resolve, reject) => {
     const child = spawnTool(tool, fixture, args, env);
     let out = '';

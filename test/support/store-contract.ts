@@ -32,7 +32,7 @@ export function storeContract(name: string, open: () => Promise<PingbackStore>, 
       expect(await store.get(r.id)).toEqual(r);
     });
 
-    it('lists all records or one post\'s', async () => {
+    it("lists all records or one post's", async () => {
       const store = await open();
       await store.insert(record('/posts/a', 'https://s.example/1'));
       await store.insert(record('/posts/a', 'https://s.example/2'));

@@ -63,7 +63,10 @@ export async function startWebmentionReceiver(): Promise<WebmentionReceiver> {
       else log.push(`refused (no link) ${key}`);
       return;
     }
-    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+    const plain = text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const known = mentions.get(key);
     mentions.set(key, { source, target, text: plain, updates: known ? known.updates + 1 : 0 });
     log.push(`${known ? 'updated' : 'stored'} ${key}`);
@@ -72,7 +75,9 @@ export async function startWebmentionReceiver(): Promise<WebmentionReceiver> {
   const server = await startServer((req, res, body) => {
     const path = req.url ?? '/';
     if (path.startsWith('/posts/')) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', link: '</webmention>; rel="webmention"' }).end(`<!doctype html><title>${path}</title><p>A post.</p>`);
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', link: '</webmention>; rel="webmention"' })
+        .end(`<!doctype html><title>${path}</title><p>A post.</p>`);
       return;
     }
     if (path.startsWith('/webmention') && req.method === 'POST') {

@@ -3,7 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core';
-import { PingbackOptionError, finishBuild, openDatabaseStore, pageInfo, passSettings, processPage, readForBuild, resolveIntegrationOptions, summary } from '@pingback/core';
+import {
+  PingbackOptionError,
+  finishBuild,
+  openDatabaseStore,
+  pageInfo,
+  passSettings,
+  processPage,
+  readForBuild,
+  resolveIntegrationOptions,
+  summary,
+} from '@pingback/core';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
 import { setRegistry } from './registry.ts';
@@ -89,14 +99,26 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
         base = config.base;
         redirects = astroRedirects(config.redirects as Record<string, unknown> | undefined);
         setRegistry({ read });
-        updateConfig({ vite: { plugins: [pingbackDataPlugin(() => resolved.site.href, async () => (await read()).items)] } });
+        updateConfig({
+          vite: {
+            plugins: [
+              pingbackDataPlugin(
+                () => resolved.site.href,
+                async () => (await read()).items,
+              ),
+            ],
+          },
+        });
       },
 
       'astro:build:done': async ({ dir, assets, logger }) => {
         const started = Date.now();
         const outDir = fileURLToPath(dir);
         const files = [...assets.entries()].flatMap(([route, urls]) =>
-          urls.map((u) => fileURLToPath(u)).filter((f) => f.endsWith('.html')).map((file) => ({ route, file })),
+          urls
+            .map((u) => fileURLToPath(u))
+            .filter((f) => f.endsWith('.html'))
+            .map((file) => ({ route, file })),
         );
         const settings = passSettings(resolved);
         const pages: PageResult[] = await mapLimit(files, PAGE_CONCURRENCY, async ({ route, file }) => {

@@ -57,7 +57,10 @@ export function pingbackLoader(options: PingbackLoaderOptions = {}): Loader {
       if (registry) result = await registry.read();
       else {
         const dir = options.store ?? '.pingback/store';
-        result = await readPingbacks({ kind: 'store', store: new FileStore(resolve(dir)), label: dir }, { cacheFile: resolve('node_modules/.cache/pingback/loader.json'), onReadError: options.onReadError ?? 'stale' });
+        result = await readPingbacks(
+          { kind: 'store', store: new FileStore(resolve(dir)), label: dir },
+          { cacheFile: resolve('node_modules/.cache/pingback/loader.json'), onReadError: options.onReadError ?? 'stale' },
+        );
         if (result.warning) logger.warn(result.warning);
       }
       store.clear();

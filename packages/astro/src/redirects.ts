@@ -19,9 +19,17 @@ export function astroRedirects(redirects: Record<string, unknown> | undefined): 
   for (const [from, value] of Object.entries(redirects ?? {})) {
     const destination = typeof value === 'string' ? value : (value as { destination?: unknown } | null)?.destination;
     if (typeof destination !== 'string') continue;
-    const status = typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' ? (value as { status: number }).status : 301;
+    const status =
+      typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' ? (value as { status: number }).status : 301;
     const rest = /\[\.\.\.([^\]/]+)\]/.exec(from)?.[1] ?? null;
-    out.push({ from: notation(from, 'from', rest), to: notation(destination, 'to', rest), status, force: false, conditional: false, origin: `astro.config redirects[${JSON.stringify(from)}]` });
+    out.push({
+      from: notation(from, 'from', rest),
+      to: notation(destination, 'to', rest),
+      status,
+      force: false,
+      conditional: false,
+      origin: `astro.config redirects[${JSON.stringify(from)}]`,
+    });
   }
   return out;
 }

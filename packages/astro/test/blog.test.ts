@@ -26,7 +26,10 @@ async function treeHashes(dir: string): Promise<Record<string, string>> {
     for (const entry of await readdir(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else hashes[full.slice(dir.length)] = createHash('sha256').update(await readFile(full)).digest('hex');
+      else
+        hashes[full.slice(dir.length)] = createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex');
     }
   };
   await walk(dir);
@@ -43,8 +46,20 @@ async function seed(photoBase = NO_PHOTOS): Promise<void> {
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
   // Three forms of one post's URL, one pending and one deleted: the page must show exactly two of these,
   // records from before Webmention (no protocol, no kind: pingback mentions).
-  await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
-  await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z', author: { name: 'Bob', url: 'javascript:alert(1)' } }));
+  await store.insert(
+    record('/posts/hello', 'https://one.example/reply', {
+      target: 'https://blog.example/posts/hello/',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      title: 'One <em>reply</em>',
+    }),
+  );
+  await store.insert(
+    record('/posts/hello', 'https://two.example/reply', {
+      target: 'http://blog.example/posts/hello',
+      receivedAt: '2026-11-21T10:00:00.000Z',
+      author: { name: 'Bob', url: 'javascript:alert(1)' },
+    }),
+  );
   await store.insert(record('/posts/hello', 'https://three.example/reply', { target: 'https://blog.example/posts/hello/index.html', status: 'pending' }));
   await store.insert(record('/posts/hello', 'https://four.example/reply', { deletedAt: '2026-11-21T00:00:00.000Z', title: '' }));
   // And Webmentions of every kind: two replies (one hostile), two likes, a repost, a bookmark.
@@ -99,8 +114,20 @@ describe('a real astro build of a blog with the integration', () => {
       hosts: ['www.blog.example'],
       pages: ['/posts/hello', '/posts/older'],
       posts: [
-        { source: 'https://blog.example/posts/hello/', key: '/posts/hello', targets: ['https://other.example/their-post/', 'https://other.example/another/#part-2'], hash: expect.stringMatching(/^[0-9a-f]{32}$/), contentHash: expect.stringMatching(/^[0-9a-f]{32}$/) },
-        { source: 'https://blog.example/posts/older/', key: '/posts/older', targets: ['https://papers.example/p/1?ref=blog&lang=en'], hash: expect.stringMatching(/^[0-9a-f]{32}$/), contentHash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        {
+          source: 'https://blog.example/posts/hello/',
+          key: '/posts/hello',
+          targets: ['https://other.example/their-post/', 'https://other.example/another/#part-2'],
+          hash: expect.stringMatching(/^[0-9a-f]{32}$/),
+          contentHash: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
+        {
+          source: 'https://blog.example/posts/older/',
+          key: '/posts/older',
+          targets: ['https://papers.example/p/1?ref=blog&lang=en'],
+          hash: expect.stringMatching(/^[0-9a-f]{32}$/),
+          contentHash: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
       ],
       directories: [],
       feed: 'https://blog.example/rss.xml',
@@ -113,22 +140,39 @@ describe('a real astro build of a blog with the integration', () => {
     const html = await page('dist-main', 'posts/hello');
     const section = html.slice(html.indexOf('<section class="pingbacks" id="pingbacks"'), html.indexOf('<section class="pingbacks" id="liked-by"'));
     // Replies and mentions in the list, oldest first; the records from before Webmention are mentions.
-    expect([...section.matchAll(/<li class="pingback pingback--(\w+) h-cite"/g)].map((m) => m[1])).toEqual(['mention', 'mention', 'reply', 'reply', 'like', 'like', 'repost', 'bookmark']);
+    expect([...section.matchAll(/<li class="pingback pingback--(\w+) h-cite"/g)].map((m) => m[1])).toEqual([
+      'mention',
+      'mention',
+      'reply',
+      'reply',
+      'like',
+      'like',
+      'repost',
+      'bookmark',
+    ]);
     expect(html).toContain('<span class="pingback-count" data-count="8">8</span>');
-    expect(html).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(html).toContain(
+      '<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>',
+    );
     expect(html).toContain('<span class="p-name"><bdi>Bob</bdi></span>');
     // A reply links to its entry's own URL, with its author's photo, lazily and without a Referer.
     expect(section).toContain('<a class="pingback__source u-url p-name" href="https://social.example/@ann/1" rel="nofollow ugc"><bdi>Re: Hello</bdi></a>');
-    expect(section).toContain(`<img class="pingback__photo u-photo" src="${photos.url}/ann.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="AR">`);
+    expect(section).toContain(
+      `<img class="pingback__photo u-photo" src="${photos.url}/ann.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="AR">`,
+    );
     expect(section).toContain('<h3 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h3><ul class="pingbacks__faces">');
     expect(section).toContain('<h3 id="pingbacks-repost-heading" class="pingbacks__group-heading">1 repost</h3>');
     expect(section).toContain('<h3 id="pingbacks-bookmark-heading" class="pingbacks__group-heading">1 bookmark</h3>');
-    expect(html).toContain('<p class="words"><span class="pingback-count" data-count="8">8 pingbacks</span> · <span class="pingback-count" data-count="8">8 replies</span></p>');
+    expect(html).toContain(
+      '<p class="words"><span class="pingback-count" data-count="8">8 pingbacks</span> · <span class="pingback-count" data-count="8">8 replies</span></p>',
+    );
     expect(html).toContain(
       '<p class="kinds"><span class="pingback-count" data-count="2" data-kind="like">2 likes</span> · <span class="pingback-count" data-count="4" data-kind="reply mention">4 pingbacks</span> · <span class="pingback-count" data-count="1" data-kind="repost">1</span> · <span class="pingback-count" data-count="8">8 responses</span></p>',
     );
     // <Linkbacks> with one kind and a function child: the child's markup for each like, nothing else.
-    expect(html).toContain('<section class="pingbacks" id="liked-by" aria-labelledby="liked-by-heading"><h2 id="liked-by-heading" class="pingbacks__heading">Liked by</h2><ol class="pingbacks__list"><li class="own-like">Cy Like</li><li class="own-like">Bo Broken</li></ol></section>');
+    expect(html).toContain(
+      '<section class="pingbacks" id="liked-by" aria-labelledby="liked-by-heading"><h2 id="liked-by-heading" class="pingbacks__heading">Liked by</h2><ol class="pingbacks__list"><li class="own-like">Cy Like</li><li class="own-like">Bo Broken</li></ol></section>',
+    );
     // The optional stylesheet, once, in the head.
     expect(html.indexOf('.pingback__avatar{')).toBeLessThan(html.indexOf('</head>'));
     expect(html).not.toContain('javascript:');
@@ -187,7 +231,9 @@ describe('a real astro build of a blog with the integration', () => {
 
   it('logs one summary line per stage', () => {
     expect(lines).toContain('read 8 pingbacks, 1 pending moderation from .pingback/store in ' + lines.find((l) => l.startsWith('read '))!.split(' in ')[1]);
-    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 2 pages, 5 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 3 links to other sites, in \d+ ms$/);
+    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(
+      /^advertised on 2 pages, 5 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 3 links to other sites, in \d+ ms$/,
+    );
     expect(lines).toContain('manifest written to .pingback/manifest.json (2 pingable pages, 2 posts)');
     expect(lines).toContain('dry run: 3 links would be checked and pinged; nothing was sent');
   });
@@ -213,7 +259,9 @@ describe('incremental builds', () => {
     expect(hello.split('rel="pingback"').length - 1).toBe(1);
     expect(hello.match(/<li class="pingback pingback--/g)).toHaveLength(8);
 
-    await new FileStore(join(FIXTURE, '.pingback/store')).insert(record('/posts/hello', 'https://five.example/reply', { receivedAt: '2026-11-22T10:00:00.000Z' }));
+    await new FileStore(join(FIXTURE, '.pingback/store')).insert(
+      record('/posts/hello', 'https://five.example/reply', { receivedAt: '2026-11-22T10:00:00.000Z' }),
+    );
     const third = await astroBuild(FIXTURE, env);
     expect(third.code, third.stderr).toBe(0);
     const updated = await page('dist-incremental', 'posts/hello');
@@ -224,10 +272,15 @@ describe('incremental builds', () => {
 });
 
 describe('building for Netlify', () => {
-  it('emits a Function that answers a Request, and keeps the adapter\'s config across rebuilds', async () => {
+  it("emits a Function that answers a Request, and keeps the adapter's config across rebuilds", async () => {
     await seed();
     built.push('dist-netlify');
-    const env = { PINGBACK_FIXTURE_OUT: 'dist-netlify', PINGBACK_FIXTURE_NETLIFY: '1', NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ readFrom: 'store' }) };
+    const env = {
+      PINGBACK_FIXTURE_OUT: 'dist-netlify',
+      PINGBACK_FIXTURE_NETLIFY: '1',
+      NETLIFY: 'true',
+      PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ readFrom: 'store' }),
+    };
     for (let i = 0; i < 2; i++) {
       const result = await astroBuild(FIXTURE, env);
       expect(result.code, result.stderr).toBe(0);
@@ -248,14 +301,19 @@ describe('building for Netlify', () => {
       delete process.env.NETLIFY_BLOBS_CONTEXT;
       await blobs.stop();
     });
-    const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as { default: { fetch(r: Request, c?: object): Promise<Response> }; config: { path: string[] } };
+    const fn = (await import(join(FIXTURE, '.netlify/v1/functions/pingback.mjs'))) as {
+      default: { fetch(r: Request, c?: object): Promise<Response> };
+      config: { path: string[] };
+    };
     expect(fn.config.path).toEqual(['/xmlrpc', '/webmention', '/pingbacks.json', '/pingback/admin', '/pingback/admin/*']);
     const get = await fn.default.fetch(new Request('https://blog.example/xmlrpc'));
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     const call = (body: string) => fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body }), { ip: '192.0.2.1' });
     const methods = parseMethodResponse(new Uint8Array(await (await call(writeMethodCall('system.listMethods', []))).arrayBuffer()));
     expect(methods).toEqual({ kind: 'result', value: ['pingback.ping', 'pingback.extensions.getPingbacks', 'system.listMethods'] });
-    const refused = parseMethodResponse(new Uint8Array(await (await call(writeMethodCall('pingback.ping', ['https://other.example/x', 'https://blog.example/about/']))).arrayBuffer()));
+    const refused = parseMethodResponse(
+      new Uint8Array(await (await call(writeMethodCall('pingback.ping', ['https://other.example/x', 'https://blog.example/about/']))).arrayBuffer()),
+    );
     expect(refused).toMatchObject({ kind: 'fault', faultCode: 33 });
   }, 180_000);
 });
@@ -266,18 +324,22 @@ describe('options', () => {
     [{ advertize: 'all' }, /\[@pingback\/astro\] option `advertize` is not a known option\. Did you mean `advertise`\?/],
     [{ content: 'article >' }, /\[@pingback\/astro\] option `content` is not a selector this suite can match/],
     [{ hosts: ['ok.example', 'not a host'] }, /option `hosts\[1\]` has an entry that is not a host/],
-  ])('%j fails the config with a message naming the option', async (options, message) => {
-    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
-    expect(result.code).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(message);
-  }, 60_000);
+  ])(
+    '%j fails the config with a message naming the option',
+    async (options, message) => {
+      const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
+      expect(result.code).not.toBe(0);
+      expect(`${result.stdout}${result.stderr}`).toMatch(message);
+    },
+    60_000,
+  );
 
-  it('warns, naming the option and some of the site\'s pages, when `posts` matches none of them', async () => {
+  it("warns, naming the option and some of the site's pages, when `posts` matches none of them", async () => {
     built.push('dist-no-posts');
     const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'] }) });
     expect(result.code, result.stderr).toBe(0);
     expect(result.lines).toContain(
-      "`posts` ([\"/articles/**\"]) matched none of the site's 8 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/older/, /posts/quiet/, /posts/secret/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+      '`posts` (["/articles/**"]) matched none of the site\'s 8 pages, so no post was scanned: nothing is advertised, pinged or announced. The site\'s pages include /posts/draft/, /posts/hello/, /posts/older/, /posts/quiet/, /posts/secret/, …; set `posts` to match its posts, e.g. posts: ["/posts/**"]',
     );
     // The default matches, and says nothing.
     expect((await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-no-posts' })).lines.join('\n')).not.toMatch(/matched none/);
@@ -285,18 +347,27 @@ describe('options', () => {
 
   it.each([
     [{ props: { kind: 'like' } }, /\[@pingback\/astro\] <Pingbacks>: option `kind` is not a known option\. Did you mean `kinds`\?/],
-    [{ props: { kinds: ['likes'] } }, /\[@pingback\/astro\] <Pingbacks>: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/],
+    [
+      { props: { kinds: ['likes'] } },
+      /\[@pingback\/astro\] <Pingbacks>: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/,
+    ],
     [{ count: true, props: { kind: 'likes' } }, /\[@pingback\/astro\] <PingbackCount>: option `kind` has "likes", which is not a kind/],
-  ])('a component with a bad prop (%j) stops the build, naming the prop', async (bad, message) => {
-    built.push('dist-bad');
-    const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_BAD_PROPS: JSON.stringify(bad) });
-    expect(result.code).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(message);
-  }, 60_000);
+  ])(
+    'a component with a bad prop (%j) stops the build, naming the prop',
+    async (bad, message) => {
+      built.push('dist-bad');
+      const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_BAD_PROPS: JSON.stringify(bad) });
+      expect(result.code).not.toBe(0);
+      expect(`${result.stdout}${result.stderr}`).toMatch(message);
+    },
+    60_000,
+  );
 
   it('asks for `site` when it is missing', async () => {
     const result = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-bad', PINGBACK_FIXTURE_NO_SITE: '1' });
     expect(result.code).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(/option `site` is not set: pingbacks need the absolute URL of the site\. Set `site` in astro\.config\.mjs/);
+    expect(`${result.stdout}${result.stderr}`).toMatch(
+      /option `site` is not set: pingbacks need the absolute URL of the site\. Set `site` in astro\.config\.mjs/,
+    );
   }, 60_000);
 });

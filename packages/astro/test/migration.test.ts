@@ -23,7 +23,9 @@ const clean = () => Promise.all(['dist', '.pingback', '.astro'].map((d) => rm(jo
 let source: TestServer;
 beforeAll(async () => {
   await clean();
-  source = await startServer(html('<!doctype html><title>Still linking</title><p>I still link to <a href="https://blog.example/2019/05/hello-pingbacks/">the old permalink</a>.</p>'));
+  source = await startServer(
+    html('<!doctype html><title>Still linking</title><p>I still link to <a href="https://blog.example/2019/05/hello-pingbacks/">the old permalink</a>.</p>'),
+  );
 });
 afterAll(async () => {
   await source.close();
@@ -37,7 +39,11 @@ describe('moving a blog from WordPress to Astro', () => {
     const result = await astroBuild(FIXTURE);
     expect(result.code, result.stderr).toBe(0);
     manifest = JSON.parse(await readFile(join(FIXTURE, '.pingback', 'manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.aliases).toEqual({ '/2019/05/hello-pingbacks': '/posts/hello', '/2020/02/hello': '/posts/hello', '/2020/02/uber-cafe': '/posts/uber-cafe' });
+    expect(manifest.aliases).toEqual({
+      '/2019/05/hello-pingbacks': '/posts/hello',
+      '/2020/02/hello': '/posts/hello',
+      '/2020/02/uber-cafe': '/posts/uber-cafe',
+    });
     expect(result.lines).toContain('3 old URLs lead to posts (redirects and imported permalinks): pingbacks to them land on the posts');
   }, 120_000);
 

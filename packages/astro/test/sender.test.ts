@@ -31,7 +31,13 @@ afterAll(async () => {
 });
 
 const build = (extra: Record<string, string> = {}) =>
-  astroBuild(FIXTURE, { PINGBACK_SITE: `${site.url}/`, PINGBACK_TARGET: target.url, PINGBACK_FIXTURE_OUT: outDir, PINGBACK_DIRECTORY: directory.endpoint, ...extra });
+  astroBuild(FIXTURE, {
+    PINGBACK_SITE: `${site.url}/`,
+    PINGBACK_TARGET: target.url,
+    PINGBACK_FIXTURE_OUT: outDir,
+    PINGBACK_DIRECTORY: directory.endpoint,
+    ...extra,
+  });
 
 const pinged = () => target.pings.map(([source, t]) => `${new URL(source).pathname} → ${new URL(t).pathname}`).sort();
 
@@ -53,7 +59,10 @@ describe('send mode "build": pings leave at the end of the build, only for live 
     const result = await build();
     expect(result.code, result.stderr).toBe(0);
     expect(pinged()).toEqual(['/posts/first/ → /post/one/', '/posts/first/ → /post/two/', '/posts/second/ → /post/fault-33/']);
-    expect(result.lines).toContain('pings (build): 2 registered, 0 already done, 1 refused, 0 retryable, 1 no endpoint, 1 queued: run `pingback send` after deploy, in ' + result.lines.find((l) => l.startsWith('pings'))!.split(' in ')[1]);
+    expect(result.lines).toContain(
+      'pings (build): 2 registered, 0 already done, 1 refused, 0 retryable, 1 no endpoint, 1 queued: run `pingback send` after deploy, in ' +
+        result.lines.find((l) => l.startsWith('pings'))!.split(' in ')[1],
+    );
     expect(result.lines).toContain(`queued ${site.url}/posts/later/ → ${target.url}/post/later/: not live yet: the post answers HTTP 404`);
     await directory.waitForCalls(1);
     expect(directory.calls.map((c) => c.method)).toEqual(['weblogUpdates.extendedPing']);
@@ -66,7 +75,9 @@ describe('send mode "build": pings leave at the end of the build, only for live 
     const result = await build();
     expect(result.code, result.stderr).toBe(0);
     expect(target.pings).toHaveLength(3);
-    expect(result.lines.find((l) => l.startsWith('pings'))).toMatch(/^pings \(build\): 0 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 1 queued.*, 4 skipped \(done before, or not due\)/);
+    expect(result.lines.find((l) => l.startsWith('pings'))).toMatch(
+      /^pings \(build\): 0 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 1 queued.*, 4 skipped \(done before, or not due\)/,
+    );
     expect(result.lines).toContain('directories: not notified (no new post)');
     expect(directory.calls).toHaveLength(1);
   }, 120_000);

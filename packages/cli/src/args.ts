@@ -114,5 +114,8 @@ export function listFlag(flags: Parsed['flags'], name: string): string[] {
   const raw = flags[name];
   if (raw === undefined) return [];
   if (typeof raw !== 'string') throw new UsageError(`--${name} takes a comma-separated list`);
-  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }

@@ -4,7 +4,22 @@ import { UsageError, helpText, parseCommand } from './args.ts';
 import { discover, discoverSpec } from './commands/discover.ts';
 import { importSpec, runImport } from './commands/import.ts';
 import { migrateStore, migrateStoreSpec } from './commands/migrate-store.ts';
-import { allow, allowSpec, approve, approveSpec, block, blockSpec, deleteSpec, hosts, hostsSpec, list, listSpec, reject, rejectSpec, remove } from './commands/moderate.ts';
+import {
+  allow,
+  allowSpec,
+  approve,
+  approveSpec,
+  block,
+  blockSpec,
+  deleteSpec,
+  hosts,
+  hostsSpec,
+  list,
+  listSpec,
+  reject,
+  rejectSpec,
+  remove,
+} from './commands/moderate.ts';
 import { ping, pingSpec } from './commands/ping.ts';
 import { send, sendSpec } from './commands/send.ts';
 import { serve, serveSpec } from './commands/serve.ts';
@@ -62,7 +77,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) {
-    const meant = closest(name, COMMANDS.map((c) => c.spec.name));
+    const meant = closest(
+      name,
+      COMMANDS.map((c) => c.spec.name),
+    );
     io.stderr.write(`pingback: unknown command "${name}"${meant ? `; did you mean ${meant}?` : ''}\n\n${overview()}`);
     return Exit.ERROR;
   }

@@ -10,7 +10,11 @@ import type { Io } from './io.ts';
  * Blobs with a site ID and token.
  */
 export const STORE_FLAGS: Record<string, FlagSpec> = {
-  store: { type: 'string', value: 'DIR|URL', description: 'File-system store folder (default .pingback/store), or a postgres:// URL (or PINGBACK_DATABASE_URL).' },
+  store: {
+    type: 'string',
+    value: 'DIR|URL',
+    description: 'File-system store folder (default .pingback/store), or a postgres:// URL (or PINGBACK_DATABASE_URL).',
+  },
   'site-id': { type: 'string', value: 'ID', description: 'Use the Netlify Blobs store of this site (or NETLIFY_SITE_ID).' },
   token: { type: 'string', value: 'TOKEN', description: 'Netlify personal access token for Blobs (or NETLIFY_AUTH_TOKEN).' },
   'blobs-url': {
@@ -42,7 +46,10 @@ async function openBlobs(siteID: string, token: string | undefined, name: string
   const url = flags['blobs-url'] as string | undefined;
   if (url !== undefined && !URL.canParse(url)) throw new UsageError('--blobs-url must be an absolute URL');
   const endpoint = url === undefined ? {} : { edgeURL: url, uncachedEdgeURL: url };
-  return { store: blobsStore({ siteID, token, ...(name ? { name } : {}), ...endpoint }), where: `Netlify Blobs store "${name ?? 'pingback'}" of site ${siteID}` };
+  return {
+    store: blobsStore({ siteID, token, ...(name ? { name } : {}), ...endpoint }),
+    where: `Netlify Blobs store "${name ?? 'pingback'}" of site ${siteID}`,
+  };
 }
 
 /**

@@ -54,7 +54,9 @@ describe('pingback discover', () => {
   it('says what gave the endpoint in plain output', async () => {
     const out = await run(['discover', `${site.url}/by-link`]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(new RegExp(`^${peer.endpoint}\n  via link element\nno webmention endpoint: no Link header and no <link> or <a> with rel="webmention" in the page\n$`));
+    expect(out.stdout).toMatch(
+      new RegExp(`^${peer.endpoint}\n  via link element\nno webmention endpoint: no Link header and no <link> or <a> with rel="webmention" in the page\n$`),
+    );
   });
 
   it('exits 1 with a null endpoint when none is advertised', async () => {
@@ -88,7 +90,7 @@ describe('pingback ping', () => {
     expect(peer.calls[n]?.params).toEqual([SOURCE, `${site.url}/by-header`]);
   });
 
-  it('maps the peer\'s faults: 48 exits 0, 33 exits 1, both with faultCode', async () => {
+  it("maps the peer's faults: 48 exits 0, 33 exits 1, both with faultCode", async () => {
     const done = await run(['ping', SOURCE, `${site.url}/fault-48`, '--json']);
     expect(done.code).toBe(0);
     expect(JSON.parse(done.stdout)).toMatchObject({ status: 'already-registered', faultCode: 48 });
@@ -115,7 +117,10 @@ describe('usage', () => {
     [['ping', 'only-one-arg'], /expected <source> <target>, got 1 argument/],
     [['ping', 'not-a-url', 'http://t.example/'], /source must be an absolute http\(s\) URL/],
     [['discover', 'http://t.example/', '--timeout', 'soon'], /--timeout must be a whole number/],
-    [['discover', 'http://t.example/', '--bogus'], /^pingback discover: unknown flag --bogus; pingback discover takes --json, --timeout, --lenient, --site, --user-agent\n/],
+    [
+      ['discover', 'http://t.example/', '--bogus'],
+      /^pingback discover: unknown flag --bogus; pingback discover takes --json, --timeout, --lenient, --site, --user-agent\n/,
+    ],
     [['serve', '--prot', '5404'], /^pingback serve: unknown flag --prot; did you mean --port\?\nRun `pingback serve --help` for usage\.\n$/],
     [['serve', '-port', '5404'], /^pingback serve: unknown flag -port; did you mean --port\?\n/],
     [['serve', '--root'], /^pingback serve: --root needs a value: --root DIR\n/],
@@ -124,7 +129,10 @@ describe('usage', () => {
     [['frobnicate'], /unknown command "frobnicate"\n/],
     [['serv', '--root', '.'], /^pingback: unknown command "serv"; did you mean serve\?\n/],
     [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-port', '80,http'], /--allow-port takes port numbers \(1–65535\), got "http"/],
-    [['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-address', '10.0.0.0/33'], /option `allowAddresses` entry "10\.0\.0\.0\/33" is neither an IP address nor a CIDR range/],
+    [
+      ['serve', '--root', '.', '--site', 'https://blog.example/', '--allow-address', '10.0.0.0/33'],
+      /option `allowAddresses` entry "10\.0\.0\.0\/33" is neither an IP address nor a CIDR range/,
+    ],
   ])('%j exits 2 and says what is wrong', async (args, message) => {
     const out = await run(args);
     expect(out.code).toBe(2);

@@ -75,7 +75,11 @@ describe('pingback import wordpress', () => {
     expect(JSON.parse(fixed.stdout)).toMatchObject({ imported: { pingback: 1 }, alreadyStored: 7, posts: { via: { map: 1 } } });
     const records = await storedRecords(join(root, '.pingback', 'store'));
     expect(records.length).toBe(8);
-    expect(records.find((r) => r.source === 'https://lost.example/ping')).toMatchObject({ key: '/posts/moved', target: 'https://oldblog.example/2020/06/not-moved/', protocol: 'pingback' });
+    expect(records.find((r) => r.source === 'https://lost.example/ping')).toMatchObject({
+      key: '/posts/moved',
+      target: 'https://oldblog.example/2020/06/not-moved/',
+      protocol: 'pingback',
+    });
     // The store holds no e-mail address and no IP address from the export.
     expect(JSON.stringify(records)).not.toMatch(/@mail\.example|@oldblog\.example|203\.0\.113\.|198\.51\.100\./);
   });

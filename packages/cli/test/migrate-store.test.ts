@@ -44,9 +44,11 @@ const byId = (records: PingbackRecord[]) => records.slice().sort((a, b) => (a.id
 
 async function fill(store: PingbackStore, records: readonly PingbackRecord[]): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < records.length) await store.insert(records[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < records.length) await store.insert(records[next++]!);
+    }),
+  );
 }
 
 function many(n: number): PingbackRecord[] {
@@ -60,7 +62,13 @@ function many(n: number): PingbackRecord[] {
 
 async function migrate(from: string, to: string, extra: string[] = []) {
   const out = await runCli(['migrate-store', '--from', from, '--to', to, '--json', ...extra], dir);
-  return { ...out, result: out.code === 0 || out.code === 1 ? (JSON.parse(out.stdout) as { records: Record<string, number>; meta: Record<string, number>; missing: string[] }) : null };
+  return {
+    ...out,
+    result:
+      out.code === 0 || out.code === 1
+        ? (JSON.parse(out.stdout) as { records: Record<string, number>; meta: Record<string, number>; missing: string[] })
+        : null,
+  };
 }
 
 describe('pingback migrate-store', () => {
@@ -71,7 +79,12 @@ describe('pingback migrate-store', () => {
     await files.update(tombstone(records[3]!, '2026-02-01T00:00:00.000Z'));
     await files.setMeta('blocklist', ['*.spam.example']);
     await files.setMeta('rebuild-2950000', { at: '2026-02-01T00:00:00.000Z' });
-    await files.setMeta('ledger-0123456789abcdef0123-0123456789abcdef0123', { source: 'https://blog.example/a/', target: 'https://x.example/', status: 'registered', attempts: 1 });
+    await files.setMeta('ledger-0123456789abcdef0123-0123456789abcdef0123', {
+      source: 'https://blog.example/a/',
+      target: 'https://x.example/',
+      status: 'registered',
+      attempts: 1,
+    });
     await files.setMeta(SNAPSHOT_META, { version: 1, entries: [] });
     await files.setMeta('rate-client-00000000000000000000', [Date.now()]);
     const expected = byId(await files.list());
@@ -79,7 +92,11 @@ describe('pingback migrate-store', () => {
     const { store: db, url } = database();
     const first = await migrate(join(dir, 'first'), url);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.result).toMatchObject({ records: { read: 120, inserted: 120, updated: 0, unchanged: 0, failed: 0 }, meta: { read: 3, inserted: 3, failed: 0 }, missing: [] });
+    expect(first.result).toMatchObject({
+      records: { read: 120, inserted: 120, updated: 0, unchanged: 0, failed: 0 },
+      meta: { read: 3, inserted: 3, failed: 0 },
+      missing: [],
+    });
     expect(byId(await db.list())).toEqual(expected);
     expect(await db.metaNames()).toEqual(['blocklist', 'ledger-0123456789abcdef0123-0123456789abcdef0123', 'rebuild-2950000']);
 

@@ -79,7 +79,9 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     expect((await store.get(c.id))?.deletedAt).toBeDefined();
 
     const plain = await runCli(['list', ...flags, '--status', 'approved'], dir);
-    expect(plain.stdout).toContain(`${a.id}  approved  2026-11-20T00:00:00.000Z  /posts/a\n    from https://one.example/\n    "Title of https://one.example/" by Ann Author <https://ann.example/>`);
+    expect(plain.stdout).toContain(
+      `${a.id}  approved  2026-11-20T00:00:00.000Z  /posts/a\n    from https://one.example/\n    "Title of https://one.example/" by Ann Author <https://ann.example/>`,
+    );
 
     expect((await runCli(['block', '*.spam.example', ...flags], dir)).stdout).toMatch(/blocked \*\.spam\.example .*\(1 blocked host pattern\)/);
     expect(await store.getMeta('blocklist')).toEqual(['*.spam.example']);
@@ -96,7 +98,9 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     });
     const ping = async (from: string) => {
       const body = writeMethodCall('pingback.ping', [`http://${from}:${source.port}/reply`, 'https://blog.example/posts/b/']);
-      const reply = parseMethodResponse(new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()));
+      const reply = parseMethodResponse(
+        new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()),
+      );
       return reply.kind === 'fault' ? reply.faultCode : reply.value;
     };
     try {
@@ -117,7 +121,9 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
     expect(await store.getMeta('allowlist')).toEqual(['friend.example', '*.friends.example']);
     const listed = await runCli(['hosts', '--json', ...flags], dir);
     expect(JSON.parse(listed.stdout)).toEqual({ blocklist: expect.arrayContaining(['spam.example']), allowlist: ['friend.example', '*.friends.example'] });
-    expect((await runCli(['allow', 'friend.example', '--remove', ...flags], dir)).stdout).toMatch(/^no longer allowed: friend\.example .*\(1 allowed host pattern\)/);
+    expect((await runCli(['allow', 'friend.example', '--remove', ...flags], dir)).stdout).toMatch(
+      /^no longer allowed: friend\.example .*\(1 allowed host pattern\)/,
+    );
     const missing = await runCli(['block', 'never.example', '--remove', ...flags], dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/never\.example is not on the block list/);
@@ -127,11 +133,27 @@ describe.each(backends)('moderation commands on %s', (_name, open) => {
   it('list --json fills in protocol and kind for records from before Webmention, and shows the new fields', async () => {
     const { store, flags } = open();
     const old = record('/posts/old', 'https://five.example/');
-    const w = record('/posts/w', 'https://four.example/', { protocol: 'webmention', kind: 'reply', url: 'https://social.example/@four/1', author: { name: 'Four', photo: 'https://four.example/me.png' }, updatedAt: '2026-11-23T00:00:00.000Z' });
+    const w = record('/posts/w', 'https://four.example/', {
+      protocol: 'webmention',
+      kind: 'reply',
+      url: 'https://social.example/@four/1',
+      author: { name: 'Four', photo: 'https://four.example/me.png' },
+      updatedAt: '2026-11-23T00:00:00.000Z',
+    });
     for (const r of [old, w]) await store.insert(r);
-    const listed = async (target: string) => JSON.parse((await runCli(['list', '--json', '--target', target, ...flags], dir)).stdout) as Record<string, unknown>[];
+    const listed = async (target: string) =>
+      JSON.parse((await runCli(['list', '--json', '--target', target, ...flags], dir)).stdout) as Record<string, unknown>[];
     expect(await listed('/posts/old')).toMatchObject([{ id: old.id, protocol: 'pingback', kind: 'mention' }]);
-    expect(await listed('/posts/w')).toMatchObject([{ id: w.id, protocol: 'webmention', kind: 'reply', url: 'https://social.example/@four/1', author: { photo: 'https://four.example/me.png' }, updatedAt: '2026-11-23T00:00:00.000Z' }]);
+    expect(await listed('/posts/w')).toMatchObject([
+      {
+        id: w.id,
+        protocol: 'webmention',
+        kind: 'reply',
+        url: 'https://social.example/@four/1',
+        author: { photo: 'https://four.example/me.png' },
+        updatedAt: '2026-11-23T00:00:00.000Z',
+      },
+    ]);
   });
 
   it('says so when there is no such pingback, or the arguments are wrong', async () => {
@@ -161,6 +183,8 @@ it('takes the database from PINGBACK_DATABASE_URL, and says plainly when it cann
 
   const down = await runCli(['list', '--store', `postgres://pingback:hunter2@127.0.0.1:${await freePort()}/gone`], dir);
   expect(down.code).toBe(2);
-  expect(down.stderr).toMatch(/^pingback list: the store failed: \[@pingback\/postgres\] could not prepare schema pingback at postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:\d+\/gone \(schema pingback\): connect ECONNREFUSED/);
+  expect(down.stderr).toMatch(
+    /^pingback list: the store failed: \[@pingback\/postgres\] could not prepare schema pingback at postgres:\/\/pingback:\*\*\*@127\.0\.0\.1:\d+\/gone \(schema pingback\): connect ECONNREFUSED/,
+  );
   expect(down.stderr).not.toMatch(/hunter2|\n\s+at /);
 });

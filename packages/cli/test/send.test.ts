@@ -30,7 +30,10 @@ beforeAll(async () => {
   site = await serveFolder(() => join(dir, 'dist'), new Set(['/posts/later/']));
   const page = async (slug: string, body: string, head = '') => {
     await mkdir(join(dir, 'dist/posts', slug), { recursive: true });
-    await writeFile(join(dir, 'dist/posts', slug, 'index.html'), `<!doctype html><html><head><title>${slug}</title>${head}</head><body><article>${body}</article></body></html>`);
+    await writeFile(
+      join(dir, 'dist/posts', slug, 'index.html'),
+      `<!doctype html><html><head><title>${slug}</title>${head}</head><body><article>${body}</article></body></html>`,
+    );
   };
   const link = `<link rel="pingback" href="${site.url}/xmlrpc">`;
   await page('one', `<a href="${other.url}/posts/a/">a</a> <a href="${other.url}/posts/b/">b</a>`, link);
@@ -80,13 +83,19 @@ describe('pingback send', () => {
   it('a site that is not public sends nothing and tells no directory, says so in one line, and keeps no ledger', async () => {
     const out = await send([], false);
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^pings \(pingback send\): nothing sent and no directory told, because the site is not public \(127\.0\.0\.1 is not a public address\); 4 links left for a run on the public site \(allowPrivateNetwork \/ --allow-private-network sends anyway, for local tests\)\n$/);
+    expect(out.stdout).toMatch(
+      /^pings \(pingback send\): nothing sent and no directory told, because the site is not public \(127\.0\.0\.1 is not a public address\); 4 links left for a run on the public site \(allowPrivateNetwork \/ --allow-private-network sends anyway, for local tests\)\n$/,
+    );
     const json = await send(['--json'], false);
-    expect(json.rows.map((r) => [r.status, r.message])).toEqual(Array(4).fill(['skipped', 'not sent: the site is not public (127.0.0.1 is not a public address)']));
+    expect(json.rows.map((r) => [r.status, r.message])).toEqual(
+      Array(4).fill(['skipped', 'not sent: the site is not public (127.0.0.1 is not a public address)']),
+    );
     expect(json.stderr).toMatch(/nothing sent and no directory told/);
     // Nor a reserved name, whatever the manifest says.
     const named = await send(['--site', 'http://blog.localhost:4321/', '--json'], false);
-    expect(new Set(named.rows.map((r) => r.message))).toEqual(new Set(['not sent: the site is not public (blog.localhost is a local or reserved name (.localhost))']));
+    expect(new Set(named.rows.map((r) => r.message))).toEqual(
+      new Set(['not sent: the site is not public (blog.localhost is a local or reserved name (.localhost))']),
+    );
     expect(other.calls).toBe(0);
     expect(site.requests).toHaveLength(0);
     expect(directory.calls).toHaveLength(0);
@@ -128,7 +137,10 @@ describe('pingback send', () => {
     const manifest = JSON.parse(await readFile(join(dir, '.pingback/manifest.json'), 'utf8')) as Manifest;
     manifest.posts[0]!.targets.push('http://127.0.0.1:9/posts/down/');
     await writeFile(join(dir, 'strict.json'), JSON.stringify(manifest));
-    await writeFile(join(dir, 'dist/posts/one/index.html'), (await readFile(join(dir, 'dist/posts/one/index.html'), 'utf8')).replace('</article>', '<a href="http://127.0.0.1:9/posts/down/">down</a></article>'));
+    await writeFile(
+      join(dir, 'dist/posts/one/index.html'),
+      (await readFile(join(dir, 'dist/posts/one/index.html'), 'utf8')).replace('</article>', '<a href="http://127.0.0.1:9/posts/down/">down</a></article>'),
+    );
     const loose = await send(['--manifest', join(dir, 'strict.json'), '--ledger', join(dir, 'strict-ledger.json'), '--timeout', '2000']);
     expect(loose.code).toBe(0);
     const strict = await send(['--manifest', join(dir, 'strict.json'), '--ledger', join(dir, 'strict-ledger-2.json'), '--timeout', '2000', '--strict']);

@@ -31,14 +31,25 @@ beforeAll(async () => {
     'posts/hello/index.html': page('Hello', endpoint),
     'posts/second/index.html': page('Second', endpoint),
     'tags/index.html': page('Tags'),
-    '2019/05/refreshing/index.html': '<!doctype html><title>Redirecting to: /posts/hello/</title><meta http-equiv="refresh" content="0;url=/posts/hello/"><a href="/posts/hello/">/posts/hello/</a>',
+    '2019/05/refreshing/index.html':
+      '<!doctype html><title>Redirecting to: /posts/hello/</title><meta http-equiv="refresh" content="0;url=/posts/hello/"><a href="/posts/hello/">/posts/hello/</a>',
     _redirects: '# moved from WordPress\n/2019/05/hello/  /posts/hello/  301\n/blog/*  /posts/:splat  302\n/2019/05/tags /tags 301\n',
   };
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), text);
   }
-  const manifest: Manifest = { version: 1, site, endpoint, hosts: [], pages: ['/posts/hello', '/posts/second'], posts: [], directories: [], feed: null, aliases: { '/2019/05/refreshing': '/posts/hello' } };
+  const manifest: Manifest = {
+    version: 1,
+    site,
+    endpoint,
+    hosts: [],
+    pages: ['/posts/hello', '/posts/second'],
+    posts: [],
+    directories: [],
+    feed: null,
+    aliases: { '/2019/05/refreshing': '/posts/hello' },
+  };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   sources = await startServer(
     routes({
@@ -48,7 +59,22 @@ beforeAll(async () => {
       '/to-tags': html(`<p>Tags: <a href="${site}2019/05/tags">old tags</a>.</p>`),
     }),
   );
-  served = await startServe(['--root', root, '--manifest', join(dir, 'manifest.json'), '--store', join(dir, 'store'), '--port', String(port), '--allow-private-network', '--rate-limit', '0'], dir);
+  served = await startServe(
+    [
+      '--root',
+      root,
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--store',
+      join(dir, 'store'),
+      '--port',
+      String(port),
+      '--allow-private-network',
+      '--rate-limit',
+      '0',
+    ],
+    dir,
+  );
 }, 60_000);
 afterAll(async () => {
   await served?.stop();

@@ -23,7 +23,10 @@ let killers: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pingback-serve-fuzz-'));
   const site = await writeReceiverSite(dir);
-  served = await startServe(['--root', site.root, '--manifest', site.manifestPath, '--store', join(dir, 'store'), '--rate-limit', '0', '--source-timeout', '500'], dir);
+  served = await startServe(
+    ['--root', site.root, '--manifest', site.manifestPath, '--store', join(dir, 'store'), '--rate-limit', '0', '--source-timeout', '500'],
+    dir,
+  );
   port = Number(new URL(served.url).port);
   served.child.once('exit', () => (killers = [...inFlight]));
 });
@@ -94,7 +97,10 @@ describe('pingback serve cannot be knocked over', () => {
     expect(killers, `requests in flight when pingback serve died (fast-check seed ${seed})`).toEqual([]);
     expect(alive()).toBe(true);
     const errors = replies.filter((r) => r.reply.status !== null && r.reply.status >= 500);
-    expect(errors.map((r) => JSON.stringify(r.bytes.slice(0, 120))), `5xx answers (fast-check seed ${seed})`).toEqual([]);
+    expect(
+      errors.map((r) => JSON.stringify(r.bytes.slice(0, 120))),
+      `5xx answers (fast-check seed ${seed})`,
+    ).toEqual([]);
     // Most got through Node's parser to our own code, whose answers carry a content type (the parser's 400s don't).
     const ours = replies.filter((r) => /\r\ncontent-type:/i.test(r.reply.text)).length;
     expect(ours, `answers by status: ${JSON.stringify([...byStatus])}`).toBeGreaterThan(samples.length / 3);
@@ -107,16 +113,60 @@ describe('pingback serve cannot be knocked over', () => {
 // The generated requests
 
 const PIECES = [
-  '/', '/', '.', '..', '//', '[', ']', '%', '%2e', '%2E%2e', '%2f', '%5c', '%00', '%c0%ae', '%ff', '%zz', '\\', '?', '#', '@', ':', '*',
-  ';', '~', '|', '{', '"', '<', 'xmlrpc', 'pingbacks.json', 'posts', 'hello', 'index.html', '404.html', 'rss.xml', '?target=', '&cursor=',
-  '&limit=', '=', 'http:', 'https:', 'file:', 'javascript:', '[::1]', '9'.repeat(30),
+  '/',
+  '/',
+  '.',
+  '..',
+  '//',
+  '[',
+  ']',
+  '%',
+  '%2e',
+  '%2E%2e',
+  '%2f',
+  '%5c',
+  '%00',
+  '%c0%ae',
+  '%ff',
+  '%zz',
+  '\\',
+  '?',
+  '#',
+  '@',
+  ':',
+  '*',
+  ';',
+  '~',
+  '|',
+  '{',
+  '"',
+  '<',
+  'xmlrpc',
+  'pingbacks.json',
+  'posts',
+  'hello',
+  'index.html',
+  '404.html',
+  'rss.xml',
+  '?target=',
+  '&cursor=',
+  '&limit=',
+  '=',
+  'http:',
+  'https:',
+  'file:',
+  'javascript:',
+  '[::1]',
+  '9'.repeat(30),
 ];
 /** Characters a request line should not hold; Node's parser refuses most, and whatever it lets through must be handled. */
 const BAD_PIECES = ['é', '日本', '😀', '\u202e', '\u0000', '\t', ' ', '\x7f', '\x01', '\r', '\n'];
 
 /** Request targets: paths built of the pieces that trip path and URL handling, absolute forms, noise, very long paths. */
 function targets(bad: boolean): fc.Arbitrary<string> {
-  const piece = bad ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_PIECES) }) : fc.constantFrom(...PIECES);
+  const piece = bad
+    ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_PIECES) })
+    : fc.constantFrom(...PIECES);
   const built = (starts: string[]) => fc.tuple(fc.constantFrom(...starts), fc.array(piece, { maxLength: 12 })).map(([start, parts]) => start + parts.join(''));
   return fc.oneof(
     { weight: 8, arbitrary: built(['/', '/', '//', '/.//', '/xmlrpc', '/pingbacks.json?', '/posts/']) },
@@ -126,14 +176,52 @@ function targets(bad: boolean): fc.Arbitrary<string> {
   );
 }
 
-const HEADER_NAMES = ['Content-Type', 'Expect', 'Connection', 'Upgrade', 'If-None-Match', 'X-Forwarded-For', 'Range', 'Accept-Encoding', 'Cookie', 'Authorization', 'X-Pingback'];
+const HEADER_NAMES = [
+  'Content-Type',
+  'Expect',
+  'Connection',
+  'Upgrade',
+  'If-None-Match',
+  'X-Forwarded-For',
+  'Range',
+  'Accept-Encoding',
+  'Cookie',
+  'Authorization',
+  'X-Pingback',
+];
 const HEADER_VALUES = [
-  '0', '5', '-1', '99999999999999999999', '1e3', 'chunked', 'gzip, chunked', 'chunked, chunked', 'identity', '100-continue', 'websocket', 'h2c',
-  'close', 'keep-alive, Upgrade', 'text/xml', 'text/xml; charset=utf-7', '*', 'W/"x"', 'bytes=0-0,1-1', '', ' ',
+  '0',
+  '5',
+  '-1',
+  '99999999999999999999',
+  '1e3',
+  'chunked',
+  'gzip, chunked',
+  'chunked, chunked',
+  'identity',
+  '100-continue',
+  'websocket',
+  'h2c',
+  'close',
+  'keep-alive, Upgrade',
+  'text/xml',
+  'text/xml; charset=utf-7',
+  '*',
+  'W/"x"',
+  'bytes=0-0,1-1',
+  '',
+  ' ',
 ];
 const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 });
 const header = fc
-  .tuple(fc.oneof({ weight: 1, arbitrary: fc.constantFrom('Content-Length', 'Transfer-Encoding') }, { weight: 8, arbitrary: fc.constantFrom(...HEADER_NAMES) }), fc.oneof(fc.constantFrom(...HEADER_VALUES), printable, fc.integer({ min: 1, max: 2_000 }).map((n) => 'v'.repeat(n))))
+  .tuple(
+    fc.oneof({ weight: 1, arbitrary: fc.constantFrom('Content-Length', 'Transfer-Encoding') }, { weight: 8, arbitrary: fc.constantFrom(...HEADER_NAMES) }),
+    fc.oneof(
+      fc.constantFrom(...HEADER_VALUES),
+      printable,
+      fc.integer({ min: 1, max: 2_000 }).map((n) => 'v'.repeat(n)),
+    ),
+  )
   .map(([name, value]) => `${name}: ${value}`);
 const body = fc.oneof(
   fc.constant(''),
@@ -171,7 +259,14 @@ function rawRequests(): fc.Arbitrary<{ bytes: string; end: boolean }> {
       target: targets(true),
       version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/0.9', 'HTTP/2.0', 'HTTP/1.1x', 'http/1.1', '', 'HTTP/1.1 extra'),
       host: fc.constantFrom(['Host: blog.example'], [], ['Host: [::1'], ['Host: a', 'Host: b'], ['Host: \u0000']),
-      headers: fc.array(fc.oneof(header, fc.string({ unit: 'binary', maxLength: 30 }), fc.integer({ min: 17_000, max: 20_000 }).map((n) => `X-Big: ${'v'.repeat(n)}`)), { maxLength: 4 }),
+      headers: fc.array(
+        fc.oneof(
+          header,
+          fc.string({ unit: 'binary', maxLength: 30 }),
+          fc.integer({ min: 17_000, max: 20_000 }).map((n) => `X-Big: ${'v'.repeat(n)}`),
+        ),
+        { maxLength: 4 },
+      ),
       body,
       newline: fc.constantFrom('\r\n', '\n', '\r', '\n\r'),
       end: fc.boolean(),

@@ -42,7 +42,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'index.html'), '<h1>Home</h1>');
   site = new FailingSite(dir);
   receiver = new Receiver({ site: 'https://blog.example/', store: new MemoryStore(), pages: [] });
-  server = createServer(requestListener({ siteUrl: 'https://blog.example/', receiver, site, refresh: async () => {}, pageHeaders: () => ({}), log: (l) => log.push(l) }));
+  server = createServer(
+    requestListener({ siteUrl: 'https://blog.example/', receiver, site, refresh: async () => {}, pageHeaders: () => ({}), log: (l) => log.push(l) }),
+  );
   guardServer(server, (l) => log.push(l), { ...SERVER_LIMITS, maxConnections: MAX_CONNECTIONS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -75,7 +77,7 @@ describe('the listener of pingback serve', () => {
     expect((await fetch(`${base()}/`)).status).toBe(200);
   });
 
-  it('answers what Node\'s parser refuses itself: 400 for a broken request line, 431 for oversized headers', async () => {
+  it("answers what Node's parser refuses itself: 400 for a broken request line, 431 for oversized headers", async () => {
     expect((await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n')).text).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     expect((await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).status).toBe(431);
     expect((await fetch(`${base()}/`)).status).toBe(200);

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithPython, SITE, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
 import type { WebmentionSources } from '../../../test/support/webmention-cases.ts';
-import { EXPECTED_WEBMENTIONS, eventually, expectWebmentionCase, runWebmentionClient, startWebmentionSources, webmentionCases } from '../../../test/support/webmention-cases.ts';
+import {
+  EXPECTED_WEBMENTIONS,
+  eventually,
+  expectWebmentionCase,
+  runWebmentionClient,
+  startWebmentionSources,
+  webmentionCases,
+} from '../../../test/support/webmention-cases.ts';
 import type { Served } from './serve-support.ts';
 import { runCli, startServe } from './serve-support.ts';
 
@@ -31,7 +38,21 @@ async function serve(store: string, extra: string[] = [], manifestPath = site.ma
   return { ...s, webmention: `${s.url}/webmention` };
 }
 
-type Listed = { id: string; key: string; source: string; status: string; protocol: string; kind: string; excerpt: string; author: object; url?: string; updatedAt?: string; deletedAt?: string; deletedBy?: string; receivedAt: string };
+type Listed = {
+  id: string;
+  key: string;
+  source: string;
+  status: string;
+  protocol: string;
+  kind: string;
+  excerpt: string;
+  author: object;
+  url?: string;
+  updatedAt?: string;
+  deletedAt?: string;
+  deletedBy?: string;
+  receivedAt: string;
+};
 const list = async (store: string, extra: string[] = []): Promise<Listed[]> => {
   const out = await runCli(['list', '--json', '--store', join(dir, store), ...extra], dir);
   expect(out.code, out.stderr).toBe(0);
@@ -40,15 +61,29 @@ const list = async (store: string, extra: string[] = []): Promise<Listed[]> => {
 
 /** Waits until serve has logged the outcome of `n` verifications of this source (one line each). */
 const verified = (served: Served, source: string, n = 1) =>
-  eventually(() => served.stderr().split('\n').filter((l) => l.startsWith('[pingback] webmention ') && l.includes(`: ${source} → `)).length, (count) => count >= n);
+  eventually(
+    () =>
+      served
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('[pingback] webmention ') && l.includes(`: ${source} → `)).length,
+    (count) => count >= n,
+  );
 
 const mention = async (served: Served & { webmention: string }, source: string, target: string, n: number) => {
-  const [answer] = await runWebmentionClient(served.webmention, [{ form: [['source', source], ['target', target]] }]);
+  const [answer] = await runWebmentionClient(served.webmention, [
+    {
+      form: [
+        ['source', source],
+        ['target', target],
+      ],
+    },
+  ]);
   expect(answer!.status).toBe(202);
   await verified(served, source, n);
 };
 
-describe('pingback serve answers an independent Webmention sender (Python\'s urllib)', () => {
+describe("pingback serve answers an independent Webmention sender (Python's urllib)", () => {
   let served: Served & { webmention: string };
   beforeAll(async () => {
     served = await serve('main', ['--allow-private-network', '--rate-limit', '0']);
@@ -57,7 +92,10 @@ describe('pingback serve answers an independent Webmention sender (Python\'s url
   it('refuses what §3.2.1 refuses, each with its status and a short reason, before fetching anything', async () => {
     const { refused } = webmentionCases(sources.url, 'The target does not exist.');
     const before = sources.requests.length;
-    const results = await runWebmentionClient(served.webmention, refused.map((c) => c.request));
+    const results = await runWebmentionClient(
+      served.webmention,
+      refused.map((c) => c.request),
+    );
     refused.forEach((c, i) => expectWebmentionCase(c, results[i]));
     expect(sources.requests.length).toBe(before);
     expect(await list('main')).toEqual([]);
@@ -65,7 +103,10 @@ describe('pingback serve answers an independent Webmention sender (Python\'s url
 
   it('answers 202 for the rest, then verifies each: stored with its kind, author and URL, or not stored', async () => {
     const { accepted } = webmentionCases(sources.url, 'The target does not exist.');
-    const results = await runWebmentionClient(served.webmention, accepted.map((c) => c.request));
+    const results = await runWebmentionClient(
+      served.webmention,
+      accepted.map((c) => c.request),
+    );
     accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
     for (const c of accepted) await verified(served, (c.request as { form: [string, string][] }).form[0]![1]);
     const records = await list('main');
@@ -76,7 +117,12 @@ describe('pingback serve answers an independent Webmention sender (Python\'s url
         expect(got, key).toBeUndefined();
         continue;
       }
-      expect(got, key).toMatchObject({ protocol: 'webmention', status: 'approved', ...(want.kind ? { kind: want.kind } : {}), ...(want.url ? { url: want.url } : {}) });
+      expect(got, key).toMatchObject({
+        protocol: 'webmention',
+        status: 'approved',
+        ...(want.kind ? { kind: want.kind } : {}),
+        ...(want.url ? { url: want.url } : {}),
+      });
       if (want.excerpt) expect(got!.excerpt, key).toMatch(want.excerpt);
       if (want.author) expect(got!.author, key).toEqual(want.author);
     }
@@ -87,7 +133,12 @@ describe('pingback serve answers an independent Webmention sender (Python\'s url
     expect(fetched.headers['user-agent']).toMatch(/verifying Webmention from 127\.0\.0\.1\)$/);
     // The read endpoint publishes the new fields.
     const read = (await (await fetch(`${served.url}/pingbacks.json?target=/posts/wm-reply/`)).json()) as { items: Listed[] };
-    expect(read.items[0]).toMatchObject({ protocol: 'webmention', kind: 'reply', url: 'https://mastodon.example/@alice/112233', author: { photo: 'https://files.mastodon.example/alice.png' } });
+    expect(read.items[0]).toMatchObject({
+      protocol: 'webmention',
+      kind: 'reply',
+      url: 'https://mastodon.example/@alice/112233',
+      author: { photo: 'https://files.mastodon.example/alice.png' },
+    });
     expect(read.items[0]).not.toHaveProperty('status');
   });
 
@@ -123,7 +174,7 @@ describe('pingback serve answers an independent Webmention sender (Python\'s url
     expect((await list('main')).filter((r) => r.key === '/posts/wm-update')).toEqual([]);
   });
 
-  it('a delete by the site\'s owner is for good: a later Webmention is accepted and changes nothing', async () => {
+  it("a delete by the site's owner is for good: a later Webmention is accepted and changes nothing", async () => {
     const source = `${sources.url}/wm/owner`;
     await mention(served, source, T('/posts/wm-owner/'), 1);
     const [record] = (await list('main')).filter((r) => r.key === '/posts/wm-owner');
@@ -156,7 +207,14 @@ describe('the other order, and at once', () => {
 
     const other = `${sources.url}/wm/hello`;
     const [both] = await Promise.all([
-      runWebmentionClient(served.webmention, [{ form: [['source', other], ['target', T('/posts/wm-hello/')]] }]),
+      runWebmentionClient(served.webmention, [
+        {
+          form: [
+            ['source', other],
+            ['target', T('/posts/wm-hello/')],
+          ],
+        },
+      ]),
       runWithPython(`${served.url}/xmlrpc`, [{ call: ['pingback.ping', [other, T('/posts/wm-hello/')]] }]),
     ]);
     expect(both[0]!.status).toBe(202);
@@ -166,10 +224,17 @@ describe('the other order, and at once', () => {
 });
 
 describe('the address policy and the rate limits apply to Webmentions too', () => {
-  it('without --allow-private-network a loopback source is never fetched, and serve\'s log says why', async () => {
+  it("without --allow-private-network a loopback source is never fetched, and serve's log says why", async () => {
     const served = await serve('private', ['--rate-limit', '0', '--allow-port', String(sources.port)]);
     const before = sources.requests.length;
-    const results = await runWebmentionClient(served.webmention, [{ form: [['source', `${sources.url}/wm/hello`], ['target', T('/posts/wm-hello/')]] }]);
+    const results = await runWebmentionClient(served.webmention, [
+      {
+        form: [
+          ['source', `${sources.url}/wm/hello`],
+          ['target', T('/posts/wm-hello/')],
+        ],
+      },
+    ]);
     expect(results[0]!.status).toBe(202);
     await verified(served, `${sources.url}/wm/hello`);
     expect(sources.requests.length).toBe(before);
@@ -181,7 +246,12 @@ describe('the address policy and the rate limits apply to Webmentions too', () =
     const served = await serve('limited', ['--allow-private-network', '--rate-limit', '2']);
     const results = await runWebmentionClient(
       served.webmention,
-      ['hello', 'reply', 'like'].map((p) => ({ form: [['source', `${sources.url}/wm/${p}`], ['target', T(`/posts/wm-${p}/`)]] as [string, string][] })),
+      ['hello', 'reply', 'like'].map((p) => ({
+        form: [
+          ['source', `${sources.url}/wm/${p}`],
+          ['target', T(`/posts/wm-${p}/`)],
+        ] as [string, string][],
+      })),
     );
     expect(results.map((r) => r.status)).toEqual([202, 202, 429]);
     expect(results[2]).toMatchObject({ body: 'Too many Webmentions; try again later.\n', retryAfter: '60' });
@@ -192,12 +262,18 @@ describe('what the pages announce', () => {
   it('X-Pingback and Link: rel="webmention" on the posts, as the manifest says; each can be switched off', async () => {
     // An old URL of a post (an alias, with the page Astro leaves there) announces what the post does.
     await mkdir(join(site.root, 'old', 'wm-hello'), { recursive: true });
-    await writeFile(join(site.root, 'old', 'wm-hello', 'index.html'), '<!doctype html><title>Redirecting to: /posts/wm-hello/</title><meta http-equiv="refresh" content="0;url=/posts/wm-hello/">');
+    await writeFile(
+      join(site.root, 'old', 'wm-hello', 'index.html'),
+      '<!doctype html><title>Redirecting to: /posts/wm-hello/</title><meta http-equiv="refresh" content="0;url=/posts/wm-hello/">',
+    );
     const aliases = { '/old/wm-hello': '/posts/wm-hello' };
     const both = join(dir, 'manifest-both.json');
     await writeFile(both, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: true, webmention: true }, aliases }));
     const webmentionOnly = join(dir, 'manifest-wm.json');
-    await writeFile(webmentionOnly, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: false, webmention: true }, aliases }));
+    await writeFile(
+      webmentionOnly,
+      JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: false, webmention: true }, aliases }),
+    );
     const a = await serve('headers-a', [], both);
     const post = await fetch(`${a.url}/posts/wm-hello/`);
     expect(post.headers.get('x-pingback')).toBe('https://blog.example/xmlrpc');
@@ -205,7 +281,10 @@ describe('what the pages announce', () => {
     const home = await fetch(`${a.url}/`);
     expect([home.headers.get('x-pingback'), home.headers.get('link')]).toEqual([null, null]);
     const moved = await fetch(`${a.url}/old/wm-hello/`);
-    expect([moved.headers.get('x-pingback'), moved.headers.get('link')]).toEqual(['https://blog.example/xmlrpc', '<https://blog.example/webmention>; rel="webmention"']);
+    expect([moved.headers.get('x-pingback'), moved.headers.get('link')]).toEqual([
+      'https://blog.example/xmlrpc',
+      '<https://blog.example/webmention>; rel="webmention"',
+    ]);
     const b = await serve('headers-b', [], webmentionOnly);
     const only = await fetch(`${b.url}/posts/wm-hello/`);
     expect([only.headers.get('x-pingback'), only.headers.get('link')]).toEqual([null, '<https://blog.example/webmention>; rel="webmention"']);
@@ -216,10 +295,19 @@ describe('what the pages announce', () => {
     expect([old.headers.get('x-pingback'), old.headers.get('link')]).toEqual(['https://blog.example/xmlrpc', null]);
   });
 
-  it('a post that takes pingbacks only (the manifest\'s pingbackOnly) is served with X-Pingback and no Link, and so is its old URL', async () => {
+  it("a post that takes pingbacks only (the manifest's pingbackOnly) is served with X-Pingback and no Link, and so is its old URL", async () => {
     const manifestPath = join(dir, 'manifest-pingback-only.json');
     const aliases = { '/old/wm-hello': '/posts/wm-hello' };
-    await writeFile(manifestPath, JSON.stringify({ ...site.manifest, webmention: T('/webmention'), advertise: { pingback: true, webmention: true }, pingbackOnly: ['/posts/wm-hello'], aliases }));
+    await writeFile(
+      manifestPath,
+      JSON.stringify({
+        ...site.manifest,
+        webmention: T('/webmention'),
+        advertise: { pingback: true, webmention: true },
+        pingbackOnly: ['/posts/wm-hello'],
+        aliases,
+      }),
+    );
     const served = await serve('headers-pingback-only', [], manifestPath);
     const headers = async (path: string) => {
       const page = await fetch(`${served.url}${path}`);
@@ -236,6 +324,9 @@ describe('what the pages announce', () => {
     expect(moved).toMatchObject({ status: 405, allow: 'POST' });
     expect((await fetch(`${served.url}/webmention`, { method: 'POST' })).status).toBe(405);
     expect(served.stderr()).toBe('');
-    expect((await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--webmention-path', '/xmlrpc', '--store', join(dir, 'clash')], dir)).stderr).toMatch(/--webmention-path: option `webmentionPath` is "\/xmlrpc", the path of another endpoint/);
+    expect(
+      (await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--webmention-path', '/xmlrpc', '--store', join(dir, 'clash')], dir))
+        .stderr,
+    ).toMatch(/--webmention-path: option `webmentionPath` is "\/xmlrpc", the path of another endpoint/);
   });
 });

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMethodCall, parseMethodResponse } from '@pingback/core';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, routes, startServer } from '../../../test/support/http.ts';
-import { POSTS, SITE, expectCase, expectedRecords, receiverCases, runWithPython, startSourceSite, writeReceiverSite } from '../../../test/support/receiver-cases.ts';
+import {
+  POSTS,
+  SITE,
+  expectCase,
+  expectedRecords,
+  receiverCases,
+  runWithPython,
+  startSourceSite,
+  writeReceiverSite,
+} from '../../../test/support/receiver-cases.ts';
 import type { Served } from './serve-support.ts';
 import { runCli, startServe } from './serve-support.ts';
 
@@ -27,7 +36,11 @@ afterAll(async () => {
 });
 
 async function serve(store: string, extra: string[] = [], env: Record<string, string> = {}, build = site): Promise<Served> {
-  const s = await startServe(['--root', build.root, '--manifest', build.manifestPath, '--store', join(dir, store), '--source-timeout', '1500', ...extra], dir, env);
+  const s = await startServe(
+    ['--root', build.root, '--manifest', build.manifestPath, '--store', join(dir, store), '--source-timeout', '1500', ...extra],
+    dir,
+    env,
+  );
   servers.push(s);
   return s;
 }
@@ -35,10 +48,18 @@ async function serve(store: string, extra: string[] = [], env: Record<string, st
 const list = async (store: string, extra: string[] = []) => {
   const out = await runCli(['list', '--json', '--store', join(dir, store), ...extra], dir);
   expect(out.code, out.stderr).toBe(0);
-  return JSON.parse(out.stdout) as { id: string; key: string; source: string; status: string; title: string; excerpt: string; author: { name: string; url?: string } }[];
+  return JSON.parse(out.stdout) as {
+    id: string;
+    key: string;
+    source: string;
+    status: string;
+    title: string;
+    excerpt: string;
+    author: { name: string; url?: string };
+  }[];
 };
 
-describe('pingback serve answers every receiver case for Python\'s xmlrpc.client (R1–R36)', () => {
+describe("pingback serve answers every receiver case for Python's xmlrpc.client (R1–R36)", () => {
   let served: Served;
   beforeAll(async () => {
     served = await serve('main', ['--allow-private-network', '--rate-limit', '0']);
@@ -46,7 +67,10 @@ describe('pingback serve answers every receiver case for Python\'s xmlrpc.client
 
   it('gives the right answer to each case', async () => {
     const cases = receiverCases(sources.url, 32);
-    const results = await runWithPython(served.endpoint, cases.map((c) => c.request));
+    const results = await runWithPython(
+      served.endpoint,
+      cases.map((c) => c.request),
+    );
     cases.forEach((c, i) => expectCase(c, results[i]));
   });
 
@@ -83,13 +107,19 @@ describe('private networks are refused without a connection (R19, R21, R23)', ()
       'http://example.com:8081/links',
       'http://127.0.0.1/links',
     ];
-    const results = await runWithPython(served.endpoint, targets.map((s) => ({ call: ['pingback.ping', [s, T('/posts/hello/')]] })));
+    const results = await runWithPython(
+      served.endpoint,
+      targets.map((s) => ({ call: ['pingback.ping', [s, T('/posts/hello/')]] })),
+    );
     for (const [i, r] of results.entries()) {
       expect(r.fault, targets[i]).toEqual({ code: 16, string: 'The source URL could not be retrieved.' });
     }
     expect(sources.requests.length).toBe(before);
     // The sender hears only the uniform fault 16; serve's own log says what would let a local test through.
-    const refusals = served.stderr().split('\n').filter((l) => / unavailable \(forbidden-address\)/.test(l));
+    const refusals = served
+      .stderr()
+      .split('\n')
+      .filter((l) => / unavailable \(forbidden-address\)/.test(l));
     expect(refusals).toHaveLength(targets.length);
     for (const l of refusals) expect(l).toMatch(/--allow-private-network allows it, for local demos and tests only/);
   });
@@ -119,7 +149,9 @@ describe('repeat pings, floods and races', () => {
     expect(results[3]!.fault!.string).toBe('Too many pingbacks; try again later.');
     const fetch = sources.requests.find((r) => r.path === '/flood-1')!;
     expect(fetch.headers['x-pingback-forwarded-for']).toBe('127.0.0.1');
-    expect(fetch.headers['user-agent']).toMatch(/^Pingback\/0\.1\.0 \(@pingback\/core\/0\.1\.0; \+https:\/\/blog\.example\/; verifying pingback from 127\.0\.0\.1\)$/);
+    expect(fetch.headers['user-agent']).toMatch(
+      /^Pingback\/0\.1\.0 \(@pingback\/core\/0\.1\.0; \+https:\/\/blog\.example\/; verifying pingback from 127\.0\.0\.1\)$/,
+    );
   });
 
   it('R37: one source named for two targets is fetched once', async () => {
@@ -137,7 +169,9 @@ describe('repeat pings, floods and races', () => {
     const served = await serve('race', ['--allow-private-network', '--rate-limit', '0']);
     const body = writeMethodCall('pingback.ping', [`${sources.url}/concurrent`, T('/posts/concurrent/')]);
     const replies = await Promise.all(
-      Array.from({ length: 50 }, async () => parseMethodResponse(Buffer.from(await (await fetch(served.endpoint, { method: 'POST', body, headers: { 'content-type': 'text/xml' } })).arrayBuffer()))),
+      Array.from({ length: 50 }, async () =>
+        parseMethodResponse(Buffer.from(await (await fetch(served.endpoint, { method: 'POST', body, headers: { 'content-type': 'text/xml' } })).arrayBuffer())),
+      ),
     );
     expect(replies.filter((r) => r.kind === 'result')).toHaveLength(1);
     expect(replies.filter((r) => r.kind === 'fault' && r.faultCode === 48)).toHaveLength(49);
@@ -180,7 +214,12 @@ describe('moderation, rebuilds and the read endpoint', () => {
     expect(ping[0]!.result).toMatch(/registered/);
     const origin = new URL(SITE).origin;
     const post = (path: string, fields: Record<string, string>, cookie = '') =>
-      fetch(`${served.url}/moderate${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { origin, ...(cookie ? { cookie } : {}) } });
+      fetch(`${served.url}/moderate${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams(fields),
+        headers: { origin, ...(cookie ? { cookie } : {}) },
+      });
     expect((await post('/sign-in', { token: 'wrong' })).status).toBe(401);
     const signedIn = await post('/sign-in', { token });
     expect(signedIn.status).toBe(303);
@@ -195,9 +234,13 @@ describe('moderation, rebuilds and the read endpoint', () => {
   });
 
   it('refuses a moderation token too short to be a secret, naming the variable that holds it', async () => {
-    const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', '0', '--admin-token-env', 'MY_TOKEN'], dir, { MY_TOKEN: 'short' });
+    const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', '0', '--admin-token-env', 'MY_TOKEN'], dir, {
+      MY_TOKEN: 'short',
+    });
     expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(/^pingback serve: MY_TOKEN: option `admin\.token` must be a secret of at least 24 characters, got 5\. Make one with `openssl rand -base64 32`/);
+    expect(out.stderr).toMatch(
+      /^pingback serve: MY_TOKEN: option `admin\.token` must be a secret of at least 24 characters, got 5\. Make one with `openssl rand -base64 32`/,
+    );
   });
 
   it('pages with a cursor, filters by post, answers 304 to a matching ETag, and rejects bad parameters', async () => {
@@ -231,10 +274,13 @@ describe('moderation, rebuilds and the read endpoint', () => {
 describe('a rebuild while serving', () => {
   const ping = (served: Served, source: string, post: string) =>
     runWithPython(served.endpoint, [{ call: ['pingback.ping', [source, T(`/posts/${post}/`)]] }]).then(([r]) => r!.fault?.code ?? r!.result);
-  const linking = (...posts: string[]) => html(`<!doctype html><title>Reply</title><p>${posts.map((p) => `<a href="${T(`/posts/${p}/`)}">${p}</a>`).join(' ')}</p>`);
+  const linking = (...posts: string[]) =>
+    html(`<!doctype html><title>Reply</title><p>${posts.map((p) => `<a href="${T(`/posts/${p}/`)}">${p}</a>`).join(' ')}</p>`);
   let replies: TestServer;
   beforeAll(async () => {
-    replies = await startServer(routes({ '/fresh': linking('fresh'), '/hello': linking('hello'), '/later': linking('later'), '/advertised': linking('advertised') }));
+    replies = await startServer(
+      routes({ '/fresh': linking('fresh'), '/hello': linking('hello'), '/later': linking('later'), '/advertised': linking('advertised') }),
+    );
   });
   afterAll(() => replies.close());
 
@@ -260,7 +306,9 @@ describe('a rebuild while serving', () => {
     await writeFile(build.manifestPath, JSON.stringify({ ...build.manifest, pages: [...build.manifest.pages, '/posts/fresh', '/posts/later'] }).slice(0, 60));
     expect(await ping(served, `${replies.url}/hello`, 'hello')).toMatch(/registered/);
     expect(await ping(served, `${replies.url}/later`, 'later')).toBe(33);
-    expect(served.stderr().match(/is not valid JSON\. Rebuild the site to write a fresh manifest\. Still answering by the manifest read before/g)).toHaveLength(1);
+    expect(served.stderr().match(/is not valid JSON\. Rebuild the site to write a fresh manifest\. Still answering by the manifest read before/g)).toHaveLength(
+      1,
+    );
     await writeFile(build.manifestPath, JSON.stringify({ ...build.manifest, pages: [...build.manifest.pages, '/posts/fresh', '/posts/later'] }));
     expect(await ping(served, `${replies.url}/later`, 'later')).toMatch(/registered/);
     expect((await list('rebuild')).map((r) => r.key).sort()).toEqual(['/posts/fresh', '/posts/hello', '/posts/later']);
@@ -268,10 +316,16 @@ describe('a rebuild while serving', () => {
 
   it('without a manifest, a new page that advertises the endpoint takes pings at once', async () => {
     const build = await writeReceiverSite(join(dir, 'rebuild-plain'));
-    const served = await startServe(['--root', build.root, '--site', SITE, '--store', join(dir, 'rebuild-plain-store'), '--allow-private-network', '--rate-limit', '0'], dir);
+    const served = await startServe(
+      ['--root', build.root, '--site', SITE, '--store', join(dir, 'rebuild-plain-store'), '--allow-private-network', '--rate-limit', '0'],
+      dir,
+    );
     servers.push(served);
     await mkdir(join(build.root, 'posts', 'advertised'), { recursive: true });
-    await writeFile(join(build.root, 'posts', 'advertised', 'index.html'), `<!doctype html><title>Advertised</title><link rel="pingback" href="${T('/xmlrpc')}">`);
+    await writeFile(
+      join(build.root, 'posts', 'advertised', 'index.html'),
+      `<!doctype html><title>Advertised</title><link rel="pingback" href="${T('/xmlrpc')}">`,
+    );
     expect((await fetch(`${served.url}/posts/advertised/`)).headers.get('x-pingback')).toBe('https://blog.example/xmlrpc');
     expect(await ping(served, `${replies.url}/advertised`, 'advertised')).toMatch(/registered/);
   });
@@ -301,9 +355,14 @@ describe('static serving', () => {
   it('on a port already taken, says which and how to pick another, exits 2, no stack', async () => {
     const holder = await startServer((_req, res) => void res.end());
     try {
-      const out = await runCli(['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', String(holder.port), '--store', join(dir, 'busy')], dir);
+      const out = await runCli(
+        ['serve', '--root', site.root, '--manifest', site.manifestPath, '--port', String(holder.port), '--store', join(dir, 'busy')],
+        dir,
+      );
       expect(out.code).toBe(2);
-      expect(out.stderr).toBe(`pingback serve: port ${holder.port} on 127.0.0.1 is already in use; stop what is using it, or pick another with --port (0 picks a free one)\nRun \`pingback serve --help\` for usage.\n`);
+      expect(out.stderr).toBe(
+        `pingback serve: port ${holder.port} on 127.0.0.1 is already in use; stop what is using it, or pick another with --port (0 picks a free one)\nRun \`pingback serve --help\` for usage.\n`,
+      );
     } finally {
       await holder.close();
     }

@@ -82,7 +82,8 @@ describe('the static server never serves a file outside --root', () => {
   it('maps every escape to no file, directly on the path it is given', () => {
     const site = new StaticSite(root);
     for (const path of ESCAPES) expect(site.fileFor(path), path).toBeNull();
-    for (const path of ['\0', '/\0', '/index.html\0', '/posts\\a\\index.html', '/posts/a/\\..\\..\\..\\outside/secret.txt']) expect(site.fileFor(path), JSON.stringify(path)).toBeNull();
+    for (const path of ['\0', '/\0', '/index.html\0', '/posts\\a\\index.html', '/posts/a/\\..\\..\\..\\outside/secret.txt'])
+      expect(site.fileFor(path), JSON.stringify(path)).toBeNull();
   });
 
   it('still serves what is inside, links within the root included, also through a root that is itself a link', () => {

@@ -17,11 +17,16 @@ beforeAll(async () => {
   target = await startServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && path === '/both') {
-      return void res.writeHead(200, { 'content-type': 'text/html', 'x-pingback': `http://${req.headers.host}/xmlrpc`, link: '</wm?k=1>; rel="webmention"' }).end('<p>both</p>');
+      return void res
+        .writeHead(200, { 'content-type': 'text/html', 'x-pingback': `http://${req.headers.host}/xmlrpc`, link: '</wm?k=1>; rel="webmention"' })
+        .end('<p>both</p>');
     }
-    if (req.method === 'GET' && path === '/in-page') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<p><a rel="webmention" href="/wm">endpoint</a></p>');
-    if (req.method === 'GET' && path === '/created') return void res.writeHead(200, { 'content-type': 'text/html', link: '</wm-created>; rel=webmention' }).end('');
-    if (req.method === 'GET' && path === '/refusing') return void res.writeHead(200, { 'content-type': 'text/html', link: '</wm-400>; rel=webmention' }).end('');
+    if (req.method === 'GET' && path === '/in-page')
+      return void res.writeHead(200, { 'content-type': 'text/html' }).end('<p><a rel="webmention" href="/wm">endpoint</a></p>');
+    if (req.method === 'GET' && path === '/created')
+      return void res.writeHead(200, { 'content-type': 'text/html', link: '</wm-created>; rel=webmention' }).end('');
+    if (req.method === 'GET' && path === '/refusing')
+      return void res.writeHead(200, { 'content-type': 'text/html', link: '</wm-400>; rel=webmention' }).end('');
     if (req.method === 'GET' && path === '/none') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<p>nothing</p>');
     if (path === '/wm') return void res.writeHead(202, { 'content-type': 'text/plain' }).end('Queued');
     if (path === '/wm-created') return void res.writeHead(201, { location: '/status/9' }).end();
@@ -56,7 +61,12 @@ describe('pingback webmention', () => {
   it('exits 1 with the reason when refused, and with no-endpoint when none is offered', async () => {
     const refused = await run(['webmention', SOURCE, `${target.url}/refusing`, '--json', '--allow-private-network']);
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toEqual({ status: 'refused', endpoint: `${target.url}/wm-400`, httpStatus: 400, message: 'refused (HTTP 400): Target is not a post' });
+    expect(JSON.parse(refused.stdout)).toEqual({
+      status: 'refused',
+      endpoint: `${target.url}/wm-400`,
+      httpStatus: 400,
+      message: 'refused (HTTP 400): Target is not a post',
+    });
     const none = await run(['webmention', SOURCE, `${target.url}/none`, '--json', '--allow-private-network']);
     expect(none.code).toBe(1);
     expect(JSON.parse(none.stdout)).toMatchObject({ status: 'no-endpoint', endpoint: null, httpStatus: null });
@@ -68,11 +78,19 @@ describe('pingback webmention', () => {
     const before = target.requests.length;
     const out = await run(['webmention', SOURCE, `${target.url}/both`, '--json'], { NODE_OPTIONS: `--import=${RECORDER}`, PINGBACK_CONNECTION_LOG: log });
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ status: 'refused', endpoint: null, httpStatus: null, message: expect.stringMatching(/^not sent: the target 127\.0\.0\.1:\d+ is not a public address .*--allow-private-network allows it/) });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      status: 'refused',
+      endpoint: null,
+      httpStatus: null,
+      message: expect.stringMatching(/^not sent: the target 127\.0\.0\.1:\d+ is not a public address .*--allow-private-network allows it/),
+    });
     expect(target.requests.length).toBe(before);
     expect(await readFile(log, 'utf8')).toBe('');
     // The recorder does see connections: with the flag, the same run connects.
-    const allowed = await run(['webmention', SOURCE, `${target.url}/both`, '--json', '--allow-private-network'], { NODE_OPTIONS: `--import=${RECORDER}`, PINGBACK_CONNECTION_LOG: log });
+    const allowed = await run(['webmention', SOURCE, `${target.url}/both`, '--json', '--allow-private-network'], {
+      NODE_OPTIONS: `--import=${RECORDER}`,
+      PINGBACK_CONNECTION_LOG: log,
+    });
     expect(allowed.code).toBe(0);
     expect(await readFile(log, 'utf8')).toContain(`127.0.0.1:${target.port}`);
   });
@@ -91,7 +109,11 @@ describe('pingback discover finds both endpoints with one GET', () => {
     const before = target.requests.length;
     const out = await run(['discover', `${target.url}/both`, '--json']);
     expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout)).toEqual({ endpoint: `${target.url}/xmlrpc`, via: 'header', webmention: { endpoint: `${target.url}/wm?k=1`, via: 'header' } });
+    expect(JSON.parse(out.stdout)).toEqual({
+      endpoint: `${target.url}/xmlrpc`,
+      via: 'header',
+      webmention: { endpoint: `${target.url}/wm?k=1`, via: 'header' },
+    });
     expect(target.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /both']);
     const inPage = await run(['discover', `${target.url}/in-page`, '--json']);
     expect(inPage.code).toBe(0);
@@ -105,7 +127,19 @@ describe('pingback send: protocol flags', () => {
     [['--no-webmention', '--no-pingback'], /--no-webmention and --no-pingback together leave nothing to send/],
     [['--prefer', 'pingback', '--no-pingback'], /--prefer pingback with --no-pingback: pick one/],
   ])('%j is a usage error', async (args, message) => {
-    await writeFile(join(dir, 'm.json'), JSON.stringify({ version: 1, site: 'https://me.example/', endpoint: 'https://me.example/xmlrpc', hosts: [], pages: [], posts: [], directories: [], feed: null }));
+    await writeFile(
+      join(dir, 'm.json'),
+      JSON.stringify({
+        version: 1,
+        site: 'https://me.example/',
+        endpoint: 'https://me.example/xmlrpc',
+        hosts: [],
+        pages: [],
+        posts: [],
+        directories: [],
+        feed: null,
+      }),
+    );
     const out = await run(['send', '--manifest', join(dir, 'm.json'), ...args]);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);

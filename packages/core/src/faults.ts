@@ -25,9 +25,7 @@ export const FaultCode = {
 
 export type FaultCodeName = keyof typeof FaultCode;
 
-const NAMES = new Map<number, FaultCodeName>(
-  Object.entries(FaultCode).map(([name, code]) => [code, name as FaultCodeName]),
-);
+const NAMES = new Map<number, FaultCodeName>(Object.entries(FaultCode).map(([name, code]) => [code, name as FaultCodeName]));
 
 /** The constant's name for a known code (`48` → `"ALREADY_REGISTERED"`), or `undefined`. */
 export function faultCodeName(code: number): FaultCodeName | undefined {

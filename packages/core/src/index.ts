@@ -67,10 +67,35 @@ export { canonicalHost, canonicalKey, canonicalKeyOfPath, canonicalSource } from
 export type { HostPattern } from './site/host-pattern.ts';
 export { compileHostPattern, compileHostPatterns } from './site/host-pattern.ts';
 export type { Manifest, ManifestGone, ManifestPost } from './site/manifest.ts';
-export { DEFAULT_MANIFEST_PATH, MANIFEST_VERSION, ManifestError, PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, goneSince, manifestAdvertises, parseManifest, readManifest } from './site/manifest.ts';
+export {
+  DEFAULT_MANIFEST_PATH,
+  MANIFEST_VERSION,
+  ManifestError,
+  PUBLISHED_MANIFEST_PATH,
+  TOMBSTONE_PATH,
+  goneSince,
+  manifestAdvertises,
+  parseManifest,
+  readManifest,
+} from './site/manifest.ts';
 
 export type { DeletedBy, LinkbackKind, LinkbackProtocol, LinkbackRecord, PingbackAuthor, PingbackRecord, RecordStatus } from './store/record.ts';
-export { LINKBACK_KINDS, LINKBACK_PROTOCOLS, RECORD_STATUSES, compareRecords, isPersistentDelete, isRecord, isVisible, keyHash, parseRecordId, recordId, recordKind, recordProtocol, sourceIdentity, tombstone } from './store/record.ts';
+export {
+  LINKBACK_KINDS,
+  LINKBACK_PROTOCOLS,
+  RECORD_STATUSES,
+  compareRecords,
+  isPersistentDelete,
+  isRecord,
+  isVisible,
+  keyHash,
+  parseRecordId,
+  recordId,
+  recordKind,
+  recordProtocol,
+  sourceIdentity,
+  tombstone,
+} from './store/record.ts';
 export type { PingbackStore, RecordCursor, SharedRateLimiter } from './store/store.ts';
 export { StoreError, checkMetaName } from './store/store.ts';
 export type { PostgresModule } from './store/store-location.ts';
@@ -111,7 +136,17 @@ export { triggerRebuild } from './receive/rebuild.ts';
 
 export type { PageInfo } from './build/post-match.ts';
 export { isRoutePattern, matchesAny, pathGlob } from './build/post-match.ts';
-export type { Advertise, AdvertiseOptions, AdvertisedProtocols, IntegrationOptions, OnReadError, ReadFrom, ResolveContext, ResolvedIntegrationOptions, SendMode } from './build/options.ts';
+export type {
+  Advertise,
+  AdvertiseOptions,
+  AdvertisedProtocols,
+  IntegrationOptions,
+  OnReadError,
+  ReadFrom,
+  ResolveContext,
+  ResolvedIntegrationOptions,
+  SendMode,
+} from './build/options.ts';
 export { INTEGRATION_DEFAULTS, resolveIntegrationOptions } from './build/options.ts';
 export type { Exclusion, PageResult, PassSettings } from './build/page-pass.ts';
 export { pageInfo, passSettings, pingbackLinkTag, processPage, webmentionLinkTag } from './build/page-pass.ts';
@@ -195,4 +230,12 @@ export { importWebmentionIo, importWordPress } from './import/importer.ts';
 export type { AliasInput, AliasResult } from './site/aliases.ts';
 export { aliasLookup, buildAliases, postKeyOf } from './site/aliases.ts';
 export type { PathPattern, Redirect } from './site/redirects.ts';
-export { compilePathPattern, fillPathPattern, matchPathPattern, parseNetlifyToml, parseRedirectsFile, patternNames, readDeclaredRedirects } from './site/redirects.ts';
+export {
+  compilePathPattern,
+  fillPathPattern,
+  matchPathPattern,
+  parseNetlifyToml,
+  parseRedirectsFile,
+  patternNames,
+  readDeclaredRedirects,
+} from './site/redirects.ts';

@@ -61,7 +61,8 @@ export function checkKnownKeys(where: string, options: object, known: readonly s
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       const lower = key.toLowerCase();
-      const close = known.find((k) => k.toLowerCase() === lower) ?? known.find((k) => distance(k.toLowerCase(), lower) <= Math.max(1, Math.floor(k.length / 4)));
+      const close =
+        known.find((k) => k.toLowerCase() === lower) ?? known.find((k) => distance(k.toLowerCase(), lower) <= Math.max(1, Math.floor(k.length / 4)));
       throw new PingbackOptionError(
         where ? `${where}.${key}` : key,
         'is not a known option',

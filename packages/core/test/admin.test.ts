@@ -53,7 +53,10 @@ describe('the moderation page: on, off and its options', () => {
   });
 
   it('refuses a short token, a path over the endpoints and an http site off loopback, saying what to do', () => {
-    const make = (admin: ReceiverOptions['admin'], site = SITE) => () => new Receiver({ site, store: new MemoryStore(), pages: [], admin });
+    const make =
+      (admin: ReceiverOptions['admin'], site = SITE) =>
+      () =>
+        new Receiver({ site, store: new MemoryStore(), pages: [], admin });
     expect(make({ token: 'short' })).toThrow(/admin\.token.*at least 24 characters, got 5.*openssl rand -base64 32/);
     expect(make({ token: TOKEN, path: '/xmlrpc' })).toThrow(/admin\.path.*overlaps/);
     expect(make({ token: TOKEN, path: '/webmention' })).toThrow(/admin\.path.*overlaps the receiver's \/webmention/);
@@ -82,7 +85,7 @@ describe('signing in', () => {
     expect(response.headers.get('location')).toBe('/pingback/admin');
     const cookie = response.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^__Host-pingback-admin=\d+\.[\w-]{22}\.[\w-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure$/);
-    expect((await (await client.get('')).text())).toContain('Sign out');
+    expect(await (await client.get('')).text()).toContain('Sign out');
   });
 
   it('drops Secure (and the __Host- prefix) only for a site on plain http on loopback, scoping the cookie to the page', async () => {
@@ -130,7 +133,10 @@ describe('signing in', () => {
     const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // Another signature, and another spelling of the same signature (the last character's low bits are
     // padding in base64url, so both decode to the same bytes): neither is a session.
-    for (const tampered of [good.replace(/\.(.)/g, (m, c: string) => (m === good.slice(good.lastIndexOf('.'), good.lastIndexOf('.') + 2) ? `.${B64[(B64.indexOf(c) + 1) % 64]}` : m)), good.replace(/.$/, (c) => B64[B64.indexOf(c) ^ 1]!)]) {
+    for (const tampered of [
+      good.replace(/\.(.)/g, (m, c: string) => (m === good.slice(good.lastIndexOf('.'), good.lastIndexOf('.') + 2) ? `.${B64[(B64.indexOf(c) + 1) % 64]}` : m)),
+      good.replace(/.$/, (c) => B64[B64.indexOf(c) ^ 1]!),
+    ]) {
       expect(tampered).not.toBe(good);
       client.cookie = tampered;
       expect(await (await client.get('')).text()).toContain('Sign in to moderate');
@@ -154,7 +160,7 @@ describe('signing in', () => {
 });
 
 describe('cross-site requests', () => {
-  it('refuses a POST from another origin, one without Origin that says cross-site or nothing, and one without or with another session\'s form token', async () => {
+  it("refuses a POST from another origin, one without Origin that says cross-site or nothing, and one without or with another session's form token", async () => {
     const { receiver, store, client } = setup();
     const r = record('/posts/a', 'https://one.example/', { status: 'pending' });
     await store.insert(r);
@@ -168,7 +174,7 @@ describe('cross-site requests', () => {
       ['a null origin', { csrf, one: `approve:${r.id}` }, { origin: 'null' }],
       ['the same host on http', { csrf, one: `approve:${r.id}` }, { origin: 'http://blog.example' }],
       ['no form token', { one: `approve:${r.id}` }, {}],
-      ['another session\'s form token', { csrf: otherCsrf, one: `approve:${r.id}` }, {}],
+      ["another session's form token", { csrf: otherCsrf, one: `approve:${r.id}` }, {}],
       ['a malformed form token', { csrf: 'x'.repeat(43), one: `approve:${r.id}` }, {}],
     ];
     for (const [what, fields, headers] of attempts) {
@@ -178,7 +184,13 @@ describe('cross-site requests', () => {
     }
     // Without Origin, Sec-Fetch-Site decides; a request that says neither is refused.
     const bare = (headers: Record<string, string>) =>
-      receiver.handle(new Request(`${SITE}pingback/admin/action`, { method: 'POST', body: new URLSearchParams({ csrf, one: `approve:${r.id}` }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: client.cookie!, ...headers } }));
+      receiver.handle(
+        new Request(`${SITE}pingback/admin/action`, {
+          method: 'POST',
+          body: new URLSearchParams({ csrf, one: `approve:${r.id}` }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: client.cookie!, ...headers },
+        }),
+      );
     expect((await bare({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await bare({ 'sec-fetch-site': 'same-site' })).status).toBe(403);
     expect((await bare({})).status).toBe(403);
@@ -210,7 +222,8 @@ describe('what it shows', () => {
     ];
     for (const r of recs) await store.insert(r);
     await client.signIn(TOKEN);
-    const order = async (query: string) => [...(await (await client.get(query)).text()).matchAll(/<dt>Source<\/dt><dd><a class="url" href="https:\/\/([a-z-]+)\.example\/"/g)].map((m) => m[1]);
+    const order = async (query: string) =>
+      [...(await (await client.get(query)).text()).matchAll(/<dt>Source<\/dt><dd><a class="url" href="https:\/\/([a-z-]+)\.example\/"/g)].map((m) => m[1]);
     expect(await order('')).toEqual(['pending-new', 'pending-old', 'approved-new', 'approved-old', 'rejected']);
     expect(await order('?status=pending')).toEqual(['pending-new', 'pending-old']);
     expect(await order('?post=%2Fposts%2Fb')).toEqual(['pending-new', 'rejected']);
@@ -226,16 +239,23 @@ describe('what it shows', () => {
   });
 
   it('lists a Webmention the receiver verified, held under pending moderation, with the protocol and kind from its record', async () => {
-    const reply = await startServer(html(`<!doctype html><title>Re</title><article class="h-entry"><a class="u-in-reply-to" href="${SITE}posts/a/">re</a> <p class="e-content">Well said.</p></article>`));
+    const reply = await startServer(
+      html(
+        `<!doctype html><title>Re</title><article class="h-entry"><a class="u-in-reply-to" href="${SITE}posts/a/">re</a> <p class="e-content">Well said.</p></article>`,
+      ),
+    );
     try {
       const { store, receiver, client } = setup({ moderation: 'pending' });
       const form = new URLSearchParams({ source: `http://reply.example:${reply.port}/re`, target: `${SITE}posts/a/` });
-      const answer = await receiver.handle(new Request(`${SITE}webmention`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }));
+      const answer = await receiver.handle(
+        new Request(`${SITE}webmention`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }),
+      );
       expect(answer.status).toBe(202);
       await receiver.idle();
       expect(await store.list()).toMatchObject([{ status: 'pending', protocol: 'webmention', kind: 'reply' }]);
       await client.signIn(TOKEN);
-      const shown = async (query: string) => [...(await (await client.get(query)).text()).matchAll(/<span class="card__kind">([^<]*)<\/span>/g)].map((m) => m[1]);
+      const shown = async (query: string) =>
+        [...(await (await client.get(query)).text()).matchAll(/<span class="card__kind">([^<]*)<\/span>/g)].map((m) => m[1]);
       expect(await shown('?status=pending')).toEqual(['webmention · reply']);
       expect(await shown('?protocol=webmention&kind=reply')).toEqual(['webmention · reply']);
       expect(await shown('?protocol=pingback')).toEqual([]);
@@ -247,14 +267,16 @@ describe('what it shows', () => {
 
   it('shows stored markup, bidi controls and javascript: URLs as inert text: no element, no attribute, no link', async () => {
     const { store, client } = setup();
-    await store.insert(record('/posts/a', 'https://evil.example/" onmouseover="alert(1)', {
-      status: 'pending',
-      title: '<script>alert("title")</script>',
-      excerpt: '<img src=x onerror=alert(1)> \u202Egnp.exe',
-      author: { name: '<b onclick=alert(2)>Mallory</b>', url: 'javascript:alert(3)' },
-      url: 'javascript:alert(4)',
-      published: '"><script>alert(5)</script>',
-    }));
+    await store.insert(
+      record('/posts/a', 'https://evil.example/" onmouseover="alert(1)', {
+        status: 'pending',
+        title: '<script>alert("title")</script>',
+        excerpt: '<img src=x onerror=alert(1)> \u202Egnp.exe',
+        author: { name: '<b onclick=alert(2)>Mallory</b>', url: 'javascript:alert(3)' },
+        url: 'javascript:alert(4)',
+        published: '"><script>alert(5)</script>',
+      }),
+    );
     // A key that reads as another host when resolved as a URL (only an imported record could hold one).
     await store.insert(record('//elsewhere.example/x', 'https://key.example/', { status: 'pending' }));
     await client.signIn(TOKEN);
@@ -274,7 +296,9 @@ describe('what it shows', () => {
     const { client } = setup();
     for (const path of ['', '/hosts', '/admin.css', '/admin.js', '/nowhere']) {
       const response = await client.get(path);
-      expect(response.headers.get('content-security-policy'), path).toBe("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      expect(response.headers.get('content-security-policy'), path).toBe(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
       expect(response.headers.get('x-frame-options'), path).toBe('DENY');
       expect(response.headers.get('referrer-policy'), path).toBe('same-origin');
       expect(response.headers.get('cache-control'), path).toBe(path.startsWith('/admin.') ? 'public, max-age=31536000, immutable' : 'no-store');
@@ -308,7 +332,13 @@ describe('moderating', () => {
     expect(await status(a!)).toBe('pending');
     expect((await client.post('/undo', { csrf, entry })).headers.get('location')).toContain('note=gone');
 
-    await client.post('/action', [['csrf', csrf], ['op', 'reject'], ['id', a!.id], ['id', b!.id], ['id', 'not-an-id']]);
+    await client.post('/action', [
+      ['csrf', csrf],
+      ['op', 'reject'],
+      ['id', a!.id],
+      ['id', b!.id],
+      ['id', 'not-an-id'],
+    ]);
     expect([await status(a!), await status(b!), await status(c!)]).toEqual(['rejected', 'rejected', 'pending']);
 
     const deleted = await client.post('/action', { csrf, one: `delete:${c!.id}` });
@@ -335,7 +365,7 @@ describe('moderating', () => {
     expect((await store.list()).length).toBe(1);
   });
 
-  it('blocks a source\'s host from the page: its next ping is refused with 49 at once, without a fetch', async () => {
+  it("blocks a source's host from the page: its next ping is refused with 49 at once, without a fetch", async () => {
     const { receiver, store, client } = setup();
     expect(await ping(receiver, sourceOn('spam.example'))).toMatchObject({ kind: 'result' });
     const [stored] = await store.list();

@@ -3,19 +3,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redirect } from '@pingback/core';
-import { MemoryStore, Receiver, buildAliases, parseManifest, parseMethodResponse, parseNetlifyToml, parseRedirectsFile, readDeclaredRedirects, siteMatcher, writeMethodCall } from '@pingback/core';
+import {
+  MemoryStore,
+  Receiver,
+  buildAliases,
+  parseManifest,
+  parseMethodResponse,
+  parseNetlifyToml,
+  parseRedirectsFile,
+  readDeclaredRedirects,
+  siteMatcher,
+  writeMethodCall,
+} from '@pingback/core';
 import type { TestServer } from '../../../test/support/http.ts';
 import { html, startServer } from '../../../test/support/http.ts';
 
 const SITE = new URL('https://blog.example/');
 const own = siteMatcher(SITE, ['www.blog.example']);
 const PAGES = ['/posts/hello', '/posts/second', '/posts/2019/deep', '/notes/a', '/notes/b', '/about'];
-const aliases = (rules: Redirect[] | string) => buildAliases(typeof rules === 'string' ? parseRedirectsFile(rules, '_redirects') : rules, { site: SITE, isOwn: own.isOwn, pages: PAGES });
+const aliases = (rules: Redirect[] | string) =>
+  buildAliases(typeof rules === 'string' ? parseRedirectsFile(rules, '_redirects') : rules, { site: SITE, isOwn: own.isOwn, pages: PAGES });
 
 describe('reading declared redirects', () => {
   it("Netlify's _redirects: status, force, query matches, conditions and comments", () => {
     const rules = parseRedirectsFile(
-      ['# moved', '/old  /posts/hello', '/older /posts/second 302!', '/store id=:id /notes/:id 301', '/de/* /notes/:splat 302 Language=de', '', '/x /y 404  # gone'].join('\n'),
+      [
+        '# moved',
+        '/old  /posts/hello',
+        '/older /posts/second 302!',
+        '/store id=:id /notes/:id 301',
+        '/de/* /notes/:splat 302 Language=de',
+        '',
+        '/x /y 404  # gone',
+      ].join('\n'),
       '_redirects',
     );
     expect(rules).toEqual([
@@ -29,7 +49,22 @@ describe('reading declared redirects', () => {
 
   it("netlify.toml's [[redirects]], read as TOML", () => {
     const rules = parseNetlifyToml(
-      ['[build]', 'publish = "dist"', '', '[[redirects]]', 'from = "/2019/05/*"', 'to = "/posts/:splat"', 'status = 301', 'force = true', '', '[[redirects]]', 'from = "/geo"', 'to = "/about"', '  [redirects.conditions]', '  Country = ["de"]'].join('\n'),
+      [
+        '[build]',
+        'publish = "dist"',
+        '',
+        '[[redirects]]',
+        'from = "/2019/05/*"',
+        'to = "/posts/:splat"',
+        'status = 301',
+        'force = true',
+        '',
+        '[[redirects]]',
+        'from = "/geo"',
+        'to = "/about"',
+        '  [redirects.conditions]',
+        '  Country = ["de"]',
+      ].join('\n'),
       'netlify.toml',
     );
     expect(rules).toEqual([
@@ -80,12 +115,22 @@ describe('aliases from redirects', () => {
   });
 
   it('chains are followed to the post; the first rule for a path wins; a page keeps its own pingbacks', () => {
-    expect(aliases('/oldest /older\n/older /posts/hello\n/older /posts/second\n/about /posts/hello').aliases).toEqual({ '/older': '/posts/hello', '/oldest': '/posts/hello' });
+    expect(aliases('/oldest /older\n/older /posts/hello\n/older /posts/second\n/about /posts/hello').aliases).toEqual({
+      '/older': '/posts/hello',
+      '/oldest': '/posts/hello',
+    });
   });
 
   it("what can't be an alias is left out, and said why when it is a redirect at all", () => {
     const result = aliases(
-      ['/gone /posts/hello 410', '/away https://other.example/posts/hello', '/cond /posts/hello 302 Country=de', '/:year/:month/:slug /posts/:slug', '/list /tags', '/x javascript:alert(1)'].join('\n'),
+      [
+        '/gone /posts/hello 410',
+        '/away https://other.example/posts/hello',
+        '/cond /posts/hello 302 Country=de',
+        '/:year/:month/:slug /posts/:slug',
+        '/list /tags',
+        '/x javascript:alert(1)',
+      ].join('\n'),
     );
     expect(result.aliases).toEqual({});
     expect(result.skipped.map((s) => [s.origin, s.why])).toEqual([
@@ -97,7 +142,16 @@ describe('aliases from redirects', () => {
   });
 
   it('the manifest takes aliases of keys to keys, and refuses anything else', () => {
-    const base = { version: 1, site: 'https://blog.example/', endpoint: 'https://blog.example/xmlrpc', hosts: [], pages: ['/posts/hello'], posts: [], directories: [], feed: null };
+    const base = {
+      version: 1,
+      site: 'https://blog.example/',
+      endpoint: 'https://blog.example/xmlrpc',
+      hosts: [],
+      pages: ['/posts/hello'],
+      posts: [],
+      directories: [],
+      feed: null,
+    };
     expect(parseManifest({ ...base, aliases: { '/old': '/posts/hello' } }).aliases).toEqual({ '/old': '/posts/hello' });
     expect(parseManifest(base).aliases).toBeUndefined();
     expect(() => parseManifest({ ...base, aliases: { old: '/posts/hello' } })).toThrow(/aliases\["old"\]/);
@@ -120,7 +174,14 @@ describe('a pingback to an old URL, through the handler', () => {
 
   it('is registered for the post it redirects to, stored under the post key with the target as sent', async () => {
     const store = new MemoryStore();
-    const receiver = new Receiver({ site: SITE, store, pages: ['/posts/hello'], aliases: aliases('/2019/05/hello/ /posts/hello/').aliases, allowPrivateNetwork: true, rateLimit: 0 });
+    const receiver = new Receiver({
+      site: SITE,
+      store,
+      pages: ['/posts/hello'],
+      aliases: aliases('/2019/05/hello/ /posts/hello/').aliases,
+      allowPrivateNetwork: true,
+      rateLimit: 0,
+    });
     try {
       expect(await ping(receiver, 'https://blog.example/2019/05/hello/')).toMatchObject({ kind: 'result' });
       const [stored] = [...store.records.values()];
@@ -139,7 +200,14 @@ describe('a pingback to an old URL, through the handler', () => {
     try {
       expect(await ping(receiver, 'https://blog.example/2019/05/hello/')).toMatchObject({ kind: 'fault', faultCode: 33 });
       // An alias to a page that takes no pingbacks is no way in either.
-      const other = new Receiver({ site: SITE, store, pages: ['/posts/hello'], aliases: { '/2019/05/hello': '/tags' }, allowPrivateNetwork: true, rateLimit: 0 });
+      const other = new Receiver({
+        site: SITE,
+        store,
+        pages: ['/posts/hello'],
+        aliases: { '/2019/05/hello': '/tags' },
+        allowPrivateNetwork: true,
+        rateLimit: 0,
+      });
       expect(await ping(other, 'https://blog.example/2019/05/hello/')).toMatchObject({ kind: 'fault', faultCode: 33 });
       await other.close();
       expect(store.records.size).toBe(0);

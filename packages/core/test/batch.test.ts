@@ -70,7 +70,8 @@ describe('sendBatch: isolation and budget (C14)', () => {
     expect(rows[`${SRC} /reset`]).toMatchObject({ status: 'retryable', message: expect.stringMatching(/discovery failed/) });
     expect(rows[`${SRC} /post/hang`]).toMatchObject({ status: 'retryable', endpoint: `${b.url}/xmlrpc`, message: expect.stringMatching(/400 ms/) });
     expect(rows[`not a url /post/ok`]).toMatchObject({ status: 'skipped', message: expect.stringMatching(/not an absolute/) });
-    for (const row of report.rows) expect(Object.keys(row)).toEqual(expect.arrayContaining(['source', 'target', 'endpoint', 'status', 'message', 'attempts', 'ms']));
+    for (const row of report.rows)
+      expect(Object.keys(row)).toEqual(expect.arrayContaining(['source', 'target', 'endpoint', 'status', 'message', 'attempts', 'ms']));
   });
 
   it('stops at the time budget: in-flight pings are cut, and neither they nor the rest are recorded', async () => {
@@ -156,7 +157,10 @@ describe('FileLedger', () => {
   it('persists across runs: a new process skips what the last one did', async () => {
     const site = sites[1]!;
     const path = join(dir, 'a', 'ledger.json');
-    const pairs = [{ source: SRC, target: `${site.url}/post/file-1` }, { source: SRC, target: `${site.url}/post/file-2` }];
+    const pairs = [
+      { source: SRC, target: `${site.url}/post/file-1` },
+      { source: SRC, target: `${site.url}/post/file-2` },
+    ];
     await sendBatch(pairs, { ...LOOPBACK, ledger: await FileLedger.open(path) });
     const doc = JSON.parse(await readFile(path, 'utf8'));
     expect(doc.version).toBe(1);
@@ -167,18 +171,31 @@ describe('FileLedger', () => {
     expect(site.pings.length).toBe(n);
   });
 
-  it('two ledgers on one file keep each other\'s entries', async () => {
+  it("two ledgers on one file keep each other's entries", async () => {
     const path = join(dir, 'shared.json');
     const one = await FileLedger.open(path);
     const two = await FileLedger.open(path);
-    const entry = (target: string) => ({ source: SRC, target, status: 'registered' as const, attempts: 1, firstAt: 'x', lastAt: new Date().toISOString(), message: 'ok' });
+    const entry = (target: string) => ({
+      source: SRC,
+      target,
+      status: 'registered' as const,
+      attempts: 1,
+      firstAt: 'x',
+      lastAt: new Date().toISOString(),
+      message: 'ok',
+    });
     one.put(entry('https://a.example/1'));
     two.put(entry('https://b.example/2'));
     await Promise.all([one.flush(), two.flush()]);
     one.put(entry('https://a.example/3'));
     await one.flush();
     const reread = await FileLedger.open(path);
-    expect(reread.all().map((e) => e.target).sort()).toEqual(['https://a.example/1', 'https://a.example/3', 'https://b.example/2']);
+    expect(
+      reread
+        .all()
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual(['https://a.example/1', 'https://a.example/3', 'https://b.example/2']);
   });
 
   it('says what to do with a corrupt file', async () => {

@@ -57,13 +57,17 @@ function stats(doc: BoundedDocument): { elements: number; depth: number } {
   let elements = 0;
   let depth = 0;
   let deepest = 0;
-  walk(doc.html, (n) => {
-    if (n.type === 'element') {
-      elements++;
-      depth++;
-      deepest = Math.max(deepest, depth);
-    }
-  }, () => depth--);
+  walk(
+    doc.html,
+    (n) => {
+      if (n.type === 'element') {
+        elements++;
+        depth++;
+        deepest = Math.max(deepest, depth);
+      }
+    },
+    () => depth--,
+  );
   return { elements, depth: deepest };
 }
 
@@ -89,7 +93,9 @@ describe('the bounded document: the shape of normal pages', () => {
     expect(shapeOf(doc.html)).toBe('html[lang="en"](head(title("T & U"),meta[charset="utf-8"]()),body(p("Hi")))');
     expect(shapeOf(parseBoundedDocument('').html)).toBe('html(head(),body())');
     // Head content after </head> and before <body> still goes to the head, as browsers put it.
-    expect(shapeOf(parseBoundedDocument('<head></head>\n<script>x()</script><body class=b>y').html)).toBe('html(head(script("x()")),"\\n",body[class="b"]("y"))');
+    expect(shapeOf(parseBoundedDocument('<head></head>\n<script>x()</script><body class=b>y').html)).toBe(
+      'html(head(script("x()")),"\\n",body[class="b"]("y"))',
+    );
   });
 
   it('closes what the standard closes without an end tag', () => {
@@ -201,12 +207,82 @@ describe('the serialization', () => {
   const soup = fc
     .array(
       fc.constantFrom(
-        '<p>', '</p>', '<div>', '</div>', '<span>', '</span>', '<b>', '</b>', '<i>', '</i>', '<a href="x">', '</a>', '<li>', '</li>', '<ul>', '</ul>',
-        '<h2>', '</h2>', '<table>', '</table>', '<tr>', '<td>', '</td>', '<br>', '</br>', '<img src=i>', '<pre>', '\n', 'text', ' ', '&amp;', '&lt;',
-        '<script>x<y</script>', '<style>a{}</style>', '<!-- c -->', '<svg>', '</svg>', '<circle/>', '<foreignObject>', '<math>', '<mi>', '</math>',
-        '<title>t</title>', '<textarea>', '</textarea>', '<template>', '</template>', '<address>', '</address>', '<form>', '</form>', '<button>',
-        '<select>', '<option>', '</select>', '<html lang=x>', '<body class=y>', '<head>', '</head>', '<dd>', '<dt>', '<plaintext>', '<xmp>', '</xmp>',
-        '<caption>', '<colgroup>', '<col>', '<tbody>', '<thead>', '</tr>', '<th>', '<nobr>', '<h1>', '</h1>', '<em>', '<table><tr><td>c</table>',
+        '<p>',
+        '</p>',
+        '<div>',
+        '</div>',
+        '<span>',
+        '</span>',
+        '<b>',
+        '</b>',
+        '<i>',
+        '</i>',
+        '<a href="x">',
+        '</a>',
+        '<li>',
+        '</li>',
+        '<ul>',
+        '</ul>',
+        '<h2>',
+        '</h2>',
+        '<table>',
+        '</table>',
+        '<tr>',
+        '<td>',
+        '</td>',
+        '<br>',
+        '</br>',
+        '<img src=i>',
+        '<pre>',
+        '\n',
+        'text',
+        ' ',
+        '&amp;',
+        '&lt;',
+        '<script>x<y</script>',
+        '<style>a{}</style>',
+        '<!-- c -->',
+        '<svg>',
+        '</svg>',
+        '<circle/>',
+        '<foreignObject>',
+        '<math>',
+        '<mi>',
+        '</math>',
+        '<title>t</title>',
+        '<textarea>',
+        '</textarea>',
+        '<template>',
+        '</template>',
+        '<address>',
+        '</address>',
+        '<form>',
+        '</form>',
+        '<button>',
+        '<select>',
+        '<option>',
+        '</select>',
+        '<html lang=x>',
+        '<body class=y>',
+        '<head>',
+        '</head>',
+        '<dd>',
+        '<dt>',
+        '<plaintext>',
+        '<xmp>',
+        '</xmp>',
+        '<caption>',
+        '<colgroup>',
+        '<col>',
+        '<tbody>',
+        '<thead>',
+        '</tr>',
+        '<th>',
+        '<nobr>',
+        '<h1>',
+        '</h1>',
+        '<em>',
+        '<table><tr><td>c</table>',
       ),
       { maxLength: 40 },
     )

@@ -51,7 +51,9 @@ describe('weblogUpdates', () => {
 
   it('D3: a hanging or HTML-answering service fails alone, quickly, with no fallback', async () => {
     const started = Date.now();
-    const results = await notifyDirectories([`${hostile.url}/hang`, `${hostile.url}/html`, 'http://127.0.0.1:9/RPC2', peer.endpoint], notice, { timeoutMs: 400 });
+    const results = await notifyDirectories([`${hostile.url}/hang`, `${hostile.url}/html`, 'http://127.0.0.1:9/RPC2', peer.endpoint], notice, {
+      timeoutMs: 400,
+    });
     expect(results.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'notified']);
     expect(results[0]!.message).toMatch(/within 400 ms/);
     expect(results[1]!.message).toMatch(/not an XML-RPC reply/);

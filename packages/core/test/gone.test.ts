@@ -10,7 +10,8 @@ import { pageInfo, passSettings, processPage } from '../src/build/page-pass.ts';
 import type { Manifest } from '../src/site/manifest.ts';
 import { goneSince, parseManifest } from '../src/site/manifest.ts';
 
-const post = (body: string) => `<!doctype html><html><head><title>t</title></head><body><nav><a href="/">home</a></nav><article>${body}</article></body></html>`;
+const post = (body: string) =>
+  `<!doctype html><html><head><title>t</title></head><body><nav><a href="/">home</a></nav><article>${body}</article></body></html>`;
 
 function build(site: string, pages: Record<string, string>, extra: Record<string, unknown> = {}) {
   const options = resolveIntegrationOptions({ send: 'off', directories: [], ...extra }, { site, siteHint: '', dryRunByDefault: false, onNetlify: false });
@@ -26,7 +27,13 @@ describe('content hash: what counts as an edit of a post', () => {
     const base = hash(post('<p>Text <a href="https://x.example/p">x</a></p>'));
     expect(base).toMatch(/^[0-9a-f]{32}$/);
     expect(hash(post('<p>Text, edited <a href="https://x.example/p">x</a></p>'))).not.toBe(base);
-    expect(hash(post('<p>Text <a href="https://x.example/p">x</a></p>').replace('<title>t</title>', '<title>new title</title>').replace('home</a>', 'home</a><a href="/about/">about</a>'))).toBe(base);
+    expect(
+      hash(
+        post('<p>Text <a href="https://x.example/p">x</a></p>')
+          .replace('<title>t</title>', '<title>new title</title>')
+          .replace('home</a>', 'home</a><a href="/about/">about</a>'),
+      ),
+    ).toBe(base);
   });
 });
 
@@ -70,7 +77,8 @@ describe('finishBuild finds the posts gone since the build before', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pingback-gone-'));
     live = await startServer((req, res) => {
-      if (req.url === '/_pingback/manifest.json' && published) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
+      if (req.url === '/_pingback/manifest.json' && published)
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
       res.writeHead(404).end();
     });
   });
@@ -98,7 +106,9 @@ describe('finishBuild finds the posts gone since the build before', () => {
     const root = join(dir, 'netlify');
     await mkdir(root, { recursive: true });
     const site = `${live.url}/`;
-    published = (await finishBuild({ ...build(site, { '/posts/a/': post('a'), '/posts/b/': post('b') }), root: join(dir, 'scratch'), logger: quiet, generator: 'test' })).manifest;
+    published = (
+      await finishBuild({ ...build(site, { '/posts/a/': post('a'), '/posts/b/': post('b') }), root: join(dir, 'scratch'), logger: quiet, generator: 'test' })
+    ).manifest;
     const { options, pages } = build(site, { '/posts/b/': post('b') }, { netlify: true, dryRun: false });
     const { manifest } = await finishBuild({ options, pages, root, logger: quiet, generator: 'test' });
     expect(manifest.gone?.map((g) => g.key)).toEqual(['/posts/a']);
@@ -119,7 +129,11 @@ describe('finishBuild finds the posts gone since the build before', () => {
     try {
       const again = build(`${broken.url}/`, { '/posts/b/': post('b') }, { netlify: true, dryRun: false });
       await finishBuild({ ...again, root: join(dir, 'broken'), logger: { ...quiet, warn: (m) => warnings.push(m) }, generator: 'test' });
-      expect(warnings).toEqual([expect.stringMatching(/^could not read the live manifest at http:\/\/127\.0\.0\.1:\d+\/_pingback\/manifest\.json \(HTTP 500\); posts removed since the last deploy are not marked gone this time$/)]);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^could not read the live manifest at http:\/\/127\.0\.0\.1:\d+\/_pingback\/manifest\.json \(HTTP 500\); posts removed since the last deploy are not marked gone this time$/,
+        ),
+      ]);
     } finally {
       await broken.close();
     }

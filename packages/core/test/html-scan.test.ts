@@ -17,7 +17,14 @@ function firstAttrs(html: string, names: string[]): (string | null)[] {
 describe('HtmlScanner', () => {
   it('yields start and end tags, lower-cased, skipping text', () => {
     expect(tags('<!DOCTYPE html><HTML><Head></HEAD><body>hi <b>there</b></body></html>')).toEqual([
-      'html', 'head', '/head', 'body', 'b', '/b', '/body', '/html',
+      'html',
+      'head',
+      '/head',
+      'body',
+      'b',
+      '/b',
+      '/body',
+      '/html',
     ]);
   });
 
@@ -27,7 +34,8 @@ describe('HtmlScanner', () => {
   });
 
   it('never reads markup inside script, style, textarea, title or noscript', () => {
-    const html = '<script>var a = "<a href=\'x\'>"; if (a</b) {}</script><style>a[href]{}</style>' +
+    const html =
+      '<script>var a = "<a href=\'x\'>"; if (a</b) {}</script><style>a[href]{}</style>' +
       '<textarea><a href=y></textarea><title><a></title><noscript><a href=z></noscript><a href=ok>';
     expect(tags(html)).toEqual(['script', '/script', 'style', '/style', 'textarea', '/textarea', 'title', '/title', 'noscript', '/noscript', 'a']);
   });
@@ -38,7 +46,11 @@ describe('HtmlScanner', () => {
 
   it('reads quoted, unquoted and bare attributes, first duplicate winning', () => {
     expect(firstAttrs(`<a HREF="x" title='a "b"' data-x=y/z hidden href="dup">`, ['href', 'title', 'data-x', 'hidden', 'missing'])).toEqual([
-      'x', 'a "b"', 'y/z', '', null,
+      'x',
+      'a "b"',
+      'y/z',
+      '',
+      null,
     ]);
   });
 

@@ -5,7 +5,12 @@ import { ImportError, MemoryStore, PostMatcher, importWebmentionIo, jf2Kind } fr
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/jf2/mentions.jf2', import.meta.url));
 const text = await readFile(FIXTURE, 'utf8');
-const matcher = () => new PostMatcher({ pages: ['/', '/posts/hello-pingbacks', '/posts/uber-cafe', '/about'], posts: [], aliases: { '/2019/05/hello-pingbacks': '/posts/hello-pingbacks' } });
+const matcher = () =>
+  new PostMatcher({
+    pages: ['/', '/posts/hello-pingbacks', '/posts/uber-cafe', '/about'],
+    posts: [],
+    aliases: { '/2019/05/hello-pingbacks': '/posts/hello-pingbacks' },
+  });
 const CLOCK = { now: () => Date.parse('2026-12-01T12:00:00.000Z') };
 
 describe("importing webmention.io's JF2 export", () => {
@@ -31,7 +36,11 @@ describe("importing webmention.io's JF2 export", () => {
       protocol: 'webmention',
       kind: 'reply',
     });
-    expect(bySource.get('https://brid.gy/like/mastodon/@someone/102345/42')).toMatchObject({ kind: 'like', url: 'https://mastodon.social/@someone/102345#favorited-by-42', receivedAt: '2019-05-18T08:00:00.000Z' });
+    expect(bySource.get('https://brid.gy/like/mastodon/@someone/102345/42')).toMatchObject({
+      kind: 'like',
+      url: 'https://mastodon.social/@someone/102345#favorited-by-42',
+      receivedAt: '2019-05-18T08:00:00.000Z',
+    });
     expect(bySource.get('https://brid.gy/like/mastodon/@someone/102345/42')!.published).toBeUndefined();
     // javascript: and empty URLs are dropped; the rest of the entry stays.
     expect(bySource.get('https://reposter.example/r/1')).toMatchObject({ kind: 'repost', key: '/posts/uber-cafe', author: { name: 'Reposter' } });
@@ -55,7 +64,15 @@ describe("importing webmention.io's JF2 export", () => {
   });
 
   it('maps every wm-property to a kind', () => {
-    expect(['in-reply-to', 'like-of', 'repost-of', 'bookmark-of', 'mention-of', 'rsvp', 'something-new'].map(jf2Kind)).toEqual(['reply', 'like', 'repost', 'bookmark', 'mention', 'reply', 'mention']);
+    expect(['in-reply-to', 'like-of', 'repost-of', 'bookmark-of', 'mention-of', 'rsvp', 'something-new'].map(jf2Kind)).toEqual([
+      'reply',
+      'like',
+      'repost',
+      'bookmark',
+      'mention',
+      'reply',
+      'mention',
+    ]);
   });
 
   it('a file that is not JF2 is a clear error, and nothing is stored', async () => {

@@ -65,7 +65,19 @@ describe('reading a real WordPress 6.1.9 export', () => {
     const comments = all.flatMap((e) => (e.kind === 'comment' ? [e.comment] : []));
     // WordPress never exports spam; every other approval state and type is there, '' among them.
     expect(comments.map((c) => `${c.type || "''"}/${c.approved}`)).toEqual([
-      'comment/1', 'pingback/1', 'trackback/1', 'comment/1', "''/1", 'comment/1', 'comment/0', 'comment/trash', 'pingback/0', 'pingback/trash', 'pingback/1', 'pingback/1', 'comment/1',
+      'comment/1',
+      'pingback/1',
+      'trackback/1',
+      'comment/1',
+      "''/1",
+      'comment/1',
+      'comment/0',
+      'comment/trash',
+      'pingback/0',
+      'pingback/trash',
+      'pingback/1',
+      'pingback/1',
+      'comment/1',
     ]);
     // WordPress leaves `&` bare in author URLs; the reader takes it as written, and reads on past it.
     expect(comments[1]!.authorUrl).toBe('https://friend.example/2019/05/a-reply/?utm_source=feed&ref=1');
@@ -109,8 +121,19 @@ describe('importing a real WordPress export', () => {
         protocol: 'pingback',
         kind: 'mention',
       },
-      expect.objectContaining({ source: 'https://another.example/posts/trackback-post', protocol: 'trackback', title: 'Trackbacks are back', excerpt: 'An excerpt the trackback sent, with markup & an ampersand.', author: { name: 'Another Blog' } }),
-      expect.objectContaining({ source: 'https://cafe.example/notes/1', key: '/posts/uber-cafe', target: 'https://oldblog.example/2020/02/uber-cafe/', excerpt: '…Über café…' }),
+      expect.objectContaining({
+        source: 'https://another.example/posts/trackback-post',
+        protocol: 'trackback',
+        title: 'Trackbacks are back',
+        excerpt: 'An excerpt the trackback sent, with markup & an ampersand.',
+        author: { name: 'Another Blog' },
+      }),
+      expect.objectContaining({
+        source: 'https://cafe.example/notes/1',
+        key: '/posts/uber-cafe',
+        target: 'https://oldblog.example/2020/02/uber-cafe/',
+        excerpt: '…Über café…',
+      }),
     ]);
   });
 
@@ -121,8 +144,20 @@ describe('importing a real WordPress export', () => {
     const comments = [...store.records.values()].filter((r) => r.protocol === 'comment').sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1));
     expect(comments.map((c) => [c.key, c.source, c.author, c.kind, c.excerpt])).toEqual([
       ['/about', 'tag:oldblog.example,2018-01-31:comment-14', { name: 'Page Visitor', url: 'https://visitor.example/' }, 'reply', 'A comment on a page.'],
-      ['/posts/hello-pingbacks', 'tag:oldblog.example,2019-05-17:comment-4', { name: 'Ann Commenter', url: 'https://ann.example/' }, 'reply', 'Great post! Here is a link. Second paragraph ]]> with a CDATA end in it.'],
-      ['/posts/hello-pingbacks', 'tag:oldblog.example,2019-05-18:comment-5', { name: 'Old-Style Commenter', url: 'http://old.example/~bob' }, 'reply', 'A comment from before WordPress 5.5: comment_type is empty.'],
+      [
+        '/posts/hello-pingbacks',
+        'tag:oldblog.example,2019-05-17:comment-4',
+        { name: 'Ann Commenter', url: 'https://ann.example/' },
+        'reply',
+        'Great post! Here is a link. Second paragraph ]]> with a CDATA end in it.',
+      ],
+      [
+        '/posts/hello-pingbacks',
+        'tag:oldblog.example,2019-05-18:comment-5',
+        { name: 'Old-Style Commenter', url: 'http://old.example/~bob' },
+        'reply',
+        'A comment from before WordPress 5.5: comment_type is empty.',
+      ],
       ['/posts/hello-pingbacks', 'tag:oldblog.example,2019-05-18:comment-6', { name: 'Threaded Reply' }, 'reply', 'A reply to Ann, with no website.'],
     ]);
     expect(JSON.stringify([...store.records.values()])).not.toMatch(/@mail\.example|@oldblog|203\.0\.113\.|198\.51\.100\./);
@@ -138,7 +173,12 @@ describe('importing a real WordPress export', () => {
     expect(again.alreadyStored).toBe(stored);
     expect(store.records.size).toBe(stored);
     const map = new Map([['/2020/06/not-moved', '/posts/uber-cafe']]);
-    const fixed = await importWordPress(once(real), { store, matcher: new PostMatcher({ pages: ['/', '/posts/hello-pingbacks', '/posts/uber-cafe', '/about'], posts: [] }, map), comments: true, clock: CLOCK });
+    const fixed = await importWordPress(once(real), {
+      store,
+      matcher: new PostMatcher({ pages: ['/', '/posts/hello-pingbacks', '/posts/uber-cafe', '/about'], posts: [] }, map),
+      comments: true,
+      clock: CLOCK,
+    });
     expect(fixed.imported).toEqual({ pingback: 1 });
     expect(fixed.alreadyStored).toBe(stored);
     expect(fixed.posts.via).toMatchObject({ map: 1 });
@@ -201,11 +241,22 @@ describe('hostile and broken exports: a clear error and nothing stored', () => {
 
   it('javascript: author URLs are dropped: a comment keeps its text without a link, a pingback from one is skipped', async () => {
     const store = new MemoryStore();
-    const report = await importWordPress(once(wxr(post(comment({ id: '1', url: 'javascript:alert(1)' }) + comment({ id: '2', type: 'pingback', url: 'javascript:alert(2)' }) + comment({ id: '3', type: 'trackback', url: 'data:text/html,x' })))), {
-      store,
-      matcher: site(),
-      comments: true,
-    });
+    const report = await importWordPress(
+      once(
+        wxr(
+          post(
+            comment({ id: '1', url: 'javascript:alert(1)' }) +
+              comment({ id: '2', type: 'pingback', url: 'javascript:alert(2)' }) +
+              comment({ id: '3', type: 'trackback', url: 'data:text/html,x' }),
+          ),
+        ),
+      ),
+      {
+        store,
+        matcher: site(),
+        comments: true,
+      },
+    );
     expect(report.imported).toEqual({ comment: 1 });
     expect(report.skipped).toEqual({ 'bad-source': 2 });
     expect([...store.records.values()][0]!.author).toEqual({ name: 'Ann' });
@@ -215,7 +266,11 @@ describe('hostile and broken exports: a clear error and nothing stored', () => {
     const huge = `<p>${'<b>x</b> <script>alert(1)</script> word '.repeat(250_000)}</p>`;
     expect(huge.length).toBeGreaterThan(10_000_000);
     const store = new MemoryStore();
-    const report = await importWordPress(once(wxr(post(comment({ content: huge, author: `${'<b>Name</b>'.repeat(100_000)}` })))), { store, matcher: site(), comments: true });
+    const report = await importWordPress(once(wxr(post(comment({ content: huge, author: `${'<b>Name</b>'.repeat(100_000)}` })))), {
+      store,
+      matcher: site(),
+      comments: true,
+    });
     expect(report.imported).toEqual({ comment: 1 });
     const [stored] = [...store.records.values()];
     expect(stored!.excerpt.length).toBeLessThanOrEqual(300);
@@ -227,8 +282,13 @@ describe('hostile and broken exports: a clear error and nothing stored', () => {
   it('spam, trash, held, other comment types and comments on attachments are skipped and counted', async () => {
     const store = new MemoryStore();
     const items =
-      post(comment({ id: '1', approved: 'spam' }) + comment({ id: '2', approved: 'trash' }) + comment({ id: '3', approved: '0' }) + comment({ id: '4', type: 'webmention' }) + comment({ id: '5', type: 'pingback', approved: 'post-trashed', url: 'https://a.example/' })) +
-      post(comment({ id: '6', type: 'pingback', url: 'https://b.example/' }), 'photo-1', 'attachment');
+      post(
+        comment({ id: '1', approved: 'spam' }) +
+          comment({ id: '2', approved: 'trash' }) +
+          comment({ id: '3', approved: '0' }) +
+          comment({ id: '4', type: 'webmention' }) +
+          comment({ id: '5', type: 'pingback', approved: 'post-trashed', url: 'https://a.example/' }),
+      ) + post(comment({ id: '6', type: 'pingback', url: 'https://b.example/' }), 'photo-1', 'attachment');
     const report = await importWordPress(once(wxr(items)), { store, matcher: site(), comments: true });
     expect(report.skipped).toEqual({ spam: 1, trash: 2, unapproved: 1, 'other-type': 1, 'not-a-post-or-page': 1 });
     expect(report.otherPostTypes).toEqual({ attachment: 1 });

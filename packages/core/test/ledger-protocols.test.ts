@@ -7,14 +7,27 @@ import { DEFAULT_RETRY, decide, decideDeleted, entryProtocol, nextEntry } from '
 import { FileLedger } from '../src/send/ledger-file.ts';
 
 const NOW = Date.parse('2027-03-01T00:00:00Z');
-const entry = (fields: Partial<LedgerEntry>): LedgerEntry => ({ source: 's', target: 't', status: 'registered', attempts: 1, firstAt: '2027-01-01T00:00:00.000Z', lastAt: '2027-01-01T00:00:00.000Z', message: '', hash: 'h', ...fields });
+const entry = (fields: Partial<LedgerEntry>): LedgerEntry => ({
+  source: 's',
+  target: 't',
+  status: 'registered',
+  attempts: 1,
+  firstAt: '2027-01-01T00:00:00.000Z',
+  lastAt: '2027-01-01T00:00:00.000Z',
+  message: '',
+  hash: 'h',
+  ...fields,
+});
 const BOTH = ['webmention', 'pingback'] as const;
 
 describe('ledger entries for two protocols', () => {
   it('an entry written before Webmention is a pingback, done as before', () => {
     const old = entry({});
     expect(entryProtocol(old)).toBe('pingback');
-    expect(decide(old, 'h2', NOW, DEFAULT_RETRY, { contentHash: 'c2', protocols: BOTH })).toEqual({ send: false, reason: 'registered on 2027-01-01T00:00:00.000Z' });
+    expect(decide(old, 'h2', NOW, DEFAULT_RETRY, { contentHash: 'c2', protocols: BOTH })).toEqual({
+      send: false,
+      reason: 'registered on 2027-01-01T00:00:00.000Z',
+    });
   });
 
   it('a delivered Webmention is sent again when its post changed, links or content (§3.1.4), not otherwise', () => {
@@ -30,7 +43,13 @@ describe('ledger entries for two protocols', () => {
     const old = entry({ status: 'no-endpoint' });
     expect(decide(old, 'h', NOW, DEFAULT_RETRY, { protocols: BOTH }).send).toBe(true);
     expect(decide(old, 'h', NOW, DEFAULT_RETRY, { protocols: ['pingback'] }).send).toBe(false);
-    const checked = nextEntry(old, { source: 's', target: 't', status: 'no-endpoint', endpoint: null, message: 'none', protocol: null, sought: BOTH }, 'h', NOW, DEFAULT_RETRY);
+    const checked = nextEntry(
+      old,
+      { source: 's', target: 't', status: 'no-endpoint', endpoint: null, message: 'none', protocol: null, sought: BOTH },
+      'h',
+      NOW,
+      DEFAULT_RETRY,
+    );
     expect(checked.sought).toEqual(['webmention', 'pingback']);
     expect(decide(checked, 'h', NOW, DEFAULT_RETRY, { protocols: BOTH }).send).toBe(false);
   });
@@ -39,10 +58,24 @@ describe('ledger entries for two protocols', () => {
     expect(decideDeleted(entry({ protocol: 'webmention' }), NOW, DEFAULT_RETRY).send).toBe(true);
     expect(decideDeleted(entry({}), NOW, DEFAULT_RETRY)).toEqual({ send: false, reason: 'sent by Pingback, which has no deletes' });
     expect(decideDeleted(undefined, NOW, DEFAULT_RETRY).send).toBe(false);
-    const told = nextEntry(entry({ protocol: 'webmention' }), { source: 's', target: 't', status: 'registered', endpoint: 'e', message: 'ok', protocol: 'webmention' }, 'h', NOW, DEFAULT_RETRY, { deleted: true });
+    const told = nextEntry(
+      entry({ protocol: 'webmention' }),
+      { source: 's', target: 't', status: 'registered', endpoint: 'e', message: 'ok', protocol: 'webmention' },
+      'h',
+      NOW,
+      DEFAULT_RETRY,
+      { deleted: true },
+    );
     expect(told).toMatchObject({ deleted: true, attempts: 1 });
     expect(decideDeleted(told, NOW, DEFAULT_RETRY).send).toBe(false);
-    const failed = nextEntry(entry({ protocol: 'webmention' }), { source: 's', target: 't', status: 'retryable', endpoint: 'e', message: 'HTTP 503', protocol: 'webmention' }, 'h', NOW, DEFAULT_RETRY, { deleted: true });
+    const failed = nextEntry(
+      entry({ protocol: 'webmention' }),
+      { source: 's', target: 't', status: 'retryable', endpoint: 'e', message: 'HTTP 503', protocol: 'webmention' },
+      'h',
+      NOW,
+      DEFAULT_RETRY,
+      { deleted: true },
+    );
     expect(decideDeleted(failed, NOW, DEFAULT_RETRY).send).toBe(false); // backoff
     expect(decideDeleted(failed, NOW + 16 * 60_000, DEFAULT_RETRY).send).toBe(true);
     // The post published again: its link is a mention again.
@@ -59,11 +92,26 @@ describe('a ledger file from before Webmention', () => {
 
   it('reads as it did: every entry a pingback, posts without targets', async () => {
     const path = join(dir, 'ledger.json');
-    await writeFile(path, JSON.stringify({
-      version: 1,
-      entries: [{ source: 'https://a.example/p/', target: 'https://b.example/q/', status: 'registered', attempts: 1, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.000Z', endpoint: 'https://b.example/xmlrpc', message: 'ok', hash: 'h' }],
-      posts: [{ source: 'https://a.example/p/', hash: 'h', firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z' }],
-    }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        entries: [
+          {
+            source: 'https://a.example/p/',
+            target: 'https://b.example/q/',
+            status: 'registered',
+            attempts: 1,
+            firstAt: '2026-01-01T00:00:00.000Z',
+            lastAt: '2026-01-01T00:00:00.000Z',
+            endpoint: 'https://b.example/xmlrpc',
+            message: 'ok',
+            hash: 'h',
+          },
+        ],
+        posts: [{ source: 'https://a.example/p/', hash: 'h', firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z' }],
+      }),
+    );
     const ledger = await FileLedger.open(path);
     const got = ledger.get('https://a.example/p/', 'https://b.example/q/')!;
     expect(entryProtocol(got)).toBe('pingback');

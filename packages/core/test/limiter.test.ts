@@ -31,7 +31,7 @@ describe('KeyedLimiter', () => {
     expect(order.indexOf('c11')).toBeLessThan(order.indexOf('a7'));
   });
 
-  it('passes a task\'s rejection through and keeps going', async () => {
+  it("passes a task's rejection through and keeps going", async () => {
     const limiter = new KeyedLimiter(1, 1);
     const failed = limiter.run('k', async () => {
       throw new Error('boom');

@@ -13,7 +13,14 @@ import { SourceCache } from '../src/receive/source-cache.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import { SnapshotListing } from '../src/store/snapshot-listing.ts';
 
-const response = (bytes: number): HttpResponse => ({ status: 200, url: 'http://x/', headers: new Map(), body: new Uint8Array(bytes), truncated: false, redirects: 0 });
+const response = (bytes: number): HttpResponse => ({
+  status: 200,
+  url: 'http://x/',
+  headers: new Map(),
+  body: new Uint8Array(bytes),
+  truncated: false,
+  redirects: 0,
+});
 const refused = () => Promise.reject(new TransportError('forbidden-address', 'http://10.0.0.1/', 'forbidden address'));
 
 describe('SourceCache', () => {
@@ -111,7 +118,9 @@ describe('the receiver under more pings than its source queue holds', () => {
       const early: number[] = [];
       const answers = Array.from({ length: total }, async (_, i) => {
         const body = writeMethodCall('pingback.ping', [`${sources.url}/s${i}`, 'https://blog.example/posts/a/']);
-        const reply = parseMethodResponse(new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()));
+        const reply = parseMethodResponse(
+          new Uint8Array(await (await receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body }))).arrayBuffer()),
+        );
         if (reply.kind === 'fault') early.push(reply.faultCode);
         return reply;
       });
@@ -121,7 +130,9 @@ describe('the receiver under more pings than its source queue holds', () => {
       release();
       const replies = await Promise.all(answers);
       expect(replies.filter((r) => r.kind === 'result')).toHaveLength(SOURCE_CONCURRENCY + SOURCE_QUEUE);
-      expect(replies.filter((r) => r.kind === 'fault')).toEqual(Array(10).fill({ kind: 'fault', faultCode: 50, faultString: 'The source could not be fetched right now; try again later.' }));
+      expect(replies.filter((r) => r.kind === 'fault')).toEqual(
+        Array(10).fill({ kind: 'fault', faultCode: 50, faultString: 'The source could not be fetched right now; try again later.' }),
+      );
     } finally {
       release();
       await receiver.close();
@@ -150,7 +161,7 @@ describe('StoreRateLimiter', () => {
   });
 });
 
-describe('the moderation page\'s failed sign-ins', () => {
+describe("the moderation page's failed sign-ins", () => {
   it('in memory: at most SIGN_IN_MAX_CLIENTS clients, the least recently failed forgotten first, the expired swept', async () => {
     const limiter = new MemorySignInLimiter(1000);
     const now = Date.UTC(2026, 11, 1);

@@ -13,9 +13,22 @@ const TARGET = `${SITE}posts/a/`;
 const PAGE = 'https://other.example/notes/1';
 const site = siteMatcher(new URL(SITE), []);
 
-const entry = (body: string, head = '<title>A page</title>') => readEntry(parseBoundedDocument(`<!doctype html><html><head>${head}</head><body>${body}</body></html>`), { pageUrl: PAGE, base: PAGE, target: TARGET, key: '/posts/a', site });
+const entry = (body: string, head = '<title>A page</title>') =>
+  readEntry(parseBoundedDocument(`<!doctype html><html><head>${head}</head><body>${body}</body></html>`), {
+    pageUrl: PAGE,
+    base: PAGE,
+    target: TARGET,
+    key: '/posts/a',
+    site,
+  });
 const facts = (body: string, head = '<title>A page</title>') =>
-  verifySource({ html: `<!doctype html><html lang="en"><head>${head}</head><body>${body}</body></html>`, sourceUrl: PAGE, target: TARGET, key: '/posts/a', site });
+  verifySource({
+    html: `<!doctype html><html lang="en"><head>${head}</head><body>${body}</body></html>`,
+    sourceUrl: PAGE,
+    target: TARGET,
+    key: '/posts/a',
+    site,
+  });
 
 /** What Bridgy serves for a Mastodon reply (its page for a response points at the original post). */
 const bridgyReply = `<article class="h-entry">
@@ -32,7 +45,7 @@ const bridgyReply = `<article class="h-entry">
 </article>`;
 
 describe('microformats2: what the entry says', () => {
-  it('a Bridgy reply: a reply, the entry\'s own URL, its text, date and the author\'s h-card with photo', () => {
+  it("a Bridgy reply: a reply, the entry's own URL, its text, date and the author's h-card with photo", () => {
     expect(facts(bridgyReply)).toEqual({
       title: 'A page',
       excerpt: 'Great post, thanks! I disagree about the second part though.',
@@ -65,12 +78,19 @@ describe('microformats2: what the entry says', () => {
 
   it('a name that is only the text again is no title; a real one is', () => {
     expect(facts(`<div class="h-entry"><div class="p-name e-content">Just a note <a href="${TARGET}">x</a></div></div>`)!.title).toBe('A page');
-    expect(facts(`<div class="h-entry"><h1 class="p-name">My Title</h1><div class="e-content">Body <a href="${TARGET}">x</a></div></div>`)).toMatchObject({ title: 'My Title', excerpt: 'Body x' });
-    expect(facts(`<div class="h-entry"><p class="p-summary">In short.</p><div class="e-content">Long body <a href="${TARGET}">x</a></div></div>`)!.excerpt).toBe('In short.');
+    expect(facts(`<div class="h-entry"><h1 class="p-name">My Title</h1><div class="e-content">Body <a href="${TARGET}">x</a></div></div>`)).toMatchObject({
+      title: 'My Title',
+      excerpt: 'Body x',
+    });
+    expect(
+      facts(`<div class="h-entry"><p class="p-summary">In short.</p><div class="e-content">Long body <a href="${TARGET}">x</a></div></div>`)!.excerpt,
+    ).toBe('In short.');
   });
 
   it('text is plain, capped and without bidirectional or invisible characters', () => {
-    const f = facts(`<div class="h-entry"><div class="e-content">\u202Eevil\u200B ${'word '.repeat(200)}<a href="${TARGET}">x</a></div><span class="p-author h-card">\u202EAnn${'n'.repeat(300)}</span></div>`)!;
+    const f = facts(
+      `<div class="h-entry"><div class="e-content">\u202Eevil\u200B ${'word '.repeat(200)}<a href="${TARGET}">x</a></div><span class="p-author h-card">\u202EAnn${'n'.repeat(300)}</span></div>`,
+    )!;
     expect(f.excerpt.length).toBeLessThanOrEqual(300);
     expect(f.excerpt).toMatch(/^evil word/);
     expect(f.author.name.length).toBeLessThanOrEqual(100);
@@ -78,13 +98,19 @@ describe('microformats2: what the entry says', () => {
   });
 
   it('keeps only http(s) URLs for the entry, the author and the photo', () => {
-    const f = facts(`<div class="h-entry"><a class="u-url" href="javascript:alert(1)">x</a><span class="p-author h-card"><a class="p-name u-url" href="data:text/html,x">Ann</a><img class="u-photo" src="javascript:alert(2)" alt=""></span><a href="${TARGET}">t</a></div>`)!;
+    const f = facts(
+      `<div class="h-entry"><a class="u-url" href="javascript:alert(1)">x</a><span class="p-author h-card"><a class="p-name u-url" href="data:text/html,x">Ann</a><img class="u-photo" src="javascript:alert(2)" alt=""></span><a href="${TARGET}">t</a></div>`,
+    )!;
     expect(f.url).toBeUndefined();
     expect(f.author).toEqual({ name: 'Ann' });
   });
 
   it('resolves relative URLs against the page', () => {
-    expect(facts(`<div class="h-entry"><a class="u-url" href="/notes/1">x</a><span class="p-author h-card"><a class="p-name u-url" href="/">Ann</a><img class="u-photo" src="me.png" alt=""></span><a href="${TARGET}">t</a></div>`)).toMatchObject({
+    expect(
+      facts(
+        `<div class="h-entry"><a class="u-url" href="/notes/1">x</a><span class="p-author h-card"><a class="p-name u-url" href="/">Ann</a><img class="u-photo" src="me.png" alt=""></span><a href="${TARGET}">t</a></div>`,
+      ),
+    ).toMatchObject({
       url: 'https://other.example/notes/1',
       author: { name: 'Ann', url: 'https://other.example/', photo: 'https://other.example/notes/me.png' },
     });
@@ -92,21 +118,30 @@ describe('microformats2: what the entry says', () => {
 });
 
 describe('microformats2: the authorship algorithm', () => {
-  it('the entry\'s author h-card', () => {
-    expect(entry('<div class="h-entry"><a class="p-author h-card" href="https://ann.example/">Ann</a></div>')?.author).toEqual({ name: 'Ann', url: 'https://ann.example/' });
+  it("the entry's author h-card", () => {
+    expect(entry('<div class="h-entry"><a class="p-author h-card" href="https://ann.example/">Ann</a></div>')?.author).toEqual({
+      name: 'Ann',
+      url: 'https://ann.example/',
+    });
   });
 
-  it('the feed\'s author when the entry has none', () => {
-    expect(entry('<div class="h-feed"><span class="p-author h-card">Feed Author</span><div class="h-entry"><p class="p-name">x</p></div></div>')?.author).toEqual({ name: 'Feed Author' });
+  it("the feed's author when the entry has none", () => {
+    expect(
+      entry('<div class="h-feed"><span class="p-author h-card">Feed Author</span><div class="h-entry"><p class="p-name">x</p></div></div>')?.author,
+    ).toEqual({ name: 'Feed Author' });
   });
 
   it('an author URL: the h-card on the page with that URL', () => {
-    const body = '<div class="h-entry"><a class="u-author" href="https://ann.example/">x</a></div><div class="h-card"><a class="p-name u-url" href="https://ann.example/">Ann Card</a><img class="u-photo" src="https://ann.example/a.jpg" alt=""></div>';
+    const body =
+      '<div class="h-entry"><a class="u-author" href="https://ann.example/">x</a></div><div class="h-card"><a class="p-name u-url" href="https://ann.example/">Ann Card</a><img class="u-photo" src="https://ann.example/a.jpg" alt=""></div>';
     expect(entry(body)?.author).toEqual({ name: 'Ann Card', url: 'https://ann.example/', photo: 'https://ann.example/a.jpg' });
   });
 
   it('an author URL with no card here: the URL alone (the author page is never fetched)', () => {
-    expect(entry('<div class="h-entry"><a class="u-author" href="https://ann.example/">x</a></div>')?.author).toEqual({ name: '', url: 'https://ann.example/' });
+    expect(entry('<div class="h-entry"><a class="u-author" href="https://ann.example/">x</a></div>')?.author).toEqual({
+      name: '',
+      url: 'https://ann.example/',
+    });
   });
 
   it('an author name as plain text', () => {
@@ -114,12 +149,17 @@ describe('microformats2: the authorship algorithm', () => {
   });
 
   it('rel=author, then the matching h-card', () => {
-    const f = facts(`<a rel="author" href="/about">Ann Rel</a><div class="h-card"><a class="u-url p-name" href="https://other.example/about">Ann From Card</a></div><div class="h-entry"><p class="e-content"><a href="${TARGET}">x</a></p></div>`);
+    const f = facts(
+      `<a rel="author" href="/about">Ann Rel</a><div class="h-card"><a class="u-url p-name" href="https://other.example/about">Ann From Card</a></div><div class="h-entry"><p class="e-content"><a href="${TARGET}">x</a></p></div>`,
+    );
     expect(f!.author).toEqual({ name: 'Ann From Card', url: 'https://other.example/about' });
   });
 
-  it('the page\'s own h-card when nothing else names the author', () => {
-    expect(entry('<div class="h-card"><a class="p-name u-url" href="https://other.example/">Site Owner</a></div><div class="h-entry"><p class="p-name">x</p></div>')?.author).toEqual({ name: 'Site Owner', url: 'https://other.example/' });
+  it("the page's own h-card when nothing else names the author", () => {
+    expect(
+      entry('<div class="h-card"><a class="p-name u-url" href="https://other.example/">Site Owner</a></div><div class="h-entry"><p class="p-name">x</p></div>')
+        ?.author,
+    ).toEqual({ name: 'Site Owner', url: 'https://other.example/' });
   });
 });
 
@@ -132,15 +172,20 @@ describe('microformats2: which entry, and what falls back', () => {
   it('a page without an h-entry has no entry facts: the HTML semantics decide, as for any page', () => {
     expect(entry('<div class="h-card">Ann</div>')).toBeNull();
     expect(entry('<p>No microformats</p>')).toBeNull();
-    expect(facts(`<p>By <a rel="author" href="/ann">Ann</a></p><p>I liked <a href="${TARGET}">this</a>.</p>`)).toEqual({ title: 'A page', excerpt: 'I liked this.', author: { name: 'Ann', url: 'https://other.example/ann' }, lang: 'en' });
+    expect(facts(`<p>By <a rel="author" href="/ann">Ann</a></p><p>I liked <a href="${TARGET}">this</a>.</p>`)).toEqual({
+      title: 'A page',
+      excerpt: 'I liked this.',
+      author: { name: 'Ann', url: 'https://other.example/ann' },
+      lang: 'en',
+    });
   });
 
-  it('WordPress\'s classic microformats (hentry, vcard) are read too', () => {
+  it("WordPress's classic microformats (hentry, vcard) are read too", () => {
     const body = `<article class="post hentry"><h2 class="entry-title">Classic Title</h2><span class="author vcard"><a class="url fn" href="https://wp.example/author/ann/">Ann WP</a></span><div class="entry-content"><p>Classic body <a href="${TARGET}">x</a></p></div></article>`;
     expect(facts(body)).toMatchObject({ title: 'Classic Title', excerpt: 'Classic body x', author: { name: 'Ann WP', url: 'https://wp.example/author/ann/' } });
   });
 
-  it('a pingback gets the same extraction, with Pingback\'s rule for the link: any form of the post', () => {
+  it("a pingback gets the same extraction, with Pingback's rule for the link: any form of the post", () => {
     const other = bridgyReply.replace(`href="${TARGET}"`, 'href="http://blog.example/posts/a"');
     expect(facts(other)).toMatchObject({ kind: 'reply', author: { name: 'Alice Example' }, url: 'https://mastodon.example/@alice/112233' });
   });

@@ -20,12 +20,16 @@ const TOKEN = 'a-moderation-token-of-some-length-42';
 let source: TestServer;
 
 beforeAll(async () => {
-  source = await startServer(html(`<!doctype html><title>A reply</title><meta name="author" content="Ann"><p>I liked <a href="${SITE}posts/a/">this post</a> a lot.</p>`));
+  source = await startServer(
+    html(`<!doctype html><title>A reply</title><meta name="author" content="Ann"><p>I liked <a href="${SITE}posts/a/">this post</a> a lot.</p>`),
+  );
 });
 afterAll(() => source.close());
 
 /** A webhook receiver whose answers the test chooses, one per request; by default 200. */
-async function webhook(answers: ((req: Recorded) => [number, Record<string, string>?] | Promise<[number, Record<string, string>?]>)[] = []): Promise<TestServer> {
+async function webhook(
+  answers: ((req: Recorded) => [number, Record<string, string>?] | Promise<[number, Record<string, string>?]>)[] = [],
+): Promise<TestServer> {
   let n = 0;
   const server: TestServer = await startServer(async (_req, res) => {
     const answer = answers[n++];
@@ -63,7 +67,7 @@ async function ping(r: Receiver, from = `http://reply.example:${source.port}/rep
 }
 
 describe('the arrival webhook', () => {
-  it('POSTs one signed JSON body per accepted linkback that Python\'s hmac and the standardwebhooks library verify, with the public fields, status and moderation link', async () => {
+  it("POSTs one signed JSON body per accepted linkback that Python's hmac and the standardwebhooks library verify, with the public fields, status and moderation link", async () => {
     const hook = await webhook();
     const { receiver: r } = receiver({ url: `${hook.url}/hook?key=s3cret` }, { moderation: 'pending', admin: { token: TOKEN } });
     try {
@@ -91,7 +95,11 @@ describe('the arrival webhook', () => {
       });
       expect(body.timestamp).toBe(body.data.receivedAt);
       const now = Math.floor(Date.now() / 1000);
-      const headers = { 'webhook-id': req!.headers['webhook-id'] as string, 'webhook-timestamp': req!.headers['webhook-timestamp'] as string, 'webhook-signature': req!.headers['webhook-signature'] as string };
+      const headers = {
+        'webhook-id': req!.headers['webhook-id'] as string,
+        'webhook-timestamp': req!.headers['webhook-timestamp'] as string,
+        'webhook-signature': req!.headers['webhook-signature'] as string,
+      };
       const checks = pythonVerifyWebhooks([
         { secret: SECRET, headers, body: req!.body, now },
         { secret: generateWebhookSecret(), headers, body: req!.body, now },
@@ -143,7 +151,9 @@ describe('the arrival webhook', () => {
       await expect.poll(() => hook.requests.length).toBe(3);
       const ids = new Set(hook.requests.map((q) => q.headers['webhook-id']));
       expect(ids.size).toBe(1);
-      const checks = pythonVerifyWebhooks(hook.requests.map((q) => ({ secret: SECRET, headers: q.headers as Record<string, string>, body: q.body, now: Math.floor(Date.now() / 1000) })));
+      const checks = pythonVerifyWebhooks(
+        hook.requests.map((q) => ({ secret: SECRET, headers: q.headers as Record<string, string>, body: q.body, now: Math.floor(Date.now() / 1000) })),
+      );
       expect(checks.every((c) => c.valid)).toBe(true);
       await expect.poll(() => r.notifier!.size).toBe(0);
       expect(log.lines.filter((l) => l.includes('webhook'))).toEqual([]);
@@ -152,7 +162,9 @@ describe('the arrival webhook', () => {
       await expect.poll(() => r2.notifier!.size).toBe(0);
       expect(dead.requests).toHaveLength(4); // the first try and three retries
       const gaveUp = log2.lines.filter((l) => l.includes('gave up'));
-      expect(gaveUp).toEqual([`[pingback] webhook: gave up notifying 127.0.0.1:${dead.port} of http://reply.example:${source.port}/reply → /posts/a (HTTP 504)`]);
+      expect(gaveUp).toEqual([
+        `[pingback] webhook: gave up notifying 127.0.0.1:${dead.port} of http://reply.example:${source.port}/reply → /posts/a (HTTP 504)`,
+      ]);
       expect(log2.lines.join('\n')).not.toContain('secret-path');
     } finally {
       await Promise.all([r.close(), r2.close(), hook.close(), dead.close()]);
@@ -217,7 +229,9 @@ describe('the arrival webhook', () => {
   it('checks its options: a Standard Webhooks secret, required for the generic format; a known format', () => {
     expect(() => resolveNotifyOptions({ url: 'https://hooks.example/' })).toThrow(/notify\.secret.*required for the generic format/);
     expect(() => resolveNotifyOptions({ url: 'https://hooks.example/', secret: 'plain-secret' })).toThrow(/whsec_/);
-    expect(() => resolveNotifyOptions({ url: 'https://hooks.example/', secret: `whsec_${Buffer.alloc(8).toString('base64')}` })).toThrow(/24 to 64 bytes, got 8/);
+    expect(() => resolveNotifyOptions({ url: 'https://hooks.example/', secret: `whsec_${Buffer.alloc(8).toString('base64')}` })).toThrow(
+      /24 to 64 bytes, got 8/,
+    );
     expect(() => resolveNotifyOptions({ url: 'https://hooks.example/', format: 'teams' as never })).toThrow(/notify\.format/);
     expect(resolveNotifyOptions({ url: 'https://hooks.slack.example/services/x', format: 'slack' }).key).toBeUndefined();
   });
@@ -232,7 +246,7 @@ describe('payloads for Slack- and Discord-style incoming webhooks', () => {
   });
   const event = { record: hostile, site: SITE, moderationUrl: `${SITE}pingback/admin` };
 
-  it('Slack: one text in its format, a stranger\'s text escaped so it can neither mention nor link', () => {
+  it("Slack: one text in its format, a stranger's text escaped so it can neither mention nor link", () => {
     const body = JSON.parse(slackBody(event)) as { text: string; unfurl_links: boolean };
     expect(body.unfurl_links).toBe(false);
     expect(body.text).not.toMatch(/<!channel>|<https:\/\/phish/);
@@ -242,7 +256,11 @@ describe('payloads for Slack- and Discord-style incoming webhooks', () => {
   });
 
   it('Discord: content and an embed, Markdown escaped, no mention allowed to reach anyone', () => {
-    const body = JSON.parse(discordBody(event)) as { content: string; embeds: { title: string; description: string; url: string }[]; allowed_mentions: { parse: string[] } };
+    const body = JSON.parse(discordBody(event)) as {
+      content: string;
+      embeds: { title: string; description: string; url: string }[];
+      allowed_mentions: { parse: string[] };
+    };
     expect(body.allowed_mentions).toEqual({ parse: [] });
     expect(body.embeds[0]!.description).toBe('\\*\\*bold\\*\\* \\[link\\]\\(https\\://phish.example\\) \\<\\@123\\>');
     expect(body.embeds[0]!.url).toBe('https://evil.example/x|y%3Ez');

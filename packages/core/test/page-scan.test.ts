@@ -6,7 +6,8 @@ const page = (body: string, head = '<title>T</title>') => `<!doctype html><html 
 
 describe('scanPage: where the content is', () => {
   it('takes .e-content over article over main over body', () => {
-    const body = '<header><a href="https://h.example/x">h</a></header><main><a href="https://m.example/x">m</a>' +
+    const body =
+      '<header><a href="https://h.example/x">h</a></header><main><a href="https://m.example/x">m</a>' +
       '<article><a href="https://a.example/x">a</a><div class="e-content"><a href="https://e.example/x">e</a></div></article></main>';
     const scan = scanPage(page(body));
     expect(scan.contentSelector).toBe('.e-content');
@@ -21,8 +22,10 @@ describe('scanPage: where the content is', () => {
   });
 
   it('uses a selector list as a union and supports compound, descendant and child selectors', () => {
-    const html = page('<div id="post" class="post x"><section><p><a href="https://1.example/a">1</a></p></section><a href="https://2.example/a">2</a></div>' +
-      '<aside data-role="refs"><a href="https://3.example/a">3</a></aside><div class="post"><a href="https://4.example/a">4</a></div>');
+    const html = page(
+      '<div id="post" class="post x"><section><p><a href="https://1.example/a">1</a></p></section><a href="https://2.example/a">2</a></div>' +
+        '<aside data-role="refs"><a href="https://3.example/a">3</a></aside><div class="post"><a href="https://4.example/a">4</a></div>',
+    );
     const links = (content: string) => scanPage(html, pageScanSettings(content)).links;
     expect(links('div#post.post')).toEqual(['https://1.example/a', 'https://2.example/a']);
     expect(links('#post > section')).toEqual(['https://1.example/a']);
@@ -51,13 +54,15 @@ describe('scanPage: where the content is', () => {
   });
 
   it('keeps track of content through unclosed paragraphs and list items', () => {
-    const body = '<article><p>one <a href="https://1.example/x">1</a><p>two<ul><li>a<li><a href="https://2.example/x">2</a></ul></article>' +
+    const body =
+      '<article><p>one <a href="https://1.example/x">1</a><p>two<ul><li>a<li><a href="https://2.example/x">2</a></ul></article>' +
       '<footer><a href="https://footer.example/x">f</a></footer>';
     expect(scanPage(page(body)).links).toEqual(['https://1.example/x', 'https://2.example/x']);
   });
 
   it('treats "/>" as closing only in SVG and MathML', () => {
-    const body = '<article><svg><path d="M0"/><a href="https://svg.example/x"/></svg><a href="https://after.example/x">a</a></article>' +
+    const body =
+      '<article><svg><path d="M0"/><a href="https://svg.example/x"/></svg><a href="https://after.example/x">a</a></article>' +
       '<div/><a href="https://outside.example/x">o</a>';
     expect(scanPage(page(body)).links).toEqual(['https://svg.example/x', 'https://after.example/x']);
   });

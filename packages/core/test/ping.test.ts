@@ -19,11 +19,15 @@ beforeAll(async () => {
       '/html': html('<!doctype html><h1>Welcome to nginx!</h1>'),
       '/500-fault': (_req, res) => {
         res.writeHead(500, { 'content-type': 'text/xml' });
-        res.end('<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>50</int></value></member><member><name>faultString</name><value>upstream</value></member></struct></value></fault></methodResponse>');
+        res.end(
+          '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>50</int></value></member><member><name>faultString</name><value>upstream</value></member></struct></value></fault></methodResponse>',
+        );
       },
       '/odd-fault': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/xml' });
-        res.end('<methodResponse><fault><value><struct><member><name>faultCode</name><value><boolean>1</boolean></value></member></struct></value></fault></methodResponse>');
+        res.end(
+          '<methodResponse><fault><value><struct><member><name>faultCode</name><value><boolean>1</boolean></value></member></struct></value></fault></methodResponse>',
+        );
       },
       '/endless': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/xml' });

@@ -32,7 +32,31 @@ function parsesOrFaults(body: string | Uint8Array): void {
 /** Code units XML 1.0 can't carry; the writer turns each into U+FFFD (write.ts). */
 const UNWRITABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-const XML_SPECIALS = fc.constantFrom('<', '>', '&', '"', "'", ']]>', '<![CDATA[', '&amp;', '&#0;', '\r', '\r\n', '\n', '\t', ' ', 'é', '日本', '😀', '\u2028', '\uFEFF', '--', '<!--', '<?', '?>');
+const XML_SPECIALS = fc.constantFrom(
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  ']]>',
+  '<![CDATA[',
+  '&amp;',
+  '&#0;',
+  '\r',
+  '\r\n',
+  '\n',
+  '\t',
+  ' ',
+  'é',
+  '日本',
+  '😀',
+  '\u2028',
+  '\uFEFF',
+  '--',
+  '<!--',
+  '<?',
+  '?>',
+);
 const text = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: XML_SPECIALS, maxLength: 12 }),
@@ -48,7 +72,9 @@ const { value: xmlRpcValue } = fc.letrec<{ value: XmlRpcValue }>((tie) => ({
     fc.boolean(),
     fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
     fc.constant(null),
-    fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => new Date(Math.floor(d.getTime() / 1000) * 1000)),
+    fc
+      .date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+      .map((d) => new Date(Math.floor(d.getTime() / 1000) * 1000)),
     fc.uint8Array({ maxLength: 24 }),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(text, tie('value'), { maxKeys: 4 }),
@@ -57,7 +83,12 @@ const { value: xmlRpcValue } = fc.letrec<{ value: XmlRpcValue }>((tie) => ({
 
 /** A valid document of each kind, as our writer makes it. */
 const document = fc.oneof(
-  fc.tuple(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== ''), fc.array(xmlRpcValue, { maxLength: 3 })).map(([name, params]) => writeMethodCall(name, params)),
+  fc
+    .tuple(
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== ''),
+      fc.array(xmlRpcValue, { maxLength: 3 }),
+    )
+    .map(([name, params]) => writeMethodCall(name, params)),
   xmlRpcValue.map((v) => writeMethodResponse(v)),
   fc.tuple(fc.integer({ min: -2147483648, max: 2147483647 }), text).map(([code, message]) => writeFault(code, message)),
 );
@@ -66,9 +97,38 @@ const INSERTS = fc.constantFrom(
   '<!DOCTYPE methodResponse>',
   '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>',
   '<!DOCTYPE x SYSTEM "file:///etc/passwd">',
-  '&xxe;', '&amp;', '&#0;', '&#x110000;', '&#xD800;', '&#65;', '&lt;', '&', '&#', '&#x;',
-  '<![CDATA[', ']]>', '<!--', '-->', '<?pi x?>', '<?xml version="1.0"?>', '\u0000', '\uFFFE', '\uD800', '<', '>', '</', '/>', '<value>', '</value>', '<struct>', '<member>',
-  '<i8>9007199254740993</i8>', '<int>99999999999</int>', '<double>1e400</double>', '<base64>!!</base64>', '<dateTime.iso8601>2026-02-30T99:99:99</dateTime.iso8601>',
+  '&xxe;',
+  '&amp;',
+  '&#0;',
+  '&#x110000;',
+  '&#xD800;',
+  '&#65;',
+  '&lt;',
+  '&',
+  '&#',
+  '&#x;',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<?pi x?>',
+  '<?xml version="1.0"?>',
+  '\u0000',
+  '\uFFFE',
+  '\uD800',
+  '<',
+  '>',
+  '</',
+  '/>',
+  '<value>',
+  '</value>',
+  '<struct>',
+  '<member>',
+  '<i8>9007199254740993</i8>',
+  '<int>99999999999</int>',
+  '<double>1e400</double>',
+  '<base64>!!</base64>',
+  '<dateTime.iso8601>2026-02-30T99:99:99</dateTime.iso8601>',
 );
 
 type Mutation = (doc: Buffer) => Buffer;
@@ -92,35 +152,82 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return Buffer.concat([doc.subarray(0, at), Buffer.from(insert), doc.subarray(at)]);
   }),
   // The prolog's encoding swapped for another label, real or not.
-  fc.constantFrom('UTF-16', 'utf-16le', 'ISO-8859-1', 'windows-1252', 'ebcdic', 'x-user-defined', 'replacement', 'utf-7', '', 'UTF-8"?><x', 'shift_jis').map(
-    (label) => (doc: Buffer) => Buffer.from(doc.toString('latin1').replace('encoding="UTF-8"', `encoding="${label}"`), 'latin1'),
-  ),
+  fc
+    .constantFrom('UTF-16', 'utf-16le', 'ISO-8859-1', 'windows-1252', 'ebcdic', 'x-user-defined', 'replacement', 'utf-7', '', 'UTF-8"?><x', 'shift_jis')
+    .map((label) => (doc: Buffer) => Buffer.from(doc.toString('latin1').replace('encoding="UTF-8"', `encoding="${label}"`), 'latin1')),
 );
 
 const RUNS = { parse: 1500, roundTrip: 700, discovery: 150, verify: 800, canonical: 1500 };
 
 describe('XML-RPC parser: a result or a PingbackFault with an interop code, nothing else', () => {
   it('for arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => parsesOrFaults(bytes)), { numRuns: RUNS.parse });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => parsesOrFaults(bytes)),
+      { numRuns: RUNS.parse },
+    );
   });
 
   it('for arbitrary bytes after an XML declaration naming any encoding', () => {
-    const label = fc.oneof(fc.constantFrom('UTF-8', 'utf-16', 'UTF-16BE', 'latin1', 'ISO-2022-JP', 'gb18030', 'EUC-KR', 'x-mac-cyrillic', 'replacement', 'bogus'), fc.string({ unit: 'binary-ascii', maxLength: 12 }));
+    const label = fc.oneof(
+      fc.constantFrom('UTF-8', 'utf-16', 'UTF-16BE', 'latin1', 'ISO-2022-JP', 'gb18030', 'EUC-KR', 'x-mac-cyrillic', 'replacement', 'bogus'),
+      fc.string({ unit: 'binary-ascii', maxLength: 12 }),
+    );
     fc.assert(
-      fc.property(label, fc.uint8Array({ maxLength: 256 }), (enc, tail) => parsesOrFaults(Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="${enc}"?>`, 'latin1'), tail]))),
+      fc.property(label, fc.uint8Array({ maxLength: 256 }), (enc, tail) =>
+        parsesOrFaults(Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="${enc}"?>`, 'latin1'), tail])),
+      ),
       { numRuns: RUNS.parse },
     );
   });
 
   it('for arbitrary strings, and token soup made of XML-RPC markup', () => {
-    const soup = fc.array(
-      fc.oneof(
-        INSERTS,
-        fc.constantFrom('<methodCall>', '</methodCall>', '<methodResponse>', '</methodResponse>', '<methodName>', '</methodName>', '<params>', '</params>', '<param>', '</param>', '<fault>', '</fault>', '<array>', '<data>', '</data>', '</array>', '</struct>', '</member>', '<name>', '</name>', '<string>', '</string>', '<int>', '</int>', '<boolean>', '</boolean>', '<nil/>', 'faultCode', 'faultString', '1', '-1', 'x', ' '),
-      ),
-      { maxLength: 40 },
-    ).map((parts) => parts.join(''));
-    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), soup), (body) => parsesOrFaults(body)), { numRuns: RUNS.parse });
+    const soup = fc
+      .array(
+        fc.oneof(
+          INSERTS,
+          fc.constantFrom(
+            '<methodCall>',
+            '</methodCall>',
+            '<methodResponse>',
+            '</methodResponse>',
+            '<methodName>',
+            '</methodName>',
+            '<params>',
+            '</params>',
+            '<param>',
+            '</param>',
+            '<fault>',
+            '</fault>',
+            '<array>',
+            '<data>',
+            '</data>',
+            '</array>',
+            '</struct>',
+            '</member>',
+            '<name>',
+            '</name>',
+            '<string>',
+            '</string>',
+            '<int>',
+            '</int>',
+            '<boolean>',
+            '</boolean>',
+            '<nil/>',
+            'faultCode',
+            'faultString',
+            '1',
+            '-1',
+            'x',
+            ' ',
+          ),
+        ),
+        { maxLength: 40 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), soup), (body) => parsesOrFaults(body)),
+      { numRuns: RUNS.parse },
+    );
   });
 
   it('for valid documents truncated, with bytes flipped, tags duplicated, entities or a DOCTYPE inserted', () => {
@@ -182,12 +289,29 @@ interface Scenario {
 
 /** Header values Node's server will send: tab, printable ASCII and the rest of Latin-1. */
 const headerText = fc.string({
-  unit: fc.oneof(fc.constantFrom('\t', ' ', ':', '/', '.', '?', '#', '%', '&', '@', '[', ']', '\\', '"', 'é'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 })),
+  unit: fc.oneof(
+    fc.constantFrom('\t', ' ', ':', '/', '.', '?', '#', '%', '&', '@', '[', ']', '\\', '"', 'é'),
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+  ),
   maxLength: 40,
 });
 const endpointLike = fc.oneof(
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('/xmlrpc', 'xmlrpc.php', '//other.example/xmlrpc', 'javascript:alert(1)', 'ftp://x.example/', 'http://', 'https://[::1]/x', 'http://a b/', 'HTTP://Upper.Example/RPC', ' http://pad.example/x ', 'http://x.example/a&amp;b', 'http://x.example/&#x3A;', 'http://x.example/&nbsp;'),
+  fc.constantFrom(
+    '/xmlrpc',
+    'xmlrpc.php',
+    '//other.example/xmlrpc',
+    'javascript:alert(1)',
+    'ftp://x.example/',
+    'http://',
+    'https://[::1]/x',
+    'http://a b/',
+    'HTTP://Upper.Example/RPC',
+    ' http://pad.example/x ',
+    'http://x.example/a&amp;b',
+    'http://x.example/&#x3A;',
+    'http://x.example/&nbsp;',
+  ),
   headerText,
 );
 const linkElement = fc.tuple(endpointLike, fc.constantFrom('strict', 'single', 'reversed', 'unquoted', 'upper', 'extra', 'slash')).map(([href, form]) => {
@@ -213,12 +337,32 @@ const htmlPiece = fc.oneof(
   linkElement,
   linkElement.map((l) => `<!-- ${l} -->`),
   linkElement.map((l) => `<script>"${l}"</script>`),
-  fc.constantFrom('<html>', '<head>', '</head>', '<body>', '<base href="https://base.example/dir/">', '<p>text</p>', '<title>t</title>', '<!doctype html>', '<meta charset="utf-8">'),
+  fc.constantFrom(
+    '<html>',
+    '<head>',
+    '</head>',
+    '<body>',
+    '<base href="https://base.example/dir/">',
+    '<p>text</p>',
+    '<title>t</title>',
+    '<!doctype html>',
+    '<meta charset="utf-8">',
+  ),
   fc.string({ unit: 'binary', maxLength: 30 }),
 );
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   status: fc.constantFrom(200, 200, 200, 203, 404, 410),
-  contentType: fc.constantFrom(null, 'text/html', 'text/html; charset=utf-8', 'text/html; charset=iso-8859-1', 'text/html; charset=bogus', 'application/xhtml+xml', 'text/plain', 'image/png', 'application/octet-stream'),
+  contentType: fc.constantFrom(
+    null,
+    'text/html',
+    'text/html; charset=utf-8',
+    'text/html; charset=iso-8859-1',
+    'text/html; charset=bogus',
+    'application/xhtml+xml',
+    'text/plain',
+    'image/png',
+    'application/octet-stream',
+  ),
   pingback: fc.array(fc.oneof(endpointLike, headerText), { maxLength: 3 }),
   body: fc.array(htmlPiece, { maxLength: 8 }).map((parts) => parts.join('\n')),
 });
@@ -295,44 +439,55 @@ const targetForm = fc.constantFrom(
   ' https://blog.example/posts/hello/ ',
 );
 /** Near misses that are never the target, whatever the markup. */
-const otherUrl = fc.constantFrom('https://blog.example/posts/hello-2/', 'https://other.example/posts/hello/', '/posts/hello/', 'https://blog.example/posts/', 'javascript:alert(1)', 'mailto:a@b.example');
+const otherUrl = fc.constantFrom(
+  'https://blog.example/posts/hello-2/',
+  'https://other.example/posts/hello/',
+  '/posts/hello/',
+  'https://blog.example/posts/',
+  'javascript:alert(1)',
+  'mailto:a@b.example',
+);
 
 const anchorText = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '.', '!'), maxLength: 8 });
 
 /** A real anchor with the target, in any tag and attribute spelling a browser accepts. */
-const realAnchor = fc.tuple(targetForm, fc.constantFrom('double', 'single', 'unquoted', 'upper', 'spaced', 'newline', 'extra', 'gt-in-attr'), anchorText).map(([href, form, label]) => {
-  const h = href;
-  switch (form) {
-    case 'double':
-      return `<a href="${h}">${label}</a>`;
-    case 'single':
-      return `<a href='${h}'>${label}</a>`;
-    case 'unquoted':
-      return `<a href=${h.trim()}>${label}</a>`;
-    case 'upper':
-      return `<A HREF="${h}">${label}</A>`;
-    case 'spaced':
-      return `<a  href = "${h}" >${label}</a>`;
-    case 'newline':
-      return `<a\nclass="u-in-reply-to"\nhref="${h}">${label}</a>`;
-    case 'extra':
-      return `<a rel="nofollow" href="${h}" title="x">${label}</a>`;
-    default:
-      return `<a title="a > b" href="${h}">${label}</a>`;
-  }
-});
+const realAnchor = fc
+  .tuple(targetForm, fc.constantFrom('double', 'single', 'unquoted', 'upper', 'spaced', 'newline', 'extra', 'gt-in-attr'), anchorText)
+  .map(([href, form, label]) => {
+    const h = href;
+    switch (form) {
+      case 'double':
+        return `<a href="${h}">${label}</a>`;
+      case 'single':
+        return `<a href='${h}'>${label}</a>`;
+      case 'unquoted':
+        return `<a href=${h.trim()}>${label}</a>`;
+      case 'upper':
+        return `<A HREF="${h}">${label}</A>`;
+      case 'spaced':
+        return `<a  href = "${h}" >${label}</a>`;
+      case 'newline':
+        return `<a\nclass="u-in-reply-to"\nhref="${h}">${label}</a>`;
+      case 'extra':
+        return `<a rel="nofollow" href="${h}" title="x">${label}</a>`;
+      default:
+        return `<a title="a > b" href="${h}">${label}</a>`;
+    }
+  });
 
 const wrapInBlock = (inner: fc.Arbitrary<string>) =>
-  fc.tuple(inner, fc.constantFrom('', 'p', 'div', 'li', 'blockquote', 'span', 'em', 'article', 'section')).map(([html, tag]) => (tag ? `<${tag}>${html}</${tag}>` : html));
+  fc
+    .tuple(inner, fc.constantFrom('', 'p', 'div', 'li', 'blockquote', 'span', 'em', 'article', 'section'))
+    .map(([html, tag]) => (tag ? `<${tag}>${html}</${tag}>` : html));
 
 /** The same anchor where it does not count: hidden in non-markup, or the URL in the wrong place. */
 const hiddenLink = fc.oneof(
   realAnchor.map((a) => `<!-- ${a} -->`),
   realAnchor.map((a) => `<!--${a}-->`),
   realAnchor.map((a) => `<!-- before -- ${a} -->`),
-  fc.tuple(fc.constantFrom('script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'template', 'SCRIPT'), realAnchor).map(
-    ([tag, a]) => `<${tag}>${a}</${tag}>`,
-  ),
+  fc
+    .tuple(fc.constantFrom('script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'template', 'SCRIPT'), realAnchor)
+    .map(([tag, a]) => `<${tag}>${a}</${tag}>`),
   realAnchor.map((a) => `<template><div><p>${a}</p></div></template>`),
   realAnchor.map((a) => `<script>document.write('${a.replace(/'/g, '"')}')</script>`),
   realAnchor.map((a) => `<div title="${a.replace(/"/g, "'")}">x</div>`),
@@ -351,7 +506,30 @@ const hiddenLink = fc.oneof(
 /** Markup that leaves the tokenizer and the tree where it found them. */
 const neutral = fc.oneof(
   fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', 'é', '>', '"', "'", '=', '/', '😀'), maxLength: 20 }),
-  fc.constantFrom('<p>para</p>', '<br>', '<hr/>', '<img src="/i.png" alt="i">', '<!-- a comment -->', '<!---->', '<!-->', '<div class="h-entry">', '</div>', '<span>', '</span>', '<h1>Title</h1>', '<meta name="author" content="Ann">', '<time class="dt-published" datetime="2026-01-01">x</time>', '<address>Ann</address>', '<ul><li>one</li></ul>', '<table><tr><td>c</td></tr></table>', '</p>', '<a href="https://x.example/">x</a>', '<a>no href</a>', '<script>if (a < b) {}</script>', '<style>p > a { color: red }</style>'),
+  fc.constantFrom(
+    '<p>para</p>',
+    '<br>',
+    '<hr/>',
+    '<img src="/i.png" alt="i">',
+    '<!-- a comment -->',
+    '<!---->',
+    '<!-->',
+    '<div class="h-entry">',
+    '</div>',
+    '<span>',
+    '</span>',
+    '<h1>Title</h1>',
+    '<meta name="author" content="Ann">',
+    '<time class="dt-published" datetime="2026-01-01">x</time>',
+    '<address>Ann</address>',
+    '<ul><li>one</li></ul>',
+    '<table><tr><td>c</td></tr></table>',
+    '</p>',
+    '<a href="https://x.example/">x</a>',
+    '<a>no href</a>',
+    '<script>if (a < b) {}</script>',
+    '<style>p > a { color: red }</style>',
+  ),
 );
 
 interface Doc {
@@ -360,8 +538,19 @@ interface Doc {
 }
 const verifyDoc: fc.Arbitrary<Doc> = fc
   .tuple(
-    fc.constantFrom('', '<!doctype html><html lang="en"><head><title>Reply</title></head><body>', '<html><body><article class="h-entry"><div class="e-content">'),
-    fc.array(fc.oneof({ arbitrary: neutral, weight: 4 }, { arbitrary: wrapInBlock(hiddenLink), weight: 3 }, { arbitrary: wrapInBlock(realAnchor).map((a) => ({ real: a })), weight: 1 }), { maxLength: 10 }),
+    fc.constantFrom(
+      '',
+      '<!doctype html><html lang="en"><head><title>Reply</title></head><body>',
+      '<html><body><article class="h-entry"><div class="e-content">',
+    ),
+    fc.array(
+      fc.oneof(
+        { arbitrary: neutral, weight: 4 },
+        { arbitrary: wrapInBlock(hiddenLink), weight: 3 },
+        { arbitrary: wrapInBlock(realAnchor).map((a) => ({ real: a })), weight: 1 },
+      ),
+      { maxLength: 10 },
+    ),
     fc.boolean(),
   )
   .map(([head, parts, plaintextTail]) => {
@@ -391,7 +580,34 @@ describe('verifySource: finds the link iff it is a real <a href>, and never thro
   });
 
   it('over arbitrary strings and tag soup', () => {
-    const soup = fc.array(fc.oneof(neutral, hiddenLink, realAnchor, fc.constantFrom('<', '>', '</a>', '<a', '<a href=', '"', "'", '<!--', '-->', '<script>', '</script>', '<base href="//x">', '<html lang="x">', '&', '&#', '&#x110000;')), { maxLength: 20 }).map((p) => p.join(''));
+    const soup = fc
+      .array(
+        fc.oneof(
+          neutral,
+          hiddenLink,
+          realAnchor,
+          fc.constantFrom(
+            '<',
+            '>',
+            '</a>',
+            '<a',
+            '<a href=',
+            '"',
+            "'",
+            '<!--',
+            '-->',
+            '<script>',
+            '</script>',
+            '<base href="//x">',
+            '<html lang="x">',
+            '&',
+            '&#',
+            '&#x110000;',
+          ),
+        ),
+        { maxLength: 20 },
+      )
+      .map((p) => p.join(''));
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), soup), (html) => {
         const facts = verify(html);
@@ -411,9 +627,24 @@ describe('verifySource: finds the link iff it is a real <a href>, and never thro
 // The Webmention link check
 
 /** Spellings of exactly the target: what the URL parser writes the same (host case, default port, entities, spaces). */
-const exactForm = fc.constantFrom(TARGET, 'https://BLOG.example/posts/hello/', 'https://blog.example:443/posts/hello/', 'https:&#x2F;&#x2F;blog.example&#x2F;posts&#x2F;hello&#x2F;', ' https://blog.example/posts/hello/ ', 'HTTPS://blog.example/posts/hello/');
+const exactForm = fc.constantFrom(
+  TARGET,
+  'https://BLOG.example/posts/hello/',
+  'https://blog.example:443/posts/hello/',
+  'https:&#x2F;&#x2F;blog.example&#x2F;posts&#x2F;hello&#x2F;',
+  ' https://blog.example/posts/hello/ ',
+  'HTTPS://blog.example/posts/hello/',
+);
 /** The same post, but not the same URL: a pingback's link, never a Webmention's. */
-const nearMiss = fc.constantFrom('http://blog.example/posts/hello/', 'https://blog.example/posts/hello', 'https://blog.example/posts/hello/index.html', 'https://blog.example/posts/hello/#comments', 'https://blog.example/posts/%68ello/', 'https://blog.example/posts/hello/?utm_source=x', '/posts/hello/');
+const nearMiss = fc.constantFrom(
+  'http://blog.example/posts/hello/',
+  'https://blog.example/posts/hello',
+  'https://blog.example/posts/hello/index.html',
+  'https://blog.example/posts/hello/#comments',
+  'https://blog.example/posts/%68ello/',
+  'https://blog.example/posts/hello/?utm_source=x',
+  '/posts/hello/',
+);
 const linking = fc.tuple(exactForm, fc.constantFrom('a', 'area', 'img', 'video', 'poster', 'audio', 'source', 'A')).map(([u, tag]) => {
   switch (tag) {
     case 'a':
@@ -432,7 +663,9 @@ const linking = fc.tuple(exactForm, fc.constantFrom('a', 'area', 'img', 'video',
 });
 const notLinking = fc.oneof(
   linking.map((l) => `<!-- ${l} -->`),
-  fc.tuple(fc.constantFrom('script', 'style', 'textarea', 'title', 'noscript', 'template', 'xmp', 'iframe'), linking).map(([tag, l]) => `<${tag}>${l}</${tag}>`),
+  fc
+    .tuple(fc.constantFrom('script', 'style', 'textarea', 'title', 'noscript', 'template', 'xmp', 'iframe'), linking)
+    .map(([tag, l]) => `<${tag}>${l}</${tag}>`),
   linking.map((l) => `<div title="${l.replace(/"/g, "'")}">x</div>`),
   exactForm.map((u) => `<p>${u}</p>`),
   exactForm.map((u) => `<link rel="related" href="${u}"><form action="${u}"></form><iframe src="${u}"></iframe><a data-href="${u}">x</a>`),
@@ -440,7 +673,17 @@ const notLinking = fc.oneof(
   otherUrl.map((u) => `<a href="${u}">elsewhere</a>`),
 );
 const webmentionDoc: fc.Arbitrary<Doc> = fc
-  .tuple(fc.constantFrom('', '<!doctype html><html><head><title>t</title></head><body>'), fc.array(fc.oneof({ arbitrary: neutral, weight: 4 }, { arbitrary: wrapInBlock(notLinking), weight: 3 }, { arbitrary: wrapInBlock(linking).map((l) => ({ real: l })), weight: 1 }), { maxLength: 10 }))
+  .tuple(
+    fc.constantFrom('', '<!doctype html><html><head><title>t</title></head><body>'),
+    fc.array(
+      fc.oneof(
+        { arbitrary: neutral, weight: 4 },
+        { arbitrary: wrapInBlock(notLinking), weight: 3 },
+        { arbitrary: wrapInBlock(linking).map((l) => ({ real: l })), weight: 1 },
+      ),
+      { maxLength: 10 },
+    ),
+  )
   .map(([head, parts]) => {
     let html = head;
     let real = false;
@@ -478,10 +721,12 @@ describe('findHtmlLink (Webmention): finds a link iff an element links to or emb
 // ---------------------------------------------------------------------------------------------------
 // canonicalKey
 
-const segment = fc.oneof(
-  fc.stringMatching(/^[a-z0-9][a-z0-9._~-]{0,8}$/),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).map((s) => encodeURIComponent(s)),
-).filter((s) => !/^(\.|%2E)+$/i.test(s) && !/\.html?$/i.test(s) && s.toLowerCase() !== 'index');
+const segment = fc
+  .oneof(
+    fc.stringMatching(/^[a-z0-9][a-z0-9._~-]{0,8}$/),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).map((s) => encodeURIComponent(s)),
+  )
+  .filter((s) => !/^(\.|%2E)+$/i.test(s) && !/\.html?$/i.test(s) && s.toLowerCase() !== 'index');
 const host = fc.oneof(fc.domain(), fc.constantFrom('bücher.example', 'xn--bcher-kva.example', '127.0.0.1', '[::1]'));
 
 describe('canonicalKey', () => {
@@ -490,7 +735,9 @@ describe('canonicalKey', () => {
       fc.webUrl({ withQueryParameters: true, withFragments: true }),
       fc.string({ unit: 'binary', maxLength: 40 }).map((s) => `http://h.example/${s}`),
       fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.tuple(fc.constantFrom('mailto:', 'data:', 'file://', 'blob:', 'about:', 'x:', 'urn:'), fc.string({ unit: 'binary', maxLength: 20 })).map(([a, b]) => a + b),
+      fc
+        .tuple(fc.constantFrom('mailto:', 'data:', 'file://', 'blob:', 'about:', 'x:', 'urn:'), fc.string({ unit: 'binary', maxLength: 20 }))
+        .map(([a, b]) => a + b),
     );
     fc.assert(
       fc.property(anyUrl, (value) => {
@@ -503,7 +750,15 @@ describe('canonicalKey', () => {
   });
 
   it('is idempotent: the key of site + key is the key', () => {
-    const path = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('index.html', 'index.htm', 'x.html', '.html', '', '/', '%2e', '%7E', '%2F', '%41', 'INDEX.HTML')), { maxLength: 5 }).map((p) => p.join('/'));
+    const path = fc
+      .array(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 8 }),
+          fc.constantFrom('index.html', 'index.htm', 'x.html', '.html', '', '/', '%2e', '%7E', '%2F', '%41', 'INDEX.HTML'),
+        ),
+        { maxLength: 5 },
+      )
+      .map((p) => p.join('/'));
     fc.assert(
       fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), path, (base, extra) => {
         const site = new URL(base).origin;

@@ -22,7 +22,15 @@ describe('which sites are public (no pings, no directories from the others)', ()
     expect(notPublicReason(url)).toBe(reason);
   });
 
-  it.each(['https://blog.netlify.app/', 'https://example.com/', 'https://my.blog.example.org/', 'http://93.184.216.34/', 'https://[2606:4700:4700::1111]/', 'https://testing.dev/', 'https://local.news/'])('%s is', (url) => {
+  it.each([
+    'https://blog.netlify.app/',
+    'https://example.com/',
+    'https://my.blog.example.org/',
+    'http://93.184.216.34/',
+    'https://[2606:4700:4700::1111]/',
+    'https://testing.dev/',
+    'https://local.news/',
+  ])('%s is', (url) => {
     expect(notPublicReason(url)).toBe(null);
   });
 });

@@ -184,7 +184,10 @@ describe('a store that fails during pingback.ping', () => {
 
     expect(await ping(receiver(faulty, errors))).toEqual(STORE_DOWN);
     expect(faulty.fired).toBe(1);
-    const reason = mode === 'hang' || mode === 'late' ? `${point === 'blocklist' ? 'blocklist' : point.startsWith('rate') ? 'rate limit' : point} did not answer within ${TIMEOUT_MS} ms` : `injected`;
+    const reason =
+      mode === 'hang' || mode === 'late'
+        ? `${point === 'blocklist' ? 'blocklist' : point.startsWith('rate') ? 'rate limit' : point} did not answer within ${TIMEOUT_MS} ms`
+        : `injected`;
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('[pingback] store: ');
     expect(errors[0]).toContain(reason);
@@ -239,7 +242,9 @@ describe('the storeTimeoutMs option', () => {
     expect(RECEIVER_DEFAULTS.storeTimeoutMs).toBe(10_000);
     expect(new Receiver({ site: SITE, store, pages: [] }).settings.storeTimeoutMs).toBe(10_000);
     for (const bad of [0, -1, 1.5, '200']) {
-      expect(() => new Receiver({ site: SITE, store, pages: [], storeTimeoutMs: bad as number })).toThrow(/option `storeTimeoutMs` must be a whole number above 0/);
+      expect(() => new Receiver({ site: SITE, store, pages: [], storeTimeoutMs: bad as number })).toThrow(
+        /option `storeTimeoutMs` must be a whole number above 0/,
+      );
     }
   });
 });

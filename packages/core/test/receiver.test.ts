@@ -40,7 +40,10 @@ function receiver(extra: Partial<ReceiverOptions> = {}): Receiver {
       const table: Record<string, { address: string; family: number }[]> = {
         'pinned.test': [{ address: '127.0.0.1', family: 4 }],
         'intranet.test': [{ address: '127.0.0.2', family: 4 }],
-        'mixed.test': [{ address: '127.0.0.1', family: 4 }, { address: '10.0.0.8', family: 4 }],
+        'mixed.test': [
+          { address: '127.0.0.1', family: 4 },
+          { address: '10.0.0.8', family: 4 },
+        ],
         'v6only.test': [{ address: '::1', family: 6 }],
       };
       const found = table[name];
@@ -67,7 +70,11 @@ describe('source addresses (R19–R22)', () => {
 
   it('R19: a name that resolves to a private address is refused before any connection', async () => {
     const before = forbidden.requests.length;
-    expect(await ping(receiver(), `http://intranet.test:${new URL(forbidden.url).port}/ok`)).toEqual({ kind: 'fault', faultCode: 16, faultString: 'The source URL could not be retrieved.' });
+    expect(await ping(receiver(), `http://intranet.test:${new URL(forbidden.url).port}/ok`)).toEqual({
+      kind: 'fault',
+      faultCode: 16,
+      faultString: 'The source URL could not be retrieved.',
+    });
     expect(forbidden.requests.length).toBe(before);
   });
 
@@ -161,7 +168,11 @@ describe('a repeat ping', () => {
     // Fresh receivers share nothing but the store (another Function instance, a restarted serve): no
     // source cache can answer for them.
     for (let i = 0; i < 3; i++) {
-      expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toEqual({ kind: 'fault', faultCode: 48, faultString: 'The pingback has already been registered.' });
+      expect(await ping(receiver({ store }), `${allowed.url}/ok`)).toEqual({
+        kind: 'fault',
+        faultCode: 48,
+        faultString: 'The pingback has already been registered.',
+      });
     }
     expect(fetches() - before).toBe(1);
     expect(store.records.size).toBe(1);
@@ -185,7 +196,8 @@ describe('receiver options', () => {
 describe('the read endpoint over many pingbacks', () => {
   it('pages through one snapshot: the first page refreshes it, later pages cost the store nothing', async () => {
     const store = new MemoryStore();
-    for (let i = 0; i < 250; i++) await store.insert(record(`/posts/${i % 7}`, `https://s.example/${i}`, { receivedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    for (let i = 0; i < 250; i++)
+      await store.insert(record(`/posts/${i % 7}`, `https://s.example/${i}`, { receivedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
     let calls = 0;
     const counted = new Proxy(store, {
       get: (target, property) => {
@@ -194,7 +206,8 @@ describe('the read endpoint over many pingbacks', () => {
       },
     });
     const r = receiver({ store: counted });
-    const read = async (query: string) => (await r.handle(new Request(`${SITE}pingbacks.json?${query}`))).json() as Promise<{ items: { id: string }[]; next: string | null }>;
+    const read = async (query: string) =>
+      (await r.handle(new Request(`${SITE}pingbacks.json?${query}`))).json() as Promise<{ items: { id: string }[]; next: string | null }>;
 
     const first = await read('limit=100');
     const afterFirst = calls;

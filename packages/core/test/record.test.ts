@@ -24,10 +24,23 @@ describe('linkback records', () => {
   });
 
   it('carry the protocol, kind, entry URL and author photo, and publish them', () => {
-    const like: PingbackRecord = { ...base, protocol: 'webmention', kind: 'like', url: 'https://social.example/@ann/1', author: { ...base.author, photo: 'https://ann.example/me.jpg' }, updatedAt: '2026-11-21T00:00:00.000Z' };
+    const like: PingbackRecord = {
+      ...base,
+      protocol: 'webmention',
+      kind: 'like',
+      url: 'https://social.example/@ann/1',
+      author: { ...base.author, photo: 'https://ann.example/me.jpg' },
+      updatedAt: '2026-11-21T00:00:00.000Z',
+    };
     expect(isRecord(like)).toBe(true);
     const shown = publicRecord(like);
-    expect(shown).toMatchObject({ protocol: 'webmention', kind: 'like', url: 'https://social.example/@ann/1', author: { photo: 'https://ann.example/me.jpg' }, updatedAt: '2026-11-21T00:00:00.000Z' });
+    expect(shown).toMatchObject({
+      protocol: 'webmention',
+      kind: 'like',
+      url: 'https://social.example/@ann/1',
+      author: { photo: 'https://ann.example/me.jpg' },
+      updatedAt: '2026-11-21T00:00:00.000Z',
+    });
     expect(shown).not.toHaveProperty('status');
   });
 

@@ -29,9 +29,19 @@ function item(extra: Partial<PingbackRecord> = {}): PublicPingback {
   return publicRecord(record(KEY, `https://s${n}.example/entry`, { receivedAt: new Date(Date.UTC(2026, 10, 1, 0, 0, n)).toISOString(), ...extra }));
 }
 
-const reply = item({ kind: 'reply', protocol: 'webmention', title: 'Re: your post', author: { name: 'Ann Author', url: 'https://ann.example/', photo: 'https://ann.example/me.jpg' }, url: 'https://social.example/@ann/1' });
+const reply = item({
+  kind: 'reply',
+  protocol: 'webmention',
+  title: 'Re: your post',
+  author: { name: 'Ann Author', url: 'https://ann.example/', photo: 'https://ann.example/me.jpg' },
+  url: 'https://social.example/@ann/1',
+});
 const mention = item({ title: 'An old pingback', author: { name: 'Bob' } });
-const like1 = item({ kind: 'like', author: { name: 'Cy Like', url: 'https://cy.example/', photo: 'https://cy.example/cy.png' }, url: 'https://social.example/@cy/like/2' });
+const like1 = item({
+  kind: 'like',
+  author: { name: 'Cy Like', url: 'https://cy.example/', photo: 'https://cy.example/cy.png' },
+  url: 'https://social.example/@cy/like/2',
+});
 const like2 = item({ kind: 'like', author: { name: '' }, title: '' });
 const repost = item({ kind: 'repost', author: { name: 'Dee Repost' } });
 const bookmark = item({ kind: 'bookmark', author: { name: 'Eve Bookmark' } });
@@ -43,7 +53,11 @@ const itemClasses = (html: string) => [...html.matchAll(/<li class="([^"]*)"/g)]
 describe('every kind in one section', () => {
   it('replies and mentions as one list, likes, reposts and bookmarks as counted rows of faces, in that order', () => {
     const html = renderPingbacksHtml(ALL);
-    expect(html.startsWith('<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><ol class="pingbacks__list">')).toBe(true);
+    expect(
+      html.startsWith(
+        '<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><ol class="pingbacks__list">',
+      ),
+    ).toBe(true);
     expect(itemClasses(html)).toEqual([
       'pingback pingback--reply h-cite',
       'pingback pingback--mention h-cite',
@@ -52,7 +66,9 @@ describe('every kind in one section', () => {
       'pingback pingback--repost h-cite',
       'pingback pingback--bookmark h-cite',
     ]);
-    expect(html).toContain('<section class="pingbacks__group pingbacks__group--like" aria-labelledby="pingbacks-like-heading"><h3 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h3><ul class="pingbacks__faces">');
+    expect(html).toContain(
+      '<section class="pingbacks__group pingbacks__group--like" aria-labelledby="pingbacks-like-heading"><h3 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h3><ul class="pingbacks__faces">',
+    );
     expect(html).toContain('<h3 id="pingbacks-repost-heading" class="pingbacks__group-heading">1 repost</h3>');
     expect(html).toContain('<h3 id="pingbacks-bookmark-heading" class="pingbacks__group-heading">1 bookmark</h3>');
     // The list is closed before the first row starts: faces are never list items of the replies.
@@ -78,9 +94,14 @@ describe('every kind in one section', () => {
     expect(renderPingbacksHtml([like1], { kinds: ['reply'], empty: false })).toBe('');
   });
 
-  it('`headings` names, counts in other words or drops each group\'s heading, one level below the section\'s', () => {
-    const html = renderPingbacksHtml(ALL, { headingLevel: 3, headings: { list: 'Replies', like: { one: 'person liked this', other: 'people liked this' }, repost: 'Shared by', bookmark: false } });
-    expect(html).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h3><h4 id="pingbacks-list-heading" class="pingbacks__group-heading">Replies</h4><ol class="pingbacks__list">');
+  it("`headings` names, counts in other words or drops each group's heading, one level below the section's", () => {
+    const html = renderPingbacksHtml(ALL, {
+      headingLevel: 3,
+      headings: { list: 'Replies', like: { one: 'person liked this', other: 'people liked this' }, repost: 'Shared by', bookmark: false },
+    });
+    expect(html).toContain(
+      '<h3 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h3><h4 id="pingbacks-list-heading" class="pingbacks__group-heading">Replies</h4><ol class="pingbacks__list">',
+    );
     expect(html).toContain('<h4 id="pingbacks-like-heading" class="pingbacks__group-heading">2 people liked this</h4>');
     expect(html).toContain('<h4 id="pingbacks-repost-heading" class="pingbacks__group-heading">Shared by</h4>');
     expect(html).toContain('<div class="pingbacks__group pingbacks__group--bookmark"><ul class="pingbacks__faces">');
@@ -93,17 +114,21 @@ describe('every kind in one section', () => {
   });
 
   it('the protocol-neutral renderer says "Responses" where the Pingback one says "Pingbacks"', () => {
-    expect(renderLinkbacksHtml([])).toBe('<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Responses</h2><p class="pingbacks__empty">No responses yet.</p></section>');
+    expect(renderLinkbacksHtml([])).toBe(
+      '<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Responses</h2><p class="pingbacks__empty">No responses yet.</p></section>',
+    );
     expect(renderLinkbacksHtml([reply])).toContain('>Responses</h2><ol class="pingbacks__list">');
   });
 
-  it('a component\'s own markup for each item goes into the one list, whatever the kinds', () => {
-    expect(renderPingbacksHtml(ALL, {}, { itemsHtml: '<li>mine</li>' })).toBe('<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><ol class="pingbacks__list"><li>mine</li></ol></section>');
+  it("a component's own markup for each item goes into the one list, whatever the kinds", () => {
+    expect(renderPingbacksHtml(ALL, {}, { itemsHtml: '<li>mine</li>' })).toBe(
+      '<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><ol class="pingbacks__list"><li>mine</li></ol></section>',
+    );
   });
 });
 
 describe('an entry in the list', () => {
-  it('links to the entry\'s own URL when it names one, else the source; the author with an avatar', () => {
+  it("links to the entry's own URL when it names one, else the source; the author with an avatar", () => {
     expect(renderPingbackItem(reply)).toBe(
       '<li class="pingback pingback--reply h-cite"><a class="pingback__source u-url p-name" href="https://social.example/@ann/1" rel="nofollow ugc"><bdi>Re: your post</bdi></a> ' +
         '<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>AA</span>' +
@@ -122,17 +147,24 @@ describe('an entry in the list', () => {
 });
 
 describe('a face in a row', () => {
-  it('the author\'s avatar and name, linked to the entry; the host when the source names no one', () => {
+  it("the author's avatar and name, linked to the entry; the host when the source names no one", () => {
     expect(renderFaceItem(like1)).toBe(
       '<li class="pingback pingback--like h-cite"><a class="pingback__face u-url" href="https://social.example/@cy/like/2" rel="nofollow ugc"><span class="pingback__author p-author h-card">' +
         '<span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>CL</span><img class="pingback__photo u-photo" src="https://cy.example/cy.png" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="CL"></span>' +
         '<span class="pingback__name p-name"><bdi>Cy Like</bdi></span></span></a></li>',
     );
-    expect(renderFaceItem(like2)).toContain('<span class="pingback__initials" aria-hidden="true" hidden>S</span></span><span class="pingback__name p-name"><bdi>s4.example</bdi></span>');
+    expect(renderFaceItem(like2)).toContain(
+      '<span class="pingback__initials" aria-hidden="true" hidden>S</span></span><span class="pingback__name p-name"><bdi>s4.example</bdi></span>',
+    );
   });
 
-  it('a stranger\'s name stays text inside <bdi>, and a hostile photo or URL is never printed', () => {
-    const evil = item({ kind: 'like', source: 'javascript:alert(1)', url: 'vbscript:x', author: { name: '<img src=x onerror=alert(1)>\u202eevE', photo: 'javascript:alert(2)' } });
+  it("a stranger's name stays text inside <bdi>, and a hostile photo or URL is never printed", () => {
+    const evil = item({
+      kind: 'like',
+      source: 'javascript:alert(1)',
+      url: 'vbscript:x',
+      author: { name: '<img src=x onerror=alert(1)>\u202eevE', photo: 'javascript:alert(2)' },
+    });
     const html = renderFaceItem(evil);
     expect(html).toBe(
       '<li class="pingback pingback--like h-cite"><span class="pingback__face"><span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>IO</span></span>' +
@@ -143,23 +175,17 @@ describe('a face in a row', () => {
 
 describe('avatars', () => {
   it('initials: first letters of the first and last words, whole graphemes, marks skipped', () => {
-    expect(['Ann Author', 'madonna', 'Jean-Luc Picard', '  @ann  ', '李小龍', '\u00e9mile Zola', 'e\u0301mile zola', '👩‍💻 Dev Person', '—', '', 'ß ß'].map(initials)).toEqual([
-      'AA',
-      'M',
-      'JP',
-      'A',
-      '李',
-      'ÉZ',
-      'E\u0301Z',
-      'DP',
-      '?',
-      '?',
-      'ßß',
-    ]);
+    expect(
+      ['Ann Author', 'madonna', 'Jean-Luc Picard', '  @ann  ', '李小龍', '\u00e9mile Zola', 'e\u0301mile zola', '👩‍💻 Dev Person', '—', '', 'ß ß'].map(
+        initials,
+      ),
+    ).toEqual(['AA', 'M', 'JP', 'A', '李', 'ÉZ', 'E\u0301Z', 'DP', '?', '?', 'ßß']);
   });
 
   it('"initials" never loads a stranger\'s image; false shows none', () => {
-    expect(renderAvatar('Ann', 'https://ann.example/me.jpg', 'initials')).toBe('<span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>A</span></span>');
+    expect(renderAvatar('Ann', 'https://ann.example/me.jpg', 'initials')).toBe(
+      '<span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>A</span></span>',
+    );
     expect(renderAvatar('Ann', 'https://ann.example/me.jpg', false)).toBe('');
     const html = renderPingbacksHtml(ALL, { avatars: 'initials' });
     expect(html).not.toContain('<img');
@@ -173,8 +199,10 @@ describe('avatars', () => {
 });
 
 describe('counts per kind', () => {
-  it('counts the kinds asked for, and says them in the kind\'s words', () => {
-    expect([countLinkbacks(ALL), countLinkbacks(ALL, ['like']), countLinkbacks(ALL, ['reply', 'mention']), countLinkbacks(ALL, ['bookmark'])]).toEqual([6, 2, 2, 1]);
+  it("counts the kinds asked for, and says them in the kind's words", () => {
+    expect([countLinkbacks(ALL), countLinkbacks(ALL, ['like']), countLinkbacks(ALL, ['reply', 'mention']), countLinkbacks(ALL, ['bookmark'])]).toEqual([
+      6, 2, 2, 1,
+    ]);
     expect(pingbackCountText(2, { kind: ['like'] })).toBe('2 likes');
     expect(pingbackCountText(1, { kind: ['reply'] })).toBe('1 reply');
     // Several kinds, or none given: the fallback words (pingbacks by default).
@@ -184,7 +212,9 @@ describe('counts per kind', () => {
 
   it('the count element names what it counted in data-kind', () => {
     expect(renderPingbackCountHtml(2, { kind: ['like'] })).toBe('<span class="pingback-count" data-count="2" data-kind="like">2</span>');
-    expect(renderPingbackCountHtml(2, { kind: ['like', 'repost'], label: true, fallback: { one: 'response', other: 'responses' } })).toBe('<span class="pingback-count" data-count="2" data-kind="like repost">2 responses</span>');
+    expect(renderPingbackCountHtml(2, { kind: ['like', 'repost'], label: true, fallback: { one: 'response', other: 'responses' } })).toBe(
+      '<span class="pingback-count" data-count="2" data-kind="like repost">2 responses</span>',
+    );
     expect(renderPingbackCountHtml(1, { label: true })).toBe('<span class="pingback-count" data-count="1">1 pingback</span>');
   });
 });
@@ -192,7 +222,10 @@ describe('counts per kind', () => {
 describe('options are checked, naming the option', () => {
   it.each([
     [{ kind: 'like' }, /option `kind` is not a known option\. Did you mean `kinds`\?/],
-    [{ kinds: ['likes'] }, /option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark", or a list of them\./],
+    [
+      { kinds: ['likes'] },
+      /option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark", or a list of them\./,
+    ],
     [{ kinds: [] }, /option `kinds` is an empty list, so nothing would be shown/],
     [{ headingLevel: 7 }, /option `headingLevel` must be a whole number from 2 to 6, got 7/],
     [{ headings: { likes: 'x' } }, /option `headings\.likes` is not a known option\. Did you mean `like`\?/],
@@ -203,7 +236,7 @@ describe('options are checked, naming the option', () => {
     expect(() => renderPingbacksHtml(ALL, options as never)).toThrow(message);
   });
 
-  it('Nunjucks\' keyword-argument marker is not taken for an option', () => {
+  it("Nunjucks' keyword-argument marker is not taken for an option", () => {
     expect(renderPingbacksHtml([reply], { __keywords: true, heading: 'Replies' } as never)).toContain('>Replies</h2>');
   });
 });
@@ -215,7 +248,14 @@ describe('reading back from an endpoint of an older deploy', () => {
     dir = await mkdtemp(join(tmpdir(), 'pingback-render-read-'));
     const { kind: _k, protocol: _p, ...old } = publicRecord(record(KEY, 'https://old.example/'));
     const future = { ...publicRecord(record(KEY, 'https://future.example/')), kind: 'rsvp', protocol: 'carrier-pigeon' };
-    server = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: [old, future, publicRecord(record(KEY, 'https://new.example/', { kind: 'like', protocol: 'webmention' }))], next: null })));
+    server = await startServer(
+      (_req, res) =>
+        void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ items: [old, future, publicRecord(record(KEY, 'https://new.example/', { kind: 'like', protocol: 'webmention' }))], next: null }),
+          ),
+    );
   });
   afterAll(async () => {
     await server.close();

@@ -35,7 +35,15 @@ describe('the identity of a source page', () => {
   it('keeps what names a page: the rest of the query in its order, path case, reserved escapes, the port', () => {
     expect(canonicalSource('https://w.example/?p=42&utm_source=x&lang=en')).toBe('https://w.example/?p=42&lang=en');
     expect(canonicalSource('https://w.example/?P=%7e%2f')).toBe('https://w.example/?P=~%2F');
-    const distinct = ['https://w.example/?p=42', 'https://w.example/?p=43', 'https://w.example/Reply', 'https://w.example/reply', 'https://w.example/a%2Fb', 'https://w.example/a/b', 'https://w.example:8443/reply'];
+    const distinct = [
+      'https://w.example/?p=42',
+      'https://w.example/?p=43',
+      'https://w.example/Reply',
+      'https://w.example/reply',
+      'https://w.example/a%2Fb',
+      'https://w.example/a/b',
+      'https://w.example:8443/reply',
+    ];
     expect(new Set(distinct.map(canonicalSource)).size).toBe(distinct.length);
   });
 
@@ -128,7 +136,11 @@ describe('one page, one pingback (receiver)', () => {
 
   it("refuses this site's own pages in their fully qualified form, before any fetch", async () => {
     const before = source.requests.length;
-    expect(await ping(receiver(), 'https://blog.example./posts/b/')).toEqual({ kind: 'fault', faultCode: 0, faultString: "Pingbacks from this site's own pages are not recorded." });
+    expect(await ping(receiver(), 'https://blog.example./posts/b/')).toEqual({
+      kind: 'fault',
+      faultCode: 0,
+      faultString: "Pingbacks from this site's own pages are not recorded.",
+    });
     expect(source.requests.length).toBe(before);
   });
 
@@ -137,7 +149,11 @@ describe('one page, one pingback (receiver)', () => {
     // Distinct pages, so no duplicate check answers first; the sources need not even exist.
     expect(await ping(r, `http://other.test:${port}/missing-1`)).toMatchObject({ faultCode: 16 });
     expect(await ping(r, `http://other.test.:${port}/missing-2`)).toMatchObject({ faultCode: 16 });
-    expect(await ping(r, `http://other.test..:${port}/missing-3`)).toEqual({ kind: 'fault', faultCode: 49, faultString: 'Too many pingbacks; try again later.' });
+    expect(await ping(r, `http://other.test..:${port}/missing-3`)).toEqual({
+      kind: 'fault',
+      faultCode: 49,
+      faultString: 'Too many pingbacks; try again later.',
+    });
     expect(await ping(r, `http://OTHER.TEST:${port}/missing-4`)).toMatchObject({ faultCode: 49 });
   });
 

@@ -32,12 +32,14 @@ describe('FileStore across processes', () => {
     );
     const r = record('/posts/race', 'https://s.example/race');
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        new Promise<boolean>((resolve, reject) => {
-          const child = fork(script, [JSON.stringify({ ...r, title: `process ${i}` }), join(dir, 'store')]);
-          child.once('message', (m) => resolve(m as boolean));
-          child.once('error', reject);
-        }),
+      Array.from(
+        { length: 8 },
+        (_, i) =>
+          new Promise<boolean>((resolve, reject) => {
+            const child = fork(script, [JSON.stringify({ ...r, title: `process ${i}` }), join(dir, 'store')]);
+            child.once('message', (m) => resolve(m as boolean));
+            child.once('error', reject);
+          }),
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);

@@ -14,9 +14,12 @@ const ZERO_WIDTH = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'];
 const hex = (c: string) => `&#x${c.codePointAt(0)!.toString(16)};`;
 
 describe('stored text holds no bidirectional or zero-width characters', () => {
-  it.each([...BIDI, ...ZERO_WIDTH].map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('plainText removes %s', (_name, c) => {
-    expect(plainText(`Ann${c} Author${c}`)).toBe('Ann Author');
-  });
+  it.each([...BIDI, ...ZERO_WIDTH].map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))(
+    'plainText removes %s',
+    (_name, c) => {
+      expect(plainText(`Ann${c} Author${c}`)).toBe('Ann Author');
+    },
+  );
 
   it('keeps letters of every direction: only the invisible controls go', () => {
     expect(plainText('שלום  world مرحبا')).toBe('שלום world مرحبا');
@@ -40,8 +43,17 @@ describe('stored text holds no bidirectional or zero-width characters', () => {
 
   it('from a source page, in the title, the author and the excerpt', async () => {
     const store = new MemoryStore();
-    const receiver = new Receiver({ site: SITE, store, pages: ['/posts/a'], rateLimit: 0, allowPrivateNetwork: true, allowedPorts: [Number(new URL(source.url).port)] });
-    const response = await receiver.handle(new Request(`${SITE}xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.ping', [`${source.url}/rlo`, `${SITE}posts/a/`]) }));
+    const receiver = new Receiver({
+      site: SITE,
+      store,
+      pages: ['/posts/a'],
+      rateLimit: 0,
+      allowPrivateNetwork: true,
+      allowedPorts: [Number(new URL(source.url).port)],
+    });
+    const response = await receiver.handle(
+      new Request(`${SITE}xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.ping', [`${source.url}/rlo`, `${SITE}posts/a/`]) }),
+    );
     expect(await response.text()).toContain('registered');
     const [stored] = await store.list();
     expect([stored!.title, stored!.author.name, stored!.excerpt]).toEqual(['Nice post', 'Eve', 'I read this today.']);
@@ -72,7 +84,9 @@ describe('rendering isolates what a stranger wrote', () => {
     const host = renderPingbackItem(publicRecord(record('/posts/a', 'https://s.example/4', { title: 's.example', author: { name: 's.example' } })));
     expect(host.split('s.example</bdi>')).toHaveLength(2);
     const named = renderPingbackItem(publicRecord(record('/posts/a', 'https://s.example/5', { title: 'A reply', author: { name: 'Ann' } })));
-    expect(named).toContain('<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>A</span></span><span class="p-name"><bdi>Ann</bdi></span></span>');
+    expect(named).toContain(
+      '<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>A</span></span><span class="p-name"><bdi>Ann</bdi></span></span>',
+    );
   });
 });
 
@@ -88,10 +102,14 @@ describe('counts in words', () => {
   it('the count element: the number alone by default, the words with label', () => {
     expect(renderPingbackCountHtml(1)).toBe('<span class="pingback-count" data-count="1">1</span>');
     expect(renderPingbackCountHtml(1, { label: true })).toBe('<span class="pingback-count" data-count="1">1 pingback</span>');
-    expect(renderPingbackCountHtml(2, { label: { one: 'reply', other: '<replies>' } })).toBe('<span class="pingback-count" data-count="2">2 &lt;replies&gt;</span>');
+    expect(renderPingbackCountHtml(2, { label: { one: 'reply', other: '<replies>' } })).toBe(
+      '<span class="pingback-count" data-count="2">2 &lt;replies&gt;</span>',
+    );
   });
 
   it('the list itself is unchanged in shape', () => {
-    expect(renderPingbacksHtml([])).toBe('<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><p class="pingbacks__empty">No pingbacks yet.</p></section>');
+    expect(renderPingbacksHtml([])).toBe(
+      '<section class="pingbacks" id="pingbacks" aria-labelledby="pingbacks-heading"><h2 id="pingbacks-heading" class="pingbacks__heading">Pingbacks</h2><p class="pingbacks__empty">No pingbacks yet.</p></section>',
+    );
   });
 });

@@ -52,7 +52,11 @@ interface Sent {
   headers: Headers;
 }
 
-async function send(r: Receiver, body: string | URLSearchParams | Record<string, string>, init: { contentType?: string | null; method?: string; context?: object } = {}): Promise<Sent> {
+async function send(
+  r: Receiver,
+  body: string | URLSearchParams | Record<string, string>,
+  init: { contentType?: string | null; method?: string; context?: object } = {},
+): Promise<Sent> {
   const form = typeof body === 'string' || body instanceof URLSearchParams ? body : new URLSearchParams(body);
   const headers: Record<string, string> = {};
   const contentType = init.contentType === undefined ? 'application/x-www-form-urlencoded' : init.contentType;
@@ -78,8 +82,18 @@ describe('the synchronous checks (§3.2.1): no network, a short plain-text reaso
     ['no source', { target: POST }, 400, /^The source parameter is missing\.\n$/],
     ['no target', { source: 'https://other.example/reply' }, 400, /^The target parameter is missing\.\n$/],
     ['an empty source', { source: '', target: POST }, 400, /source parameter is missing/],
-    ['two sources', 'source=https%3A%2F%2Fa.example%2F&source=https%3A%2F%2Fb.example%2F&target=https%3A%2F%2Fblog.example%2Fposts%2Fa%2F', 400, /source parameter is given more than once/],
-    ['two targets', `source=https%3A%2F%2Fa.example%2F&target=${encodeURIComponent(POST)}&target=${encodeURIComponent(POST)}`, 400, /target parameter is given more than once/],
+    [
+      'two sources',
+      'source=https%3A%2F%2Fa.example%2F&source=https%3A%2F%2Fb.example%2F&target=https%3A%2F%2Fblog.example%2Fposts%2Fa%2F',
+      400,
+      /source parameter is given more than once/,
+    ],
+    [
+      'two targets',
+      `source=https%3A%2F%2Fa.example%2F&target=${encodeURIComponent(POST)}&target=${encodeURIComponent(POST)}`,
+      400,
+      /target parameter is given more than once/,
+    ],
     ['a source that is no URL', { source: 'not a url', target: POST }, 400, /source is not a valid URL/],
     ['a target that is no URL', { source: 'https://other.example/reply', target: '/posts/a/' }, 400, /target is not a valid URL/],
     ['a mailto: source', { source: 'mailto:ann@other.example', target: POST }, 400, /source must be an http or https URL/],
@@ -89,12 +103,28 @@ describe('the synchronous checks (§3.2.1): no network, a short plain-text reaso
     ['a source over 4,096 characters', { source: `https://other.example/${'x'.repeat(5000)}`, target: POST }, 400, /source URL is too long/],
     ['source equal to target', { source: POST, target: POST }, 400, /same URL/],
     ['source equal to target but for the fragment', { source: `${POST}#reply`, target: POST }, 400, /same URL/],
-    ['a target on another site', { source: 'https://other.example/reply', target: 'https://elsewhere.example/posts/a/' }, 400, /^The target is not a page of this site\.\n$/],
+    [
+      'a target on another site',
+      { source: 'https://other.example/reply', target: 'https://elsewhere.example/posts/a/' },
+      400,
+      /^The target is not a page of this site\.\n$/,
+    ],
     ['a look-alike host', { source: 'https://other.example/reply', target: 'https://blog.example.evil.example/posts/a/' }, 400, /not a page of this site/],
-    ['a page that takes no Webmentions', { source: 'https://other.example/reply', target: `${SITE}tags/news/` }, 400, /^The target does not accept Webmentions\.\n$/],
+    [
+      'a page that takes no Webmentions',
+      { source: 'https://other.example/reply', target: `${SITE}tags/news/` },
+      400,
+      /^The target does not accept Webmentions\.\n$/,
+    ],
     ['a source on this site', { source: `${SITE}posts/b/`, target: POST }, 400, /this site's own pages/],
     ['invalid UTF-8', 'source=\u00ff', 400, /not valid UTF-8/],
-    ['a JSON body', JSON.stringify({ source: 'https://other.example/reply', target: POST }), 415, /application\/x-www-form-urlencoded/, { contentType: 'application/json' }],
+    [
+      'a JSON body',
+      JSON.stringify({ source: 'https://other.example/reply', target: POST }),
+      415,
+      /application\/x-www-form-urlencoded/,
+      { contentType: 'application/json' },
+    ],
     ['multipart', 'x', 415, /x-www-form-urlencoded/, { contentType: 'multipart/form-data; boundary=x' }],
     ['GET', '', 405, /POST a form with source and target/, { method: 'GET' }],
   ];
@@ -104,7 +134,13 @@ describe('the synchronous checks (§3.2.1): no network, a short plain-text reaso
     const raw = body === 'source=\u00ff' ? undefined : body;
     let answer: Sent;
     if (raw === undefined) {
-      const response = await r.handle(new Request(`${SITE}webmention`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from([0x73, 0x6f, 0x75, 0x72, 0x63, 0x65, 0x3d, 0xff]) }));
+      const response = await r.handle(
+        new Request(`${SITE}webmention`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from([0x73, 0x6f, 0x75, 0x72, 0x63, 0x65, 0x3d, 0xff]),
+        }),
+      );
       answer = { status: response.status, body: await response.text(), headers: response.headers };
     } else answer = await send(r, body as Record<string, string>, init);
     expect(answer.status).toBe(status);
@@ -144,7 +180,7 @@ describe('the synchronous checks (§3.2.1): no network, a short plain-text reaso
     }
   });
 
-  it('ignores parameters it does not know (Vouch\'s vouch, say)', async () => {
+  it("ignores parameters it does not know (Vouch's vouch, say)", async () => {
     pages.set('/ok', { body: doc(`<p><a href="${POST}">x</a></p>`) });
     const { r, store } = receiver();
     expect((await send(r, { source: S('/ok'), target: POST, vouch: 'https://friend.example/' })).status).toBe(202);
@@ -158,7 +194,8 @@ describe('the synchronous checks (§3.2.1): no network, a short plain-text reaso
     const { r } = receiver({ rateLimit: 2 });
     const before = sources.requests.length;
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await send(r, { source: `${S('/ok')}?n=${i}`, target: POST }, { context: { clientAddress: '192.0.2.7' } })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await send(r, { source: `${S('/ok')}?n=${i}`, target: POST }, { context: { clientAddress: '192.0.2.7' } })).status);
     expect(statuses).toEqual([202, 202, 429, 429]);
     const refused = await send(r, { source: `${S('/ok')}?n=9`, target: POST }, { context: { clientAddress: '192.0.2.8' } });
     // Another client, but the same source host: its window is full too.
@@ -270,7 +307,8 @@ describe('verification after the answer (§3.2.2)', () => {
   });
 
   it('an image, a PDF or octet-stream holds no link', async () => {
-    for (const type of ['image/png', 'application/pdf', 'application/octet-stream']) expect(await stored({ type, body: doc(`<a href="${POST}">x</a>`) }), type).toEqual([]);
+    for (const type of ['image/png', 'application/pdf', 'application/octet-stream'])
+      expect(await stored({ type, body: doc(`<a href="${POST}">x</a>`) }), type).toEqual([]);
   });
 
   it('a source that fails, answers 404 or 500, is not stored', async () => {
@@ -297,7 +335,14 @@ describe('update and delete (§3.2.4)', () => {
     pages.set('/post', { body: doc(`<p>Second version: <a href="${POST}">x</a></p>`, '<title>v2</title>') });
     await mention(r, S('/post'));
     const [second] = await store.list();
-    expect(second).toMatchObject({ id: first!.id, status: 'approved', receivedAt: first!.receivedAt, title: 'v2', excerpt: 'Second version: x', updatedAt: new Date(time.now()).toISOString() });
+    expect(second).toMatchObject({
+      id: first!.id,
+      status: 'approved',
+      receivedAt: first!.receivedAt,
+      title: 'v2',
+      excerpt: 'Second version: x',
+      updatedAt: new Date(time.now()).toISOString(),
+    });
 
     time.advance(5_000);
     const writes: PingbackRecord[] = [];
@@ -312,7 +357,7 @@ describe('update and delete (§3.2.4)', () => {
     await r.close();
   });
 
-  it('keeps a moderator\'s status: a rejected or pending record is updated, not published', async () => {
+  it("keeps a moderator's status: a rejected or pending record is updated, not published", async () => {
     const store = new MemoryStore();
     pages.set('/post', { body: doc(`<a href="${POST}">new text</a>`) });
     await store.insert(record('/posts/a', S('/post'), { status: 'rejected' }));
@@ -358,7 +403,7 @@ describe('update and delete (§3.2.4)', () => {
     await r.close();
   });
 
-  it('a delete by the site\'s owner is for good: accepted, never fetched, never revived', async () => {
+  it("a delete by the site's owner is for good: accepted, never fetched, never revived", async () => {
     for (const by of ['moderator', undefined] as const) {
       const store = new MemoryStore();
       const dead = tombstone(record('/posts/a', S('/post')), '2026-11-01T00:00:00.000Z', by ?? 'moderator');
@@ -438,7 +483,7 @@ describe('one linkback per (post, source), whatever the protocol', () => {
     return parseMethodResponse(new Uint8Array(await response.arrayBuffer()));
   };
 
-  it('a Webmention, then WordPress\'s pingback for the same link: one record, the pingback answered 48', async () => {
+  it("a Webmention, then WordPress's pingback for the same link: one record, the pingback answered 48", async () => {
     pages.set('/wp', { body: doc(`<a href="${POST}">x</a>`) });
     const { r, store } = receiver();
     await mention(r, S('/wp'));
@@ -483,7 +528,9 @@ describe('moderation, the arrival webhook and old URLs: as for a pingback', () =
     pages.set('/old', { body: doc(`<p>Years ago: <a href="${old}">this</a>.</p>`) });
     const { r, store } = receiver({ aliases: { '/2019/05/a': '/posts/a' } });
     expect((await mention(r, S('/old'), old)).status).toBe(202);
-    expect(await store.list()).toMatchObject([{ id: recordId('/posts/a', S('/old')), key: '/posts/a', target: old, protocol: 'webmention', status: 'approved' }]);
+    expect(await store.list()).toMatchObject([
+      { id: recordId('/posts/a', S('/old')), key: '/posts/a', target: old, protocol: 'webmention', status: 'approved' },
+    ]);
     await r.close();
     // Without the alias the old URL is no post: refused before anything is fetched.
     const plain = receiver();
@@ -501,7 +548,12 @@ describe('moderation, the arrival webhook and old URLs: as for a pingback', () =
     const store = new MemoryStore();
     await store.insert(tombstone(record('/posts/b', on('friend.example', '/friend')), '2026-11-01T00:00:00.000Z', 'source'));
     pages.set('/friend', { body: doc(`<a href="${POST}">x</a> <a href="${SITE}posts/b/">y</a>`) });
-    const { r } = receiver({ store, moderation: 'pending-except-allowed', allowlist: ['friend.example'], resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const { r } = receiver({
+      store,
+      moderation: 'pending-except-allowed',
+      allowlist: ['friend.example'],
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
     await mention(r, on('friend.example', '/friend'));
     await mention(r, on('stranger.example', '/stranger'));
     await mention(r, on('friend.example', '/friend'), `${SITE}posts/b/`);
@@ -531,13 +583,18 @@ describe('moderation, the arrival webhook and old URLs: as for a pingback', () =
       // The verification, then the delivery it started: both kept alive by the platform.
       expect(kept).toHaveLength(2);
       expect(hook.requests).toHaveLength(1);
-      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ type: 'linkback.received', data: { key: '/posts/a', status: 'approved', protocol: 'webmention', kind: 'reply' } });
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
+        type: 'linkback.received',
+        data: { key: '/posts/a', status: 'approved', protocol: 'webmention', kind: 'reply' },
+      });
       await round({ body: reply('Edited') });
       await round({ status: 410, body: 'gone' });
       expect(hook.requests).toHaveLength(1);
       await round({ body: reply('Back again') });
       expect(hook.requests).toHaveLength(2);
-      expect(JSON.parse(hook.requests[1]!.body)).toMatchObject({ data: { key: '/posts/a', status: 'approved', excerpt: expect.stringContaining('Back again') } });
+      expect(JSON.parse(hook.requests[1]!.body)).toMatchObject({
+        data: { key: '/posts/a', status: 'approved', excerpt: expect.stringContaining('Back again') },
+      });
     } finally {
       await r.close();
       await hook.close();
@@ -545,7 +602,7 @@ describe('moderation, the arrival webhook and old URLs: as for a pingback', () =
   });
 });
 
-describe('the endpoint\'s path', () => {
+describe("the endpoint's path", () => {
   it('is /webmention by default and webmentionPath moves it; a path shared with another endpoint is refused', async () => {
     const { r } = receiver({ webmentionPath: '/wm' });
     expect(r.webmentionEndpoint).toBe('https://blog.example/wm');

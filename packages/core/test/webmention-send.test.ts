@@ -25,8 +25,12 @@ const ANSWERS: Record<string, Respond> = {
   '/created-201': (_q, r) => void r.writeHead(201, { location: '/status/42' }).end(),
   '/accepted-202': (_q, r) => void r.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted for processing'),
   '/refused-400': (_q, r) => void r.writeHead(400, { 'content-type': 'text/plain' }).end('Source does not\nlink to target\u0007'),
-  '/refused-400-json': (_q, r) => void r.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'target_not_found', message: 'Target is not a valid post' })),
-  '/refused-400-html': (_q, r) => void r.writeHead(400, { 'content-type': 'text/html' }).end('<!doctype html><title>Bad request</title><style>p{}</style><script>x()</script><p>target &amp; source are the same</p>'),
+  '/refused-400-json': (_q, r) =>
+    void r.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'target_not_found', message: 'Target is not a valid post' })),
+  '/refused-400-html': (_q, r) =>
+    void r
+      .writeHead(400, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Bad request</title><style>p{}</style><script>x()</script><p>target &amp; source are the same</p>'),
   '/refused-410': (_q, r) => void r.writeHead(410).end(),
   '/busy-429': (_q, r) => void r.writeHead(429, { 'retry-after': '60', 'content-type': 'text/plain' }).end('Slow down'),
   '/error-500': (_q, r) => void r.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error'),
@@ -52,7 +56,8 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 
-const send = (endpoint: string, options = {}) => sendWebmention(SOURCE, `${receiver.url}/post${endpoint}`, { allowPrivateNetwork: true, timeoutMs: 1000, ...options });
+const send = (endpoint: string, options = {}) =>
+  sendWebmention(SOURCE, `${receiver.url}/post${endpoint}`, { allowPrivateNetwork: true, timeoutMs: 1000, ...options });
 
 describe('sending (§3.1.3): each answer of the endpoint', () => {
   it.each([
@@ -108,7 +113,9 @@ describe('sending (§3.1.3): each answer of the endpoint', () => {
 
   it('bad arguments throw, by name', async () => {
     await expect(sendWebmention('nope', 'https://x.example/')).rejects.toMatchObject({ name: 'PingbackInputError' });
-    await expect(sendWebmention(SOURCE, 'https://x.example/', { allowPrivateNetwork: 'yes' } as never)).rejects.toThrow(/option `allowPrivateNetwork` must be true or false/);
+    await expect(sendWebmention(SOURCE, 'https://x.example/', { allowPrivateNetwork: 'yes' } as never)).rejects.toThrow(
+      /option `allowPrivateNetwork` must be true or false/,
+    );
   });
 });
 
@@ -121,7 +128,11 @@ describe('the batch keeps what the receiver said, and retries only what may chan
     const first = await sendBatch(pairs, { allowPrivateNetwork: true, ledger, clock, timeoutMs: 1000 });
     const row = (e: string) => first.rows.find((r) => r.target.endsWith(e))!;
     expect(row('/created-201')).toMatchObject({ status: 'registered', protocol: 'webmention', httpStatus: 201, location: `${receiver.url}/status/42` });
-    expect(ledger.get(SOURCE, `${receiver.url}/post/created-201`)).toMatchObject({ protocol: 'webmention', location: `${receiver.url}/status/42`, httpStatus: 201 });
+    expect(ledger.get(SOURCE, `${receiver.url}/post/created-201`)).toMatchObject({
+      protocol: 'webmention',
+      location: `${receiver.url}/status/42`,
+      httpStatus: 201,
+    });
     expect(row('/refused-400')).toMatchObject({ status: 'refused', httpStatus: 400 });
     expect(ledger.get(SOURCE, `${receiver.url}/post/busy-429`)).toMatchObject({ status: 'retryable', attempts: 1, nextAt: '2027-01-01T00:15:00.000Z' });
     now += 16 * 60_000;
@@ -137,19 +148,32 @@ describe('the batch keeps what the receiver said, and retries only what may chan
 
   it('prefers Webmention where a target offers both, Pingback when told, and sends one, never both', async () => {
     const both = await startServer((req, res) => {
-      if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'text/html', 'x-pingback': `http://${req.headers.host}/xmlrpc`, link: '</wm>; rel=webmention' }).end('<p>both</p>');
+      if (req.method === 'GET')
+        return void res
+          .writeHead(200, { 'content-type': 'text/html', 'x-pingback': `http://${req.headers.host}/xmlrpc`, link: '</wm>; rel=webmention' })
+          .end('<p>both</p>');
       if (req.url === '/wm') return void res.writeHead(202).end();
-      res.writeHead(200, { 'content-type': 'text/xml' }).end('<?xml version="1.0"?><methodResponse><params><param><value><string>ok</string></value></param></params></methodResponse>');
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end('<?xml version="1.0"?><methodResponse><params><param><value><string>ok</string></value></param></params></methodResponse>');
     });
     try {
       const target = `${both.url}/post`;
       const webmention = await sendBatch([{ source: SOURCE, target }], { allowPrivateNetwork: true });
       const pingback = await sendBatch([{ source: SOURCE, target }], { allowPrivateNetwork: true, protocols: { prefer: 'pingback' } });
       const only = await sendBatch([{ source: SOURCE, target }], { allowPrivateNetwork: true, protocols: { webmention: false } });
-      expect([webmention, pingback, only].map((r) => [r.rows[0]!.protocol, r.rows[0]!.status])).toEqual([['webmention', 'registered'], ['pingback', 'registered'], ['pingback', 'registered']]);
+      expect([webmention, pingback, only].map((r) => [r.rows[0]!.protocol, r.rows[0]!.status])).toEqual([
+        ['webmention', 'registered'],
+        ['pingback', 'registered'],
+        ['pingback', 'registered'],
+      ]);
       expect(both.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /post', 'POST /wm', 'GET /post', 'POST /xmlrpc', 'GET /post', 'POST /xmlrpc']);
-      await expect(sendBatch([], { protocols: { webmention: false, pingback: false } })).rejects.toThrow(/option `protocols` turns off both Webmention and Pingback/);
-      await expect(sendBatch([], { protocols: { prefer: 'trackback' } as never })).rejects.toThrow(/option `protocols.prefer` must be "webmention" or "pingback"/);
+      await expect(sendBatch([], { protocols: { webmention: false, pingback: false } })).rejects.toThrow(
+        /option `protocols` turns off both Webmention and Pingback/,
+      );
+      await expect(sendBatch([], { protocols: { prefer: 'trackback' } as never })).rejects.toThrow(
+        /option `protocols.prefer` must be "webmention" or "pingback"/,
+      );
     } finally {
       await both.close();
     }
@@ -203,10 +227,13 @@ describe('the address policy: nothing private is contacted unless allowPrivateNe
           });
           await new Promise<void>((ok, fail) => sentinel.once('error', fail).listen(port, host, () => ok()));
           void (sentinel.address() as AddressInfo);
-          closers.push(() => new Promise((done) => {
-            for (const s of sockets) s.destroy();
-            sentinel.close(() => done());
-          }));
+          closers.push(
+            () =>
+              new Promise((done) => {
+                for (const s of sockets) s.destroy();
+                sentinel.close(() => done());
+              }),
+          );
         }
         break;
       } catch {
@@ -242,7 +269,12 @@ describe('the address policy: nothing private is contacted unless allowPrivateNe
     const recorder = recordConnections();
     try {
       const result = await sendWebmention(SOURCE, target(endpoint()), policy);
-      expect(result).toMatchObject({ status: 'refused', message: expect.stringMatching(/^not sent: the Webmention endpoint \S+ is not a public address \(.+\); allowPrivateNetwork \/ --allow-private-network allows it/) });
+      expect(result).toMatchObject({
+        status: 'refused',
+        message: expect.stringMatching(
+          /^not sent: the Webmention endpoint \S+ is not a public address \(.+\); allowPrivateNetwork \/ --allow-private-network allows it/,
+        ),
+      });
     } finally {
       recorder.stop();
     }
@@ -278,7 +310,11 @@ describe('the address policy: nothing private is contacted unless allowPrivateNe
     } finally {
       recorder.stop();
     }
-    expect(report.rows.map((r) => [r.protocol, r.status]).sort()).toEqual([['pingback', 'refused'], ['webmention', 'refused'], ['webmention', 'registered']]);
+    expect(report.rows.map((r) => [r.protocol, r.status]).sort()).toEqual([
+      ['pingback', 'refused'],
+      ['webmention', 'refused'],
+      ['webmention', 'registered'],
+    ]);
     expect(sentinelHits).toEqual(before);
     expect(recorder.attempts.filter((a) => !a.startsWith(`${TRUSTED}:`))).toEqual([]);
   });

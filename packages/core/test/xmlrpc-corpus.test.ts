@@ -5,7 +5,10 @@ import { checkSignature, parseMethodCall, parseMethodResponse } from '../src/xml
 import { PingbackFault } from '../src/faults.ts';
 
 const dir = new URL('./fixtures/xmlrpc/', import.meta.url);
-const files = (sub: string) => readdirSync(new URL(sub, dir)).filter((f) => f.endsWith('.xml')).sort();
+const files = (sub: string) =>
+  readdirSync(new URL(sub, dir))
+    .filter((f) => f.endsWith('.xml'))
+    .sort();
 const read = (path: string) => new Uint8Array(readFileSync(new URL(path, dir)));
 
 /** What a Pingback receiver offers; the corpus's -32601/-32602 cases are checked against it. */

@@ -74,7 +74,11 @@ function isTestRun(env: NodeJS.ProcessEnv): boolean {
 function checkOptions(options: PingbackEleventyOptions): { postTags: string[]; dataKey: string } {
   const postTags = options.postTags ?? ['posts'];
   if (!Array.isArray(postTags) || !postTags.every((t) => typeof t === 'string')) {
-    throw new PingbackOptionError('postTags', `must be an array of tag names, got ${JSON.stringify(options.postTags)}`, 'Write e.g. ["posts"], or [] for none.');
+    throw new PingbackOptionError(
+      'postTags',
+      `must be an array of tag names, got ${JSON.stringify(options.postTags)}`,
+      'Write e.g. ["posts"], or [] for none.',
+    );
   }
   const dataKey = options.dataKey ?? 'pingbackData';
   if (typeof dataKey !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(dataKey)) {
@@ -105,12 +109,18 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     else {
       const patterns = typeof postRule === 'string' ? [postRule] : postRule;
       if (!Array.isArray(patterns) || !patterns.every((p) => typeof p === 'string')) {
-        throw new PingbackOptionError('posts', `must be globs or a function, got ${JSON.stringify(postRule)}`, 'Write e.g. ["/posts/**"] or ["./src/posts/*.md"].');
+        throw new PingbackOptionError(
+          'posts',
+          `must be globs or a function, got ${JSON.stringify(postRule)}`,
+          'Write e.g. ["/posts/**"] or ["./src/posts/*.md"].',
+        );
       }
       const urlGlobs = patterns.filter((p) => p.startsWith('/') && !isRoutePattern(p));
       const inputGlobs = patterns.filter((p) => !p.startsWith('/')).map(inputGlob);
       isPost = (page) =>
-        matchesAny(page, urlGlobs) || (page.inputPath !== undefined && inputGlobs.some((g) => g.test(page.inputPath!))) || pageTags(page).some((t) => tags.includes(t));
+        matchesAny(page, urlGlobs) ||
+        (page.inputPath !== undefined && inputGlobs.some((g) => g.test(page.inputPath!))) ||
+        pageTags(page).some((t) => tags.includes(t));
     }
     resolved = resolveIntegrationOptions(
       { ...shared, posts: isPost },
@@ -152,7 +162,14 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     if (typeof content !== 'string' || typeof outputPath !== 'string' || !outputPath.endsWith('.html') || typeof url !== 'string') return content;
     const fact = inputPath ? facts.get(inputPath) : undefined;
     const pageUrl = new URL(url.replace(/^\//, ''), resolved.site.href.endsWith('/') ? resolved.site : `${resolved.site.href}/`);
-    const info: PageInfo = { url: pageUrl, key: canonicalKey(pageUrl), ...(inputPath ? { inputPath } : {}), ...(fact ? { data: fact.data } : {}), ...(fact?.exclusion ? { exclusion: fact.exclusion } : {}), ...(fact?.pingbackOnly ? { pingbackOnly: true } : {}) };
+    const info: PageInfo = {
+      url: pageUrl,
+      key: canonicalKey(pageUrl),
+      ...(inputPath ? { inputPath } : {}),
+      ...(fact ? { data: fact.data } : {}),
+      ...(fact?.exclusion ? { exclusion: fact.exclusion } : {}),
+      ...(fact?.pingbackOnly ? { pingbackOnly: true } : {}),
+    };
     const started = performance.now();
     const result = processPage(content, info, settings);
     passMs += performance.now() - started;
@@ -186,7 +203,9 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   eleventyConfig.on('eleventy.after', async (event) => {
     const all = [...pages.values()];
     if (event.runMode !== 'build' || event.incremental || event.outputMode !== 'fs') {
-      log(`${event.runMode ?? 'partial'} build: advertised on ${all.filter((p) => p.advertised).length} pages; no manifest written and nothing sent (only a full build does that)`);
+      log(
+        `${event.runMode ?? 'partial'} build: advertised on ${all.filter((p) => p.advertised).length} pages; no manifest written and nothing sent (only a full build does that)`,
+      );
       return;
     }
     log(summary.pass(all, Math.round(passMs)));
@@ -201,7 +220,15 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     // Eleventy has no redirects of its own: the site's `_redirects` (passed through to the output) and netlify.toml are read.
     const output = (event as { directories?: { output?: string } }).directories?.output;
     const outDir = output ? resolve(root, output) : undefined;
-    await finishBuild({ pages: all, options: resolved, root, logger, generator: `${NAME}@${VERSION}`, ...(outDir ? { outDir } : {}), ...(emit ? { emit } : {}) });
+    await finishBuild({
+      pages: all,
+      options: resolved,
+      root,
+      logger,
+      generator: `${NAME}@${VERSION}`,
+      ...(outDir ? { outDir } : {}),
+      ...(emit ? { emit } : {}),
+    });
   });
 }
 

@@ -38,14 +38,27 @@ function countArgs(second: unknown, third: unknown): CountArgs {
     const unknown = Object.keys(given).find((k) => !COUNT_KEYS.includes(k) && k !== '__keywords');
     if (unknown !== undefined) throw new PingbackOptionError(unknown, 'is not a known option', `Known options: ${COUNT_KEYS.join(', ')}.`);
     if (given.words !== undefined && !isWords(given.words)) {
-      throw new PingbackOptionError('words', `must be words by plural category, got ${JSON.stringify(given.words)}`, 'Write e.g. { one: "like", other: "likes" }.');
+      throw new PingbackOptionError(
+        'words',
+        `must be words by plural category, got ${JSON.stringify(given.words)}`,
+        'Write e.g. { one: "like", other: "likes" }.',
+      );
     }
-    args = { kind: checkKinds('kind', given.kind), ...(given.words ? { words: given.words as CountWords } : {}), ...(typeof given.locale === 'string' ? { locale: given.locale } : {}) };
+    args = {
+      kind: checkKinds('kind', given.kind),
+      ...(given.words ? { words: given.words as CountWords } : {}),
+      ...(typeof given.locale === 'string' ? { locale: given.locale } : {}),
+    };
   } else {
-    throw new PingbackOptionError('kind', `must be a kind, a list of kinds, words or { kind, words, locale }, got ${JSON.stringify(second)}`, 'Write e.g. "like", or { one: "reply", other: "replies" }.');
+    throw new PingbackOptionError(
+      'kind',
+      `must be a kind, a list of kinds, words or { kind, words, locale }, got ${JSON.stringify(second)}`,
+      'Write e.g. "like", or { one: "reply", other: "replies" }.',
+    );
   }
   if (third !== undefined && third !== null) {
-    if (typeof third !== 'string' || third === '') throw new PingbackOptionError('locale', `must be a non-empty string, got ${JSON.stringify(third)}`, 'Write e.g. "en" or "fr-CA".');
+    if (typeof third !== 'string' || third === '')
+      throw new PingbackOptionError('locale', `must be a non-empty string, got ${JSON.stringify(third)}`, 'Write e.g. "en" or "fr-CA".');
     args.locale = third;
   }
   return args;
@@ -57,7 +70,10 @@ function countArgs(second: unknown, third: unknown): CountArgs {
  * the words they fall back to: "Pingbacks"/"2 pingbacks" against "Responses"/"2 responses". Every
  * argument is checked where it is used; a bad one stops the build, naming the filter and the option.
  */
-export function renderingFilters(linkbacksOf: (url: unknown) => PublicPingback[], prefix: string): { filters: Record<string, Fn>; shortcodes: Record<string, Fn> } {
+export function renderingFilters(
+  linkbacksOf: (url: unknown) => PublicPingback[],
+  prefix: string,
+): { filters: Record<string, Fn>; shortcodes: Record<string, Fn> } {
   const named = (name: string, fn: Fn): Fn => {
     return (...args) => {
       try {
@@ -70,13 +86,21 @@ export function renderingFilters(linkbacksOf: (url: unknown) => PublicPingback[]
   };
   const filters: Record<string, Fn> = {};
   const shortcodes: Record<string, Fn> = {};
-  for (const [family, neutral] of [['pingback', false], ['linkback', true]] as const) {
+  for (const [family, neutral] of [
+    ['pingback', false],
+    ['linkback', true],
+  ] as const) {
     const fallback = neutral ? RESPONSE_WORDS : PINGBACK_WORDS;
     const render = neutral ? renderLinkbacksHtml : renderPingbacksHtml;
     // The count of a post's URL (of the kinds asked for), or a number as it is (`pingbackData.count`).
-    const countOf = (value: unknown, kind: readonly LinkbackKind[] | undefined) => (typeof value === 'number' ? value : countLinkbacks(linkbacksOf(value), kind));
-    filters[`${family}sFor`] = named(`${family}sFor filter`, (url, kind) => (kind === undefined || kind === null ? linkbacksOf(url) : ofKinds(linkbacksOf(url), checkKinds('kind', kind))));
-    filters[`${family}Count`] = named(`${family}Count filter`, (url, kind) => countLinkbacks(linkbacksOf(url), kind === undefined || kind === null ? undefined : checkKinds('kind', kind)));
+    const countOf = (value: unknown, kind: readonly LinkbackKind[] | undefined) =>
+      typeof value === 'number' ? value : countLinkbacks(linkbacksOf(value), kind);
+    filters[`${family}sFor`] = named(`${family}sFor filter`, (url, kind) =>
+      kind === undefined || kind === null ? linkbacksOf(url) : ofKinds(linkbacksOf(url), checkKinds('kind', kind)),
+    );
+    filters[`${family}Count`] = named(`${family}Count filter`, (url, kind) =>
+      countLinkbacks(linkbacksOf(url), kind === undefined || kind === null ? undefined : checkKinds('kind', kind)),
+    );
     filters[`${family}CountText`] = named(`${family}CountText filter`, (value, second, third) => {
       const { kind, words, locale } = countArgs(second, third);
       return pingbackCountText(countOf(value, kind), { kind, fallback, ...(words ? { words } : {}), ...(locale ? { locale } : {}) });

@@ -35,8 +35,16 @@ async function seed(photoBase = 'https://photos.example'): Promise<void> {
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
   // Webmentions of every kind on the Nunjucks post, beside the pingbacks from before (mentions).
   for (const r of kindRecords('/posts/hello', photoBase)) await store.insert(r);
-  await store.insert(record('/posts/hello', 'https://one.example/reply', { target: 'https://blog.example/posts/hello/', receivedAt: '2026-11-20T10:00:00.000Z', title: 'One <em>reply</em>' }));
-  await store.insert(record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z' }));
+  await store.insert(
+    record('/posts/hello', 'https://one.example/reply', {
+      target: 'https://blog.example/posts/hello/',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      title: 'One <em>reply</em>',
+    }),
+  );
+  await store.insert(
+    record('/posts/hello', 'https://two.example/reply', { target: 'http://blog.example/posts/hello', receivedAt: '2026-11-21T10:00:00.000Z' }),
+  );
   await store.insert(record('/posts/hello', 'https://three.example/reply', { status: 'pending' }));
   await store.insert(record('/posts/older', 'https://four.example/reply', { target: 'https://www.blog.example/posts/older/index.html' }));
   await store.insert(record('/posts/webc-post', 'https://five.example/reply', { title: 'A <b>WebC</b> reply' }));
@@ -64,7 +72,8 @@ it('declares its version and the Eleventy versions it supports', () => {
 
 it('reads the front matter that makes a post take pingbacks only, and nothing else for it', () => {
   expect(templateFacts({ advertise: { webmention: false } })).toMatchObject({ pingbackOnly: true });
-  for (const advertise of [undefined, { webmention: true }, { pingback: false }, 'pingback', null]) expect(templateFacts({ advertise }).pingbackOnly, JSON.stringify(advertise)).toBeUndefined();
+  for (const advertise of [undefined, { webmention: true }, { pingback: false }, 'pingback', null])
+    expect(templateFacts({ advertise }).pingbackOnly, JSON.stringify(advertise)).toBeUndefined();
   // A page that opts out altogether stays out: the opt-out decides, whatever `advertise` says.
   expect(templateFacts({ pingback: false, advertise: { webmention: false } })).toMatchObject({ exclusion: 'opt-out' });
 });
@@ -103,7 +112,13 @@ describe('a real Eleventy build of a blog with the plugin', () => {
       ['/posts/older', ['https://papers.example/p/1?ref=blog&lang=en']],
       ['/posts/webc-post', ['https://other.example/webc-target/']],
     ]);
-    expect(manifest).toMatchObject({ site: 'https://blog.example/', hosts: ['www.blog.example'], feed: 'https://blog.example/feed.xml', name: 'Fixture Blog', generator: '@pingback/eleventy@0.1.0' });
+    expect(manifest).toMatchObject({
+      site: 'https://blog.example/',
+      hosts: ['www.blog.example'],
+      feed: 'https://blog.example/feed.xml',
+      name: 'Fixture Blog',
+      generator: '@pingback/eleventy@0.1.0',
+    });
   });
 
   it('renders the shortcode and filters in Nunjucks, Liquid, JavaScript and WebC, counts equal to the lists', async () => {
@@ -130,23 +145,35 @@ describe('a real Eleventy build of a blog with the plugin', () => {
     const list = section(hello);
     expect(kinds(list)).toEqual(['mention', 'mention', 'reply', 'reply', 'like', 'like', 'repost', 'bookmark']);
     expect(list).toContain('<h3 id="pingbacks-heading" class="pingbacks__heading">Replies</h3>');
-    expect(list).toContain('<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>');
+    expect(list).toContain(
+      '<a class="pingback__source u-url p-name" href="https://one.example/reply" rel="nofollow ugc"><bdi>One &lt;em&gt;reply&lt;/em&gt;</bdi></a>',
+    );
     expect(list).toContain(
       '<span class="pingback__author p-author h-card"><span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>AA</span></span><a class="p-name u-url" href="https://ann.example/" rel="nofollow ugc"><bdi>Ann Author</bdi></a></span>',
     );
     // A reply links to its entry's own URL; faces under counted headings one level below the section's.
     expect(list).toContain('<a class="pingback__source u-url p-name" href="https://social.example/@ann/1" rel="nofollow ugc"><bdi>Re: Hello</bdi></a>');
-    expect(list).toContain(`<img class="pingback__photo u-photo" src="${photos.url}/cy.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="CL">`);
+    expect(list).toContain(
+      `<img class="pingback__photo u-photo" src="${photos.url}/cy.svg" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="CL">`,
+    );
     expect(list).toContain('<h4 id="pingbacks-like-heading" class="pingbacks__group-heading">2 likes</h4><ul class="pingbacks__faces">');
     expect(hello).not.toContain('<em>reply');
     expect(hello).not.toContain('javascript:');
     expect(hello).not.toContain(HOSTILE.title);
     expect(hello).toContain('<p class="count">8 pingbacks</p><p class="count-html"><span class="pingback-count" data-count="8">8 replies</span></p>');
-    expect(hello).toContain('<p class="kinds">2 · 2 likes · <span class="pingback-count" data-count="4" data-kind="reply mention">4 pingbacks</span> · 8 responses · 2</p>');
-    expect(hello).toContain(`<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li><li>Re: Hello</li><li></li><li></li><li></li><li>Hello</li><li>${HOSTILE.title.replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')}</li></ul>`);
+    expect(hello).toContain(
+      '<p class="kinds">2 · 2 likes · <span class="pingback-count" data-count="4" data-kind="reply mention">4 pingbacks</span> · 8 responses · 2</p>',
+    );
+    expect(hello).toContain(
+      `<ul class="titles"><li>One &lt;em&gt;reply&lt;/em&gt;</li><li>Title of https://two.example/reply</li><li>Re: Hello</li><li></li><li></li><li></li><li>Hello</li><li>${HOSTILE.title.replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')}</li></ul>`,
+    );
     // The protocol-neutral shortcode with kinds, no heading and initials only; the filter with a kind.
     const reactions = section(hello, 'reactions');
-    expect(reactions.startsWith('<section class="pingbacks" id="reactions"><section class="pingbacks__group pingbacks__group--like" aria-labelledby="reactions-like-heading"><h2 id="reactions-like-heading" class="pingbacks__group-heading">2 likes</h2>')).toBe(true);
+    expect(
+      reactions.startsWith(
+        '<section class="pingbacks" id="reactions"><section class="pingbacks__group pingbacks__group--like" aria-labelledby="reactions-like-heading"><h2 id="reactions-like-heading" class="pingbacks__group-heading">2 likes</h2>',
+      ),
+    ).toBe(true);
     expect(kinds(reactions)).toEqual(['like', 'like', 'repost']);
     expect(reactions).not.toContain('<img');
     expect(hello).toContain('<ul class="likers"><li>Cy Like</li><li>Bo Broken</li></ul>');
@@ -196,7 +223,9 @@ describe('a real Eleventy build of a blog with the plugin', () => {
 
   it('logs the same summary lines as the Astro integration', () => {
     expect(lines.find((l) => l.startsWith('read '))).toMatch(/^read 10 pingbacks, 1 pending moderation from \.pingback\/store in \d+ ms$/);
-    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(/^advertised on 4 pages, 7 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 5 links to other sites, in \d+ ms$/);
+    expect(lines.find((l) => l.startsWith('advertised'))).toMatch(
+      /^advertised on 4 pages, 7 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 5 links to other sites, in \d+ ms$/,
+    );
     expect(lines).toContain('manifest written to .pingback/manifest.json (4 pingable pages, 4 posts)');
     expect(lines).toContain('dry run: 5 links would be checked and pinged; nothing was sent');
   });
@@ -229,14 +258,24 @@ describe('only a full build writes the manifest and sends', () => {
   it.each([
     ['--watch', /Watching…|Watching/],
     ['--serve', /Server at|Watching/],
-  ])('%s advertises but writes no manifest and sends nothing', async (flag, ready) => {
-    await seed();
-    outs.add('_site-send');
-    const result = await runUntil('eleventy', FIXTURE, [flag, '--port=0'].filter((a) => flag === '--serve' || a !== '--port=0'), ready, { ...sendEnv(), PINGBACK_FIXTURE_OUT: '_site-send' });
-    expect(result.lines.join('\n')).toMatch(/(watch|serve) build: advertised on 4 pages; no manifest written and nothing sent/);
-    expect(existsSync(manifestPath)).toBe(false);
-    expect(target.requests).toHaveLength(0);
-  }, 90_000);
+  ])(
+    '%s advertises but writes no manifest and sends nothing',
+    async (flag, ready) => {
+      await seed();
+      outs.add('_site-send');
+      const result = await runUntil(
+        'eleventy',
+        FIXTURE,
+        [flag, '--port=0'].filter((a) => flag === '--serve' || a !== '--port=0'),
+        ready,
+        { ...sendEnv(), PINGBACK_FIXTURE_OUT: '_site-send' },
+      );
+      expect(result.lines.join('\n')).toMatch(/(watch|serve) build: advertised on 4 pages; no manifest written and nothing sent/);
+      expect(existsSync(manifestPath)).toBe(false);
+      expect(target.requests).toHaveLength(0);
+    },
+    90_000,
+  );
 
   it('--incremental sends nothing either', async () => {
     await seed();
@@ -256,7 +295,9 @@ describe('only a full build writes the manifest and sends', () => {
       '/posts/js-post/ → /js-target/',
       '/posts/webc-post/ → /webc-target/',
     ]);
-    expect(result.lines.find((l) => l.startsWith('pings'))).toMatch(/^pings \(build\): 4 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 0 queued, in/);
+    expect(result.lines.find((l) => l.startsWith('pings'))).toMatch(
+      /^pings \(build\): 4 registered, 0 already done, 0 refused, 0 retryable, 0 no endpoint, 0 queued, in/,
+    );
     const again = await build('_site-send', sendEnv());
     expect(again.lines.find((l) => l.startsWith('pings'))).toMatch(/^pings \(build\): 0 registered.*4 skipped/);
     expect(target.pings).toHaveLength(4);
@@ -272,13 +313,17 @@ async function astroProjectOnNetlify(options: Record<string, unknown>): Promise<
   await mkdir(join(dir, 'node_modules/@pingback'), { recursive: true });
   await mkdir(join(dir, 'src/pages/posts'), { recursive: true });
   await symlink(await realpath(join(ASTRO_FIXTURE_MODULES, 'astro')), join(dir, 'node_modules/astro'), 'dir');
-  for (const name of ['astro', 'netlify']) await symlink(await realpath(join(ASTRO_FIXTURE_MODULES, '@pingback', name)), join(dir, 'node_modules/@pingback', name), 'dir');
+  for (const name of ['astro', 'netlify'])
+    await symlink(await realpath(join(ASTRO_FIXTURE_MODULES, '@pingback', name)), join(dir, 'node_modules/@pingback', name), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'astro-twin', private: true, type: 'module' }));
   await writeFile(
     join(dir, 'astro.config.mjs'),
     `import pingback from '@pingback/astro';\nexport default { site: 'https://blog.example', integrations: [pingback(${JSON.stringify(options)})] };\n`,
   );
-  await writeFile(join(dir, 'src/pages/posts/hello.astro'), '<html><head><title>Hello</title></head><body><article><a href="https://other.example/x/">x</a></article></body></html>\n');
+  await writeFile(
+    join(dir, 'src/pages/posts/hello.astro'),
+    '<html><head><title>Hello</title></head><body><article><a href="https://other.example/x/">x</a></article></body></html>\n',
+  );
   const result = await siteBuild('astro', dir, { NETLIFY: 'true' });
   expect(result.code, result.stderr).toBe(0);
   expect(result.lines.find((l) => l.startsWith('Netlify Function emitted'))).toMatch(/^Netlify Function emitted to \.netlify\/v1\/functions\/pingback\.mjs/);
@@ -295,7 +340,9 @@ describe('building for Netlify', () => {
     // What a real `astro build` with @pingback/astro emits for the same options, on Netlify.
     const astro = await astroProjectOnNetlify({ hosts: ['www.blog.example'], directories: [], readFrom: 'store' });
     for (const name of ['pingback.mjs', 'pingback-send-background.mjs']) {
-      expect(await readFile(join(FIXTURE, '.netlify/v1/functions', name), 'utf8'), name).toBe(await readFile(join(astro, '.netlify/v1/functions', name), 'utf8'));
+      expect(await readFile(join(FIXTURE, '.netlify/v1/functions', name), 'utf8'), name).toBe(
+        await readFile(join(astro, '.netlify/v1/functions', name), 'utf8'),
+      );
     }
 
     const blobs = await startLocalBlobs();
@@ -305,7 +352,12 @@ describe('building for Netlify', () => {
       await blobs.stop();
     });
     const fn = (await import(file)) as { default: { fetch(r: Request, c?: object): Promise<Response> } };
-    const reply = await fn.default.fetch(new Request('https://blog.example/xmlrpc', { method: 'POST', body: writeMethodCall('pingback.ping', ['https://x.example/', 'https://blog.example/posts/draft/']) }));
+    const reply = await fn.default.fetch(
+      new Request('https://blog.example/xmlrpc', {
+        method: 'POST',
+        body: writeMethodCall('pingback.ping', ['https://x.example/', 'https://blog.example/posts/draft/']),
+      }),
+    );
     expect(parseMethodResponse(new Uint8Array(await reply.arrayBuffer()))).toMatchObject({ kind: 'fault', faultCode: 33 });
   }, 120_000);
 });
@@ -324,7 +376,12 @@ describe('reading from PostgreSQL at build time', () => {
     await rm(join(FIXTURE, '.pingback/store'), { recursive: true, force: true });
     const result = await build('_site-postgres', { PINGBACK_DATABASE_URL: url, NETLIFY: 'true', PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ database: true }) });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.lines.find((l) => l.startsWith('read '))).toBe(`read 10 pingbacks, 1 pending moderation from ${url} in ${result.lines.find((l) => l.startsWith('read '))!.split(' in ').pop()}`);
+    expect(result.lines.find((l) => l.startsWith('read '))).toBe(
+      `read 10 pingbacks, 1 pending moderation from ${url} in ${result.lines
+        .find((l) => l.startsWith('read '))!
+        .split(' in ')
+        .pop()}`,
+    );
     const hello = await read('_site-postgres', 'posts/hello');
     // The same items as from the file store: the main list (8) and the reactions shortcode (3).
     expect([...hello.matchAll(/<li class="pingback pingback--\w+ h-cite"/g)]).toHaveLength(11);
@@ -339,31 +396,48 @@ describe('options', () => {
     [{ postTag: ['posts'] }, /\[@pingback\/eleventy\] option `postTag` is not a known option\. Did you mean `postTags`\?/],
     [{ dataKey: 'not a key' }, /\[@pingback\/eleventy\] option `dataKey` must be a valid identifier/],
     [{ posts: 42 }, /\[@pingback\/eleventy\] option `posts` must be globs or a function/],
-  ])('%j stops the build with a message naming the option', async (options, message) => {
-    const result = await build('_site-bad', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
-    expect(result.code).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(message);
-  }, 60_000);
+  ])(
+    '%j stops the build with a message naming the option',
+    async (options, message) => {
+      const result = await build('_site-bad', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify(options) });
+      expect(result.code).not.toBe(0);
+      expect(`${result.stdout}${result.stderr}`).toMatch(message);
+    },
+    60_000,
+  );
 
-  it('warns, naming the options and some of the site\'s pages, when `posts` and `postTags` match none of them', async () => {
+  it("warns, naming the options and some of the site's pages, when `posts` and `postTags` match none of them", async () => {
     const result = await build('_site-no-posts', { PINGBACK_FIXTURE_OPTIONS: JSON.stringify({ posts: ['/articles/**'], postTags: [] }) });
     expect(result.code, result.stderr).toBe(0);
     expect(result.lines.join('\n')).toContain(
-      "`posts` ([\"/articles/**\"]) with `postTags` ([]) matched none of the site's 9 pages, so no post was scanned: nothing is advertised, pinged or announced. The site's pages include /posts/draft/, /posts/hello/, /posts/hidden/, /posts/js-post/, /posts/older/, …; set `posts` to match its posts, e.g. posts: [\"/posts/**\"]",
+      '`posts` (["/articles/**"]) with `postTags` ([]) matched none of the site\'s 9 pages, so no post was scanned: nothing is advertised, pinged or announced. The site\'s pages include /posts/draft/, /posts/hello/, /posts/hidden/, /posts/js-post/, /posts/older/, …; set `posts` to match its posts, e.g. posts: ["/posts/**"]',
     );
   }, 60_000);
 
   it.each([
     [{ shortcode: { kind: 'like' } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `kind` is not a known option\. Did you mean `kinds`\?/],
-    [{ shortcode: { kinds: ['like', 'likes'] } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/],
-    [{ shortcode: { headings: { like: 3 } } }, /\[@pingback\/eleventy\] pingbacks shortcode: option `headings\.like` must be text, words to count in or false, got 3/],
+    [
+      { shortcode: { kinds: ['like', 'likes'] } },
+      /\[@pingback\/eleventy\] pingbacks shortcode: option `kinds` has "likes", which is not a kind\. Write one of "reply", "mention", "like", "repost", "bookmark"/,
+    ],
+    [
+      { shortcode: { headings: { like: 3 } } },
+      /\[@pingback\/eleventy\] pingbacks shortcode: option `headings\.like` must be text, words to count in or false, got 3/,
+    ],
     [{ count: 'likes' }, /\[@pingback\/eleventy\] pingbackCountText filter: option `kind` has "likes", which is not a kind/],
-    [{ count: { kinds: 'like' } }, /\[@pingback\/eleventy\] pingbackCountText filter: option `kinds` is not a known option\. Known options: kind, words, locale\./],
-  ])('a template passing %j stops the build, naming the shortcode or filter and the option', async (bad, message) => {
-    const result = await build('_site-bad', { PINGBACK_FIXTURE_BAD_ARGS: JSON.stringify(bad) });
-    expect(result.code).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(message);
-  }, 60_000);
+    [
+      { count: { kinds: 'like' } },
+      /\[@pingback\/eleventy\] pingbackCountText filter: option `kinds` is not a known option\. Known options: kind, words, locale\./,
+    ],
+  ])(
+    'a template passing %j stops the build, naming the shortcode or filter and the option',
+    async (bad, message) => {
+      const result = await build('_site-bad', { PINGBACK_FIXTURE_BAD_ARGS: JSON.stringify(bad) });
+      expect(result.code).not.toBe(0);
+      expect(`${result.stdout}${result.stderr}`).toMatch(message);
+    },
+    60_000,
+  );
 
   it('asks for the site URL', async () => {
     const result = await build('_site-bad', { PINGBACK_SITE: '' });

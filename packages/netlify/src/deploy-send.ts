@@ -15,7 +15,11 @@ export const BACKGROUND_BUDGET_MS = 13 * 60_000;
 export const BACKGROUND_FUNCTION = 'pingback-send-background';
 const TOKEN_TTL_MS = 60 * 60_000;
 
-const tokenName = (deployId: string) => `send-token-${deployId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 64)}`;
+const tokenName = (deployId: string) =>
+  `send-token-${deployId
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 64)}`;
 
 /** What a hand-off needs: where this very deploy answers, and a token only it knows. */
 async function handOff(store: PingbackStore, deploy: NonNullable<DeployEvent['deploy']>, fetchImpl: typeof fetch, log: Logger): Promise<void> {
@@ -74,7 +78,9 @@ export async function onDeploySucceeded(
     return null;
   }
   if (!deploy || deploy.context !== 'production' || !deploy.publishedAt) {
-    log.info(`[pingback] deploy ${deploy?.id ?? '?'} (${deploy?.context ?? 'unknown context'}${deploy?.publishedAt ? '' : ', not published'}) is not a published production deploy: nothing sent`);
+    log.info(
+      `[pingback] deploy ${deploy?.id ?? '?'} (${deploy?.context ?? 'unknown context'}${deploy?.publishedAt ? '' : ', not published'}) is not a published production deploy: nothing sent`,
+    );
     return null;
   }
   const report = await run(manifest, store, settings, settings.sendBudgetMs ?? DEPLOY_BUDGET_MS, log);

@@ -43,7 +43,13 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     const { pingback, webmention } = options.advertiseProtocols;
     // Pages that take pingbacks only are left out of the Link header's paths.
     const pingbackOnly = pages.filter((p) => p.advertised && p.pingbackOnly).length;
-    const webmentionPaths = pingbackOnly > 0 ? headerPaths(pages.filter((p) => p.advertised && !p.pingbackOnly).map((p) => p.key), built) : paths;
+    const webmentionPaths =
+      pingbackOnly > 0
+        ? headerPaths(
+            pages.filter((p) => p.advertised && !p.pingbackOnly).map((p) => p.key),
+            built,
+          )
+        : paths;
     const { functionFile, headerRules, redirectRules } = await emitNetlifyFunction({
       projectRoot,
       settings: functionSettings(options),
@@ -57,7 +63,8 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     });
     const headers = [pingback ? 'X-Pingback' : '', webmention ? 'Link: rel="webmention"' : ''].filter(Boolean).join(' and ') || 'no headers';
     const gone = redirectRules.length > 0 ? `; 410 Gone on ${redirectRules.length} removed ${redirectRules.length === 1 ? 'post' : 'posts'}` : '';
-    const only = pingbackOnly > 0 && webmention ? ` (no Link on ${pingbackOnly === 1 ? '1 page that takes' : `${pingbackOnly} pages that take`} pingbacks only)` : '';
+    const only =
+      pingbackOnly > 0 && webmention ? ` (no Link on ${pingbackOnly === 1 ? '1 page that takes' : `${pingbackOnly} pages that take`} pingbacks only)` : '';
     return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; ${headers} on ${headerRules.length} header ${headerRules.length === 1 ? 'rule' : 'rules'}${only}${gone}`;
   };
 }

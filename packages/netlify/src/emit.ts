@@ -84,7 +84,10 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   const headerRules = linkbackRules(options.headerPaths, endpoints, options.webmentionHeaderPaths);
   config.headers = [...theirs, ...headerRules];
   const gone = options.manifest?.gone ?? [];
-  const redirectRules = goneRules(gone.map((g) => g.key), TOMBSTONE_PATH);
+  const redirectRules = goneRules(
+    gone.map((g) => g.key),
+    TOMBSTONE_PATH,
+  );
   const theirRedirects = Array.isArray(config.redirects) ? config.redirects.filter((rule) => !isOurRedirect(rule, TOMBSTONE_PATH)) : [];
   // Ours first: Netlify takes the first matching rule, and a gone post's path must answer 410.
   if (redirectRules.length > 0 || theirRedirects.length > 0 || Array.isArray(config.redirects)) config.redirects = [...redirectRules, ...theirRedirects];

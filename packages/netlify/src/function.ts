@@ -1,5 +1,15 @@
 import type { Manifest, PingbackStore, PostgresModule, ReceiverOptions } from '@pingback/core';
-import { PingbackOptionError, RATE_WINDOW_MS, Receiver, StoreError, StoreRateLimiter, StoreSignInLimiter, databaseUrlFromEnv, openDatabaseStore, parseManifest } from '@pingback/core';
+import {
+  PingbackOptionError,
+  RATE_WINDOW_MS,
+  Receiver,
+  StoreError,
+  StoreRateLimiter,
+  StoreSignInLimiter,
+  databaseUrlFromEnv,
+  openDatabaseStore,
+  parseManifest,
+} from '@pingback/core';
 import { BlobsStore } from './blobs-store.ts';
 import type { DeployEvent } from './deploy-send.ts';
 import { onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
@@ -58,7 +68,9 @@ async function openStore(settings: FunctionSettings): Promise<PingbackStore> {
   try {
     if (url) return await openDatabaseStore(url, 'PINGBACK_DATABASE_URL', loadPostgres);
     if (settings.database) {
-      throw new StoreError('[@pingback/netlify] the setting `database` is on, but neither PINGBACK_DATABASE_URL nor NETLIFY_DATABASE_URL is set in the site\'s environment');
+      throw new StoreError(
+        "[@pingback/netlify] the setting `database` is on, but neither PINGBACK_DATABASE_URL nor NETLIFY_DATABASE_URL is set in the site's environment",
+      );
     }
   } catch (error) {
     console.error(`[pingback] store: ${(error as Error).message}`);
@@ -104,7 +116,20 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
   let receiver: Promise<Receiver> | undefined;
   const build = async (): Promise<Receiver> => {
     const m = parse(manifest);
-    const { storeName: _name, database: _database, rateLimit, hosts, send: _send, notifyEdits: _edits, protocols: _protocols, sendBudgetMs: _budget, adminPath, adminTokenEnv, notifyFormat, ...rest } = settings;
+    const {
+      storeName: _name,
+      database: _database,
+      rateLimit,
+      hosts,
+      send: _send,
+      notifyEdits: _edits,
+      protocols: _protocols,
+      sendBudgetMs: _budget,
+      adminPath,
+      adminTokenEnv,
+      notifyFormat,
+      ...rest
+    } = settings;
     const store = overrides.store ?? (await openStore(settings));
     const options: ReceiverOptions = {
       ...rest,

@@ -82,7 +82,11 @@ export function webmentionLinkHeader(endpoint: string): string {
  * `paths` itself (some pages take pingbacks only), gets the Link header in rules of its own: Netlify
  * applies every rule that matches a path, so a page under both gets both headers.
  */
-export function linkbackRules(paths: readonly string[], endpoints: { pingback?: string; webmention?: string }, webmentionPaths: readonly string[] = paths): HeaderRule[] {
+export function linkbackRules(
+  paths: readonly string[],
+  endpoints: { pingback?: string; webmention?: string },
+  webmentionPaths: readonly string[] = paths,
+): HeaderRule[] {
   const same = webmentionPaths.length === paths.length && webmentionPaths.every((p, i) => p === paths[i]);
   if (!same && endpoints.webmention) {
     const link = webmentionLinkHeader(endpoints.webmention);

@@ -9,7 +9,17 @@ import { PingbackOptionError } from '@pingback/core';
  */
 export type FunctionSettings = Pick<
   ReceiverOptions,
-  'hosts' | 'endpointPath' | 'webmentionPath' | 'readPath' | 'moderation' | 'blocklist' | 'allowlist' | 'rateLimit' | 'maxSourceBytes' | 'sourceTimeoutMs' | 'maxRedirects'
+  | 'hosts'
+  | 'endpointPath'
+  | 'webmentionPath'
+  | 'readPath'
+  | 'moderation'
+  | 'blocklist'
+  | 'allowlist'
+  | 'rateLimit'
+  | 'maxSourceBytes'
+  | 'sourceTimeoutMs'
+  | 'maxRedirects'
   | 'rebuildIntervalMs'
 > & {
   /** Path of the moderation page, routed to the Function. Default "/pingback/admin"; the page is on only when its token is set. */
@@ -39,9 +49,28 @@ export type FunctionSettings = Pick<
 };
 
 const KEYS = [
-  'site', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'allowlist', 'rateLimit', 'maxSourceBytes',
-  'sourceTimeoutMs', 'maxRedirects', 'rebuildIntervalMs', 'storeName', 'database', 'send', 'notifyEdits', 'protocols', 'sendBudgetMs',
-  'adminPath', 'adminTokenEnv', 'notifyFormat',
+  'site',
+  'hosts',
+  'endpointPath',
+  'webmentionPath',
+  'readPath',
+  'moderation',
+  'blocklist',
+  'allowlist',
+  'rateLimit',
+  'maxSourceBytes',
+  'sourceTimeoutMs',
+  'maxRedirects',
+  'rebuildIntervalMs',
+  'storeName',
+  'database',
+  'send',
+  'notifyEdits',
+  'protocols',
+  'sendBudgetMs',
+  'adminPath',
+  'adminTokenEnv',
+  'notifyFormat',
 ] as const;
 
 /** Keeps only known keys with defined values, in a fixed order, so generated files are stable. */

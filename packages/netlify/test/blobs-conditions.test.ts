@@ -40,9 +40,14 @@ beforeAll(async () => {
       const [, , , ...rest] = (req.url ?? '').split('?')[0]!.split('/');
       seen.push({ method: req.method ?? '', key: decodeURIComponent(rest.join('/')), headers: req.headers });
       const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'connection') headers.set(name, value);
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === 'string' && name !== 'host' && name !== 'connection') headers.set(name, value);
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const answer = await fetch(`${blobs.url}${req.url}`, { method: req.method, headers, ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}) });
+      const answer = await fetch(`${blobs.url}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
+      });
       const out = Buffer.from(await answer.arrayBuffer());
       const outHeaders: Record<string, string> = {};
       answer.headers.forEach((value, name) => {
@@ -108,9 +113,23 @@ describe('the Blobs store sends If-None-Match: * on every insert and create', ()
 
     it('a pingback is stored with the condition', async () => {
       const store = openStore();
-      const receiver = new Receiver({ site: 'https://blog.example/', store, pages: ['/posts/a'], rateLimit: 0, allowPrivateNetwork: true, allowedPorts: [Number(new URL(source.url).port)] });
+      const receiver = new Receiver({
+        site: 'https://blog.example/',
+        store,
+        pages: ['/posts/a'],
+        rateLimit: 0,
+        allowPrivateNetwork: true,
+        allowedPorts: [Number(new URL(source.url).port)],
+      });
       const { result, requests } = await requestsOf(() =>
-        receiver.handle(new Request('https://blog.example/xmlrpc', { method: 'POST', body: writeMethodCall('pingback.ping', [`${source.url}/reply`, 'https://blog.example/posts/a/']) })).then((r) => r.text()),
+        receiver
+          .handle(
+            new Request('https://blog.example/xmlrpc', {
+              method: 'POST',
+              body: writeMethodCall('pingback.ping', [`${source.url}/reply`, 'https://blog.example/posts/a/']),
+            }),
+          )
+          .then((r) => r.text()),
       );
       expect(result).toContain('registered');
       const inserts = writes(requests).filter((w) => w.key.startsWith('records/'));

@@ -17,7 +17,10 @@ storeContract('Netlify Blobs (local server)', async () => new BlobsStore({ name:
 describe('BlobsStore', () => {
   it('reports an unreachable Blobs service as a StoreError naming the package', async () => {
     const store = new BlobsStore({ ...blobs.client, edgeURL: 'http://127.0.0.1:9', uncachedEdgeURL: 'http://127.0.0.1:9' });
-    await expect(store.insert(record('/posts/a', 'https://s.example/'))).rejects.toMatchObject({ name: 'StoreError', message: expect.stringMatching(/^\[@pingback\/netlify\] \[blobs\] insert/) });
+    await expect(store.insert(record('/posts/a', 'https://s.example/'))).rejects.toMatchObject({
+      name: 'StoreError',
+      message: expect.stringMatching(/^\[@pingback\/netlify\] \[blobs\] insert/),
+    });
     await expect(store.list()).rejects.toMatchObject({ name: 'StoreError' });
   });
 

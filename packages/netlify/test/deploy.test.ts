@@ -128,13 +128,16 @@ describe('sending after a deploy is live (C18, C19)', () => {
     expect(directory.calls).toHaveLength(1);
   });
 
-  it('what the event\'s time cannot hold goes to this deploy\'s background function, and all of it is sent', async () => {
+  it("what the event's time cannot hold goes to this deploy's background function, and all of it is sent", async () => {
     const fns = await deployFunctions('handoff', 'deploy-b', 1, ['fourth', 'fifth']);
     const before = (await stored()).length;
     await fns.main.default.deploySucceeded(event('deploy-handoff', 'production', fns.backgroundUrl));
     expect((await stored()).length - before).toBe(4);
     // The token was for one use only, and a stranger without it is turned away.
-    for (const body of [{ deployId: 'deploy-handoff', token: 'guessed' }, { deployId: 'someone-else', token: 'x' }]) {
+    for (const body of [
+      { deployId: 'deploy-handoff', token: 'guessed' },
+      { deployId: 'someone-else', token: 'x' },
+    ]) {
       const response = await fetch(`${fns.backgroundUrl}/.netlify/functions/pingback-send-background`, { method: 'POST', body: JSON.stringify(body) });
       expect(response.status).toBe(403);
     }

@@ -20,7 +20,10 @@ describe('headerPaths: the fewest rules that cover exactly the advertised pages'
   });
 
   it('lists pages one by one where a pattern would cover too much', () => {
-    expect(headerPaths(['/posts/a', '/notes/x'], ['/', '/posts', '/posts/a', '/posts/draft', '/notes', '/notes/x', '/notes/y/z'])).toEqual(['/notes/x', '/posts/a']);
+    expect(headerPaths(['/posts/a', '/notes/x'], ['/', '/posts', '/posts/a', '/posts/draft', '/notes', '/notes/x', '/notes/y/z'])).toEqual([
+      '/notes/x',
+      '/posts/a',
+    ]);
   });
 
   it('recurses into nested folders and covers the whole site with /* when every page is advertised', () => {
@@ -52,7 +55,9 @@ describe('emitNetlifyFunction', () => {
     expect(result.functionFile).toBe(join(dir, '.netlify/v1/functions/pingback.mjs'));
     expect(source).toContain(`import manifest from "../../../.pingback/manifest.json" with { type: 'json' };`);
     expect(source).toContain('"moderation": "manual"');
-    expect(source).toMatch(/export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/webmention",\n {4}"\/pingbacks\.json",\n {4}"\/pingback\/admin",\n {4}"\/pingback\/admin\/\*"\n {2}\],/);
+    expect(source).toMatch(
+      /export const config = \{\n {2}"path": \[\n {4}"\/xmlrpc",\n {4}"\/webmention",\n {4}"\/pingbacks\.json",\n {4}"\/pingback\/admin",\n {4}"\/pingback\/admin\/\*"\n {2}\],/,
+    );
     expect(source).toContain(`"generator": "${GENERATOR}"`);
     expect(source).toContain('"windowLimit": 60');
     expect(GENERATOR).toBe(`@pingback/netlify@${VERSION}`);
@@ -64,7 +69,10 @@ describe('emitNetlifyFunction', () => {
 
   it('merges its header rules into config.json, keeping what the adapter wrote, replacing only its own on a rebuild', async () => {
     const configFile = join(dir, '.netlify/v1/config.json');
-    const adapter = { images: { remote_images: ['https://cdn.example/.*'] }, headers: [{ for: '/_astro/*', values: { 'Cache-Control': 'public, max-age=31536000, immutable' } }] };
+    const adapter = {
+      images: { remote_images: ['https://cdn.example/.*'] },
+      headers: [{ for: '/_astro/*', values: { 'Cache-Control': 'public, max-age=31536000, immutable' } }],
+    };
     await mkdir(join(dir, '.netlify/v1'), { recursive: true });
     await writeFile(configFile, JSON.stringify(adapter));
     await emit(['/posts/*']);
@@ -83,16 +91,29 @@ describe('emitNetlifyFunction', () => {
     const theirs = { for: '/about', values: { Link: '</style.css>; rel=preload' } };
     await writeFile(configFile, JSON.stringify({ headers: [theirs] }));
     const emitWith = (endpoint: string | null, webmentionEndpoint: string | null) =>
-      emitNetlifyFunction({ projectRoot: dir, settings: { site: 'https://blog.example/' }, manifestPath: join(dir, '.pingback', 'manifest.json'), headerPaths: ['/posts/*'], endpoint, webmentionEndpoint });
+      emitNetlifyFunction({
+        projectRoot: dir,
+        settings: { site: 'https://blog.example/' },
+        manifestPath: join(dir, '.pingback', 'manifest.json'),
+        headerPaths: ['/posts/*'],
+        endpoint,
+        webmentionEndpoint,
+      });
     await emitWith('https://blog.example/xmlrpc', 'https://blog.example/webmention');
     expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
       theirs,
       { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: '<https://blog.example/webmention>; rel="webmention"' } },
     ]);
     await emitWith(null, 'https://blog.example/webmention');
-    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs, { for: '/posts/*', values: { Link: '<https://blog.example/webmention>; rel="webmention"' } }]);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
+      theirs,
+      { for: '/posts/*', values: { Link: '<https://blog.example/webmention>; rel="webmention"' } },
+    ]);
     await emitWith('https://blog.example/xmlrpc', null);
-    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs, { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } }]);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
+      theirs,
+      { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc' } },
+    ]);
     await emitWith(null, null);
     expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([theirs]);
   });
@@ -119,7 +140,9 @@ describe('emitNetlifyFunction', () => {
     ]);
     // Without such a post, one rule carries both, as before.
     await emitForBuild(resolved, dir)({} as never, join(dir, '.pingback', 'manifest.json'), pages.slice(0, 3));
-    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([{ for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: link } }]);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).headers).toEqual([
+      { for: '/posts/*', values: { 'X-Pingback': 'https://blog.example/xmlrpc', Link: link } },
+    ]);
   });
 
   it('leaves an unreadable config.json alone and says so', async () => {
@@ -129,12 +152,14 @@ describe('emitNetlifyFunction', () => {
   });
 
   it('refuses settings the Function does not take', () => {
-    expect(() => renderFunction({ site: 'https://b.example/', allowPrivateNetwork: true } as never, './m.json')).toThrow(/option `allowPrivateNetwork` is not a setting the Netlify Function takes/);
+    expect(() => renderFunction({ site: 'https://b.example/', allowPrivateNetwork: true } as never, './m.json')).toThrow(
+      /option `allowPrivateNetwork` is not a setting the Netlify Function takes/,
+    );
   });
 });
 
 describe('netlify/functions/ in this repository', () => {
-  it('holds exactly the templates\' output for the examples\' deployment', async () => {
+  it("holds exactly the templates' output for the examples' deployment", async () => {
     const committed = (name: string) => readFile(new URL(`../../../netlify/functions/${name}`, import.meta.url), 'utf8');
     expect(await committed('pingback.mts')).toBe(renderFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
     expect(await committed('pingback-send-background.mts')).toBe(renderSendFunction(EXAMPLE_FUNCTION.settings, EXAMPLE_FUNCTION.manifestImport));
@@ -170,7 +195,7 @@ describe('gone posts answer 410 Gone (Webmention §3.1.5)', () => {
       outDir: join(dir, 'dist'),
     });
 
-  it('writes a forced 410 rule per gone post before the user\'s own redirects, a tombstone page and the published manifest', async () => {
+  it("writes a forced 410 rule per gone post before the user's own redirects, a tombstone page and the published manifest", async () => {
     await mkdir(join(dir, '.netlify/v1'), { recursive: true });
     await writeFile(join(dir, '.netlify/v1/config.json'), JSON.stringify({ redirects: [{ from: '/old', to: '/new', status: 301 }] }));
     const result = await emit([{ key: '/posts/gone' }, { key: '/posts/also-gone' }]);
@@ -180,7 +205,9 @@ describe('gone posts answer 410 Gone (Webmention §3.1.5)', () => {
       { from: '/posts/also-gone', to: '/_pingback/gone.html', status: 410, force: true },
       { from: '/old', to: '/new', status: 301 },
     ]);
-    expect(await readFile(join(dir, 'dist/_pingback/gone.html'), 'utf8')).toContain('<article class="h-entry"><p class="p-name e-content">Deleted</p></article>');
+    expect(await readFile(join(dir, 'dist/_pingback/gone.html'), 'utf8')).toContain(
+      '<article class="h-entry"><p class="p-name e-content">Deleted</p></article>',
+    );
     const published = JSON.parse(await readFile(join(dir, 'dist/_pingback/manifest.json'), 'utf8'));
     expect(published.gone.map((g: { key: string }) => g.key)).toEqual(['/posts/gone', '/posts/also-gone']);
   });

@@ -8,7 +8,17 @@ import { createPingbackFunction } from '../src/function.ts';
 // The Function has the manifest's aliases bundled: a pingback to an old permalink needs no network to be
 // recognised, and lands on the post.
 const SITE = 'https://blog.example/';
-const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: ['/posts/hello'], posts: [], directories: [], feed: null, aliases: { '/2019/05/hello-pingbacks': '/posts/hello' } };
+const manifest: Manifest = {
+  version: 1,
+  site: SITE,
+  endpoint: `${SITE}xmlrpc`,
+  hosts: [],
+  pages: ['/posts/hello'],
+  posts: [],
+  directories: [],
+  feed: null,
+  aliases: { '/2019/05/hello-pingbacks': '/posts/hello' },
+};
 
 let source: TestServer;
 beforeAll(async () => {
@@ -21,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('the Netlify Function and old URLs', () => {
-  it("accepts a pingback to an alias of the manifest for its post, and refuses it without the alias", async () => {
+  it('accepts a pingback to an alias of the manifest for its post, and refuses it without the alias', async () => {
     const ping = async (m: Manifest) => {
       const store = new MemoryStore();
       const fn = createPingbackFunction({ site: SITE, rateLimit: 0 }, m, { store });

@@ -14,7 +14,13 @@ import { PostgresStore } from '@pingback/postgres';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { startPostgres } from '../../../test/support/postgres.ts';
 import type { WebmentionSources } from '../../../test/support/webmention-cases.ts';
-import { EXPECTED_WEBMENTIONS, expectWebmentionCase, runWebmentionClient, startWebmentionSources, webmentionCases } from '../../../test/support/webmention-cases.ts';
+import {
+  EXPECTED_WEBMENTIONS,
+  expectWebmentionCase,
+  runWebmentionClient,
+  startWebmentionSources,
+  webmentionCases,
+} from '../../../test/support/webmention-cases.ts';
 import { recordConnections } from '../../../test/hostile/support/network.ts';
 import { BlobsStore } from '../src/blobs-store.ts';
 import { emitNetlifyFunction } from '../src/emit.ts';
@@ -65,7 +71,13 @@ async function deploy(name: string, settings: Omit<FunctionSettings, 'site'>): P
   const project = join(GENERATED, name);
   await mkdir(project, { recursive: true });
   const site = await writeReceiverSite(project);
-  const { functionFile } = await emitNetlifyFunction({ projectRoot: project, settings: { site: SITE, ...settings }, manifestPath: site.manifestPath, headerPaths: ['/posts/:slug'], endpoint: `${SITE}xmlrpc` });
+  const { functionFile } = await emitNetlifyFunction({
+    projectRoot: project,
+    settings: { site: SITE, ...settings },
+    manifestPath: site.manifestPath,
+    headerPaths: ['/posts/:slug'],
+    endpoint: `${SITE}xmlrpc`,
+  });
   const module = (await import(functionFile)) as NetlifyModule;
   const server = createServer((req, res) => {
     module.default
@@ -89,10 +101,13 @@ describe('the generated Netlify Function over the local Blobs server', () => {
     });
   });
 
-  it('gives Python\'s xmlrpc.client the same answers as pingback serve (a missing page is 33: the Function can\'t be sure)', async () => {
+  it("gives Python's xmlrpc.client the same answers as pingback serve (a missing page is 33: the Function can't be sure)", async () => {
     const { url } = await deploy('cases', { storeName: 'cases', rateLimit: 0, sourceTimeoutMs: 1500 });
     const cases = receiverCases(sources.url, 33);
-    const results = await runWithPython(`${url}/xmlrpc`, cases.map((c) => c.request));
+    const results = await runWithPython(
+      `${url}/xmlrpc`,
+      cases.map((c) => c.request),
+    );
     cases.forEach((c, i) => expectCase(c, results[i]));
 
     const stored = await new BlobsStore({ name: 'cases', ...blobs.client }).list();
@@ -110,7 +125,8 @@ describe('the generated Netlify Function over the local Blobs server', () => {
   it('keeps its rate limits in the store, so they hold across instances', async () => {
     const first = await deploy('limit-a', { storeName: 'limited', rateLimit: 2 });
     const second = await deploy('limit-b', { storeName: 'limited', rateLimit: 2 });
-    const call = (url: string, n: number) => runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/flood-${n}`, `${SITE}posts/flood-${n}/`]] }]);
+    const call = (url: string, n: number) =>
+      runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/flood-${n}`, `${SITE}posts/flood-${n}/`]] }]);
     expect((await call(first.url, 1))[0]!.result).toMatch(/registered/);
     expect((await call(second.url, 2))[0]!.result).toMatch(/registered/);
     expect((await call(first.url, 3))[0]!.fault).toEqual({ code: 49, string: 'Too many pingbacks; try again later.' });
@@ -119,21 +135,36 @@ describe('the generated Netlify Function over the local Blobs server', () => {
   it('serves the moderation page with the token from the environment, counts failed sign-ins in the store, and calls the webhook through waitUntil', async () => {
     const token = 'netlify-admin-token-0123456789abcdef';
     const hook = await startServer((_req, res) => void res.writeHead(204).end());
-    const env = { PINGBACK_ADMIN_TOKEN: token, PINGBACK_NOTIFY_URL: `${hook.url}/hook`, PINGBACK_NOTIFY_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`, PINGBACK_NOTIFY_ALLOW_PRIVATE_NETWORK: 'true' };
+    const env = {
+      PINGBACK_ADMIN_TOKEN: token,
+      PINGBACK_NOTIFY_URL: `${hook.url}/hook`,
+      PINGBACK_NOTIFY_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      PINGBACK_NOTIFY_ALLOW_PRIVATE_NETWORK: 'true',
+    };
     Object.assign(process.env, env);
     try {
       const { url } = await deploy('admin', { storeName: 'admin', moderation: 'pending', rateLimit: 0 });
       const pinged = await runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/links`, `${SITE}posts/hello/`]] }]);
       expect(pinged[0]!.result).toMatch(/registered/);
       await expect.poll(() => hook.requests.length).toBe(1);
-      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ type: 'linkback.received', data: { status: 'pending', key: '/posts/hello', moderationUrl: `${SITE}pingback/admin` } });
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
+        type: 'linkback.received',
+        data: { status: 'pending', key: '/posts/hello', moderationUrl: `${SITE}pingback/admin` },
+      });
       expect(hook.requests[0]!.headers['webhook-signature']).toMatch(/^v1,/);
 
       const post = (path: string, fields: Record<string, string>, cookie = '') =>
-        fetch(`${url}/pingback/admin${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { origin: new URL(SITE).origin, ...(cookie ? { cookie } : {}) } });
+        fetch(`${url}/pingback/admin${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          body: new URLSearchParams(fields),
+          headers: { origin: new URL(SITE).origin, ...(cookie ? { cookie } : {}) },
+        });
       expect((await post('/sign-in', { token: 'not-the-token' })).status).toBe(401);
       const store = new BlobsStore({ name: 'admin', ...blobs.client });
-      const buckets = (await Promise.all(Array.from({ length: 256 }, (_, i) => store.getMeta<Record<string, number[]>>(`admin-sign-in-${i.toString(36)}`)))).filter(Boolean);
+      const buckets = (
+        await Promise.all(Array.from({ length: 256 }, (_, i) => store.getMeta<Record<string, number[]>>(`admin-sign-in-${i.toString(36)}`)))
+      ).filter(Boolean);
       expect(buckets.map((b) => Object.values(b!).flat().length)).toEqual([1]);
       const signedIn = await post('/sign-in', { token });
       expect(signedIn.headers.get('set-cookie')).toMatch(/^__Host-pingback-admin=.*; Secure$/);
@@ -186,7 +217,8 @@ describe('the generated Netlify Function over PostgreSQL', () => {
     await postgres?.stop();
   });
   // Each test has a schema of its own, so the fixture's five flood posts can be pinged afresh in each.
-  const ping = (url: string, n: number) => runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/flood-${n}`, `${SITE}posts/flood-${n}/`]] }]);
+  const ping = (url: string, n: number) =>
+    runWithPython(`${url}/xmlrpc`, [{ call: ['pingback.ping', [`${sources.url}/flood-${n}`, `${SITE}posts/flood-${n}/`]] }]);
 
   it('stores in the database PINGBACK_DATABASE_URL names, with rate limits exact across instances', async () => {
     process.env.PINGBACK_DATABASE_URL = postgres.urlFor('fn_env');
@@ -207,7 +239,14 @@ describe('the generated Netlify Function over PostgreSQL', () => {
     const first = await deploy('db-wm-a', { storeName: 'db-unused', rateLimit: 2 });
     const second = await deploy('db-wm-b', { storeName: 'db-unused', rateLimit: 2 });
     const webmention = async (url: string, n: number) => {
-      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', `${sources.url}/flood-${n}`], ['target', `${SITE}posts/flood-${n}/`]] }]);
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [
+        {
+          form: [
+            ['source', `${sources.url}/flood-${n}`],
+            ['target', `${SITE}posts/flood-${n}/`],
+          ],
+        },
+      ]);
       return answer!;
     };
     expect((await ping(first.url, 1))[0]!.result).toMatch(/registered/);
@@ -216,7 +255,10 @@ describe('the generated Netlify Function over PostgreSQL', () => {
     expect(await webmention(first.url, 3)).toMatchObject({ status: 429, retryAfter: '60' });
     await settled();
     const stored = await database('fn_webmention').list();
-    expect(stored.map((r) => [r.key, r.protocol ?? 'pingback']).sort()).toEqual([['/posts/flood-1', 'pingback'], ['/posts/flood-2', 'webmention']]);
+    expect(stored.map((r) => [r.key, r.protocol ?? 'pingback']).sort()).toEqual([
+      ['/posts/flood-1', 'pingback'],
+      ['/posts/flood-2', 'webmention'],
+    ]);
     delete process.env.PINGBACK_DATABASE_URL;
   });
 
@@ -251,12 +293,18 @@ describe('the generated Function receives Webmentions', () => {
     const { url } = await deploy('webmentions', { storeName: 'webmentions', rateLimit: 0, sourceTimeoutMs: 1500 });
     const { refused, accepted } = webmentionCases(wmSources.url, 'The target does not accept Webmentions.');
     const before = wmSources.requests.length;
-    const answers = await runWebmentionClient(`${url}/webmention`, refused.map((c) => c.request));
+    const answers = await runWebmentionClient(
+      `${url}/webmention`,
+      refused.map((c) => c.request),
+    );
     refused.forEach((c, i) => expectWebmentionCase(c, answers[i]));
     expect(wmSources.requests.length).toBe(before);
     expect(kept).toEqual([]);
 
-    const results = await runWebmentionClient(`${url}/webmention`, accepted.map((c) => c.request));
+    const results = await runWebmentionClient(
+      `${url}/webmention`,
+      accepted.map((c) => c.request),
+    );
     accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
     // Each accepted Webmention's verification was handed to waitUntil: the answer did not wait for it.
     expect(kept.length).toBe(accepted.length);
@@ -265,7 +313,12 @@ describe('the generated Function receives Webmentions', () => {
     const byKey = new Map(stored.map((r) => [r.key, r]));
     for (const [key, want] of Object.entries(EXPECTED_WEBMENTIONS)) {
       if (want === null) expect(byKey.get(key), key).toBeUndefined();
-      else expect(byKey.get(key), key).toMatchObject({ protocol: 'webmention', ...(want.kind && want.kind !== 'mention' ? { kind: want.kind } : {}), ...(want.url ? { url: want.url } : {}) });
+      else
+        expect(byKey.get(key), key).toMatchObject({
+          protocol: 'webmention',
+          ...(want.kind && want.kind !== 'mention' ? { kind: want.kind } : {}),
+          ...(want.url ? { url: want.url } : {}),
+        });
     }
     const read = (await (await fetch(`${url}/pingbacks.json?target=/posts/wm-like/`)).json()) as { items: { kind: string; author: object }[] };
     expect(read.items).toMatchObject([{ kind: 'like', author: { name: 'Bob', url: 'https://bob.example/' } }]);
@@ -277,7 +330,14 @@ describe('the generated Function receives Webmentions', () => {
     const source = `${wmSources.url}/wm/double`;
     const target = `${SITE}posts/wm-double/`;
     const send = async () => {
-      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', source], ['target', target]] }]);
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [
+        {
+          form: [
+            ['source', source],
+            ['target', target],
+          ],
+        },
+      ]);
       expect(answer!.status).toBe(202);
       await settled();
       return store.list();
@@ -302,7 +362,14 @@ describe('the generated Function receives Webmentions', () => {
       // The receiver reads the switch when it is built, on its first request.
       const { url } = await deploy('webmention-policy', { storeName: 'webmention-policy', rateLimit: 0, sourceTimeoutMs: 1500 });
       const before = wmSources.requests.length;
-      const [answer] = await runWebmentionClient(`${url}/webmention`, [{ form: [['source', `${wmSources.url}/wm/hello`], ['target', `${SITE}posts/wm-hello/`]] }]);
+      const [answer] = await runWebmentionClient(`${url}/webmention`, [
+        {
+          form: [
+            ['source', `${wmSources.url}/wm/hello`],
+            ['target', `${SITE}posts/wm-hello/`],
+          ],
+        },
+      ]);
       expect(answer!.status).toBe(202);
       await settled();
       // Every TCP connection this process tried, at the socket: none to the source's port.

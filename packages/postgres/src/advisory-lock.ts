@@ -29,7 +29,10 @@ export async function withAdvisoryLock<T>(db: Database, name: string, fn: () => 
     } catch (error) {
       broken ??= error as Error;
       if ((error as { code?: string }).code === QUERY_CANCELED) {
-        throw new StoreError(`[@pingback/postgres] the lock "${name}" has been held by another process for over ${Math.round(waitMs / 1000)} s; it is released when that process ends`, { cause: error });
+        throw new StoreError(
+          `[@pingback/postgres] the lock "${name}" has been held by another process for over ${Math.round(waitMs / 1000)} s; it is released when that process ends`,
+          { cause: error },
+        );
       }
       throw storeError(`lock ${name}`, error);
     }

@@ -78,7 +78,11 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
   const { connectionString, schema: fromUrl } = splitSchema(options.url.trim());
   const schema = options.schema ?? fromUrl ?? POSTGRES_DEFAULTS.schema;
   if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new PingbackOptionError('schema', `must be a lower-case name of letters, digits and underscores, got ${JSON.stringify(schema)}`, 'Write e.g. "pingback" or "site_blog_example".');
+    throw new PingbackOptionError(
+      'schema',
+      `must be a lower-case name of letters, digits and underscores, got ${JSON.stringify(schema)}`,
+      'Write e.g. "pingback" or "site_blog_example".',
+    );
   }
   if (options.onIdleError !== undefined && typeof options.onIdleError !== 'function') {
     throw new PingbackOptionError('onIdleError', 'must be a function', 'Pass (error) => log(error), or leave it out.');

@@ -46,7 +46,12 @@ export class RateWindows implements SharedRateLimiter {
       // Housekeeping: a failure costs a few stale rows until the next sweep, not this ping.
       this.db.query('sweep rate windows', `delete from ${this.db.S}.rate_windows where touched <= $1`, [now - this.windowMs]).catch(() => {});
     }
-    const call = this.db.query<{ retry_at: string }>('rate limit', `select ${this.db.S}.rate_allow($1, $2, $3, $4) as retry_at`, [key, now, this.windowMs, this.limit]);
+    const call = this.db.query<{ retry_at: string }>('rate limit', `select ${this.db.S}.rate_allow($1, $2, $3, $4) as retry_at`, [
+      key,
+      now,
+      this.windowMs,
+      this.limit,
+    ]);
     this.inFlight.set(key, call);
     let rows: Array<{ retry_at: string }>;
     try {

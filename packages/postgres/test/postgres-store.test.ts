@@ -60,7 +60,10 @@ describe('PostgresStore', () => {
     const future = `future${++schemas}`;
     await open({ schema: future }).list();
     await admin((c) => c.query(`insert into "${future}".schema_version (version) values (${SCHEMA_VERSION + 1})`));
-    await expect(open({ schema: future }).list()).rejects.toMatchObject({ name: 'StoreError', message: expect.stringMatching(/newer than this @pingback\/postgres knows/) });
+    await expect(open({ schema: future }).list()).rejects.toMatchObject({
+      name: 'StoreError',
+      message: expect.stringMatching(/newer than this @pingback\/postgres knows/),
+    });
   });
 
   it('keeps a record exactly as written, escapes and lone surrogates included', async () => {
@@ -95,7 +98,10 @@ describe('PostgresStore', () => {
     const store = open();
     const memory = new MemoryStore();
     for (let i = 0; i < 250; i++) {
-      const r = record(`/posts/${i % 4}`, `https://s.example/${i}`, { receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(), status: i % 9 === 0 ? 'pending' : 'approved' });
+      const r = record(`/posts/${i % 4}`, `https://s.example/${i}`, {
+        receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(),
+        status: i % 9 === 0 ? 'pending' : 'approved',
+      });
       await store.insert(r);
       await memory.insert(r);
     }
@@ -162,7 +168,10 @@ describe('PostgresStore', () => {
     const holder = fork(script, [server.url, schema], { stdio: 'ignore' });
     await new Promise((resolve) => holder.once('message', resolve));
     const store = open({ schema });
-    await expect(store.withLock('send', async () => 'never', { waitMs: 300 })).rejects.toMatchObject({ name: 'StoreError', message: expect.stringMatching(/"send" has been held by another process/) });
+    await expect(store.withLock('send', async () => 'never', { waitMs: 300 })).rejects.toMatchObject({
+      name: 'StoreError',
+      message: expect.stringMatching(/"send" has been held by another process/),
+    });
     // Another lock name is free meanwhile.
     expect(await store.withLock('blocklist', async () => 'other')).toBe('other');
     const started = Date.now();
@@ -174,11 +183,15 @@ describe('PostgresStore', () => {
     // Taken and released in turn by one process, the lock serialises its holders.
     let inside = 0;
     let most = 0;
-    await Promise.all(Array.from({ length: 5 }, () => store.withLock('turns', async () => {
-      most = Math.max(most, ++inside);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      inside--;
-    })));
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        store.withLock('turns', async () => {
+          most = Math.max(most, ++inside);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          inside--;
+        }),
+      ),
+    );
     expect(most).toBe(1);
   }, 30_000);
 
@@ -186,7 +199,10 @@ describe('PostgresStore', () => {
     const port = await freePort();
     const store = open({ url: `postgres://pingback:s3cret-pw@127.0.0.1:${port}/nothing`, connectTimeoutMs: 1000 });
     const failure = await store.insert(record('/posts/a', 'https://s.example/')).catch((error: Error) => error);
-    expect(failure).toMatchObject({ name: 'StoreError', message: expect.stringMatching(/^\[@pingback\/postgres\] could not prepare schema t\d+ at postgres:\/\/pingback:\*\*\*@127\.0\.0\.1/) });
+    expect(failure).toMatchObject({
+      name: 'StoreError',
+      message: expect.stringMatching(/^\[@pingback\/postgres\] could not prepare schema t\d+ at postgres:\/\/pingback:\*\*\*@127\.0\.0\.1/),
+    });
     expect(String((failure as Error).message)).not.toContain('s3cret');
     expect(store.label).not.toContain('s3cret');
   });
@@ -198,7 +214,10 @@ describe('PostgresStore', () => {
     const holding = store.withLock('hold', () => new Promise<void>((resolve) => (release = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
-    await expect(store.get(record('/posts/a', 'https://s.example/').id)).rejects.toMatchObject({ name: 'StoreError', message: expect.stringMatching(/timeout exceeded when trying to connect/) });
+    await expect(store.get(record('/posts/a', 'https://s.example/').id)).rejects.toMatchObject({
+      name: 'StoreError',
+      message: expect.stringMatching(/timeout exceeded when trying to connect/),
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     release();
     await holding;

@@ -26,9 +26,7 @@ const cache = (receiver as unknown as { cache: { size: number; heldBytes: number
 
 const faults = new Map<number, number>();
 async function ping(i: number): Promise<void> {
-  const source = i % 2
-    ? `http://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/${PATH}?n=${i}`
-    : `http://h${i}.${'x'.repeat(60)}.example/${PATH}?n=${i}`;
+  const source = i % 2 ? `http://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/${PATH}?n=${i}` : `http://h${i}.${'x'.repeat(60)}.example/${PATH}?n=${i}`;
   const request = new Request(`${SITE}xmlrpc`, { method: 'POST', body: writeMethodCall('pingback.ping', [source, `${SITE}posts/a/`]) });
   const response = await receiver.handle(request, { clientAddress: `198.18.${(i >> 8) & 255}.${i & 255}` });
   const reply = parseMethodResponse(new Uint8Array(await response.arrayBuffer()));
@@ -48,21 +46,25 @@ async function heap(): Promise<number> {
 await ping(-1); // warm up: modules loaded, the connection pool made
 const before = await heap();
 let next = 0;
-await Promise.all(Array.from({ length: 50 }, async () => {
-  while (next < FLOOD) await ping(next++);
-}));
+await Promise.all(
+  Array.from({ length: 50 }, async () => {
+    while (next < FLOOD) await ping(next++);
+  }),
+);
 const flooded = await heap();
 const during = { cache: cache.size, cacheBytes: cache.heldBytes, windows: limiter.size };
 now += 2 * 60_000;
 await ping(FLOOD + 1);
 const after = await heap();
 await receiver.close();
-console.log(JSON.stringify({
-  before,
-  flooded,
-  after,
-  during,
-  afterSizes: { cache: cache.size, cacheBytes: cache.heldBytes, windows: limiter.size },
-  faults: Object.fromEntries(faults),
-  urlBytes: FLOOD * PATH.length,
-}));
+console.log(
+  JSON.stringify({
+    before,
+    flooded,
+    after,
+    during,
+    afterSizes: { cache: cache.size, cacheBytes: cache.heldBytes, windows: limiter.size },
+    faults: Object.fromEntries(faults),
+    urlBytes: FLOOD * PATH.length,
+  }),
+);

@@ -62,7 +62,8 @@ export async function startSourceHosts(): Promise<{ port: number; close(): Promi
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://source');
     const post = url.searchParams.get('post') ?? 'p0';
-    const body = url.pathname === '/hidden' ? page(`<!-- <a href="${SITE}posts/${post}/">x</a> -->`) : page(`<p><a href="${SITE}posts/${post}/">a post</a></p>`);
+    const body =
+      url.pathname === '/hidden' ? page(`<!-- <a href="${SITE}posts/${post}/">x</a> -->`) : page(`<p><a href="${SITE}posts/${post}/">a post</a></p>`);
     setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(body), 20);
   };
   for (let n = 1; n <= SOURCE_HOSTS; n++) {
@@ -81,7 +82,16 @@ export async function writeSite(dir: string): Promise<{ root: string; manifest: 
     await mkdir(join(root, 'posts', `p${p}`), { recursive: true });
     await writeFile(join(root, 'posts', `p${p}`, 'index.html'), `<!doctype html><title>p${p}</title>`);
   }
-  const manifest: Manifest = { version: 1, site: SITE, endpoint: `${SITE}xmlrpc`, hosts: [], pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`), posts: [], directories: [], feed: null };
+  const manifest: Manifest = {
+    version: 1,
+    site: SITE,
+    endpoint: `${SITE}xmlrpc`,
+    hosts: [],
+    pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`),
+    posts: [],
+    directories: [],
+    feed: null,
+  };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return { root, manifest: join(dir, 'manifest.json') };
 }
@@ -99,8 +109,26 @@ export interface Serve {
 export async function startServe(dir: string, store: string, sourcePort: number, connectionLog: string): Promise<Serve> {
   const child = spawn(
     process.execPath,
-    ['--import', RECORDER, CLI, 'serve', '--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', store, '--port', '0',
-      '--allow-address', '127.0.1.0/24', '--allow-port', String(sourcePort), '--source-timeout', '10000'],
+    [
+      '--import',
+      RECORDER,
+      CLI,
+      'serve',
+      '--root',
+      join(dir, 'site'),
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--store',
+      store,
+      '--port',
+      '0',
+      '--allow-address',
+      '127.0.1.0/24',
+      '--allow-port',
+      String(sourcePort),
+      '--source-timeout',
+      '10000',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: connectionLog } },
   );
   let stderr = '';
@@ -123,7 +151,15 @@ export function validRequests(port: number): Sent[] {
   for (let i = 0; i < 500; i++) {
     const host = sourceHost(1 + (i % 100));
     const source = `http://${host}:${port}/valid?post=p${i % POSTS}&n=${i}`;
-    for (const copy of [0, 1]) sent.push({ kind: 'valid', client: `127.0.2.${1 + ((2 * i + copy) % 100)}`, body: ping(source, `p${i % POSTS}`), expect: { registered: true }, pair: `${source} p${i % POSTS}`, copy });
+    for (const copy of [0, 1])
+      sent.push({
+        kind: 'valid',
+        client: `127.0.2.${1 + ((2 * i + copy) % 100)}`,
+        body: ping(source, `p${i % POSTS}`),
+        expect: { registered: true },
+        pair: `${source} p${i % POSTS}`,
+        copy,
+      });
   }
   return sent;
 }
@@ -155,12 +191,22 @@ export function hostileAndFlood(port: number): Sent[] {
   // Hidden links, on source hosts 101–150, ten each: fetched, verified, refused.
   for (let i = 0; i < 500; i++) {
     const host = sourceHost(101 + (i % 50));
-    sent.push({ kind: 'hostile', client: `127.0.4.${1 + (i % 50)}`, body: ping(`http://${host}:${port}/hidden?post=p${i % POSTS}&n=${i}`, `p${i % POSTS}`), expect: { fault: [17] } });
+    sent.push({
+      kind: 'hostile',
+      client: `127.0.4.${1 + (i % 50)}`,
+      body: ping(`http://${host}:${port}/hidden?post=p${i % POSTS}&n=${i}`, `p${i % POSTS}`),
+      expect: { fault: [17] },
+    });
   }
   // A flood: one client, 500 valid pingbacks over source hosts 151–200; the client limit lets ten through.
   for (let i = 0; i < 500; i++) {
     const host = sourceHost(151 + (i % 50));
-    sent.push({ kind: 'flood', client: '127.0.5.1', body: ping(`http://${host}:${port}/valid?post=p${i % POSTS}&n=${i}`, `p${i % POSTS}`), expect: { fault: [49] } });
+    sent.push({
+      kind: 'flood',
+      client: '127.0.5.1',
+      body: ping(`http://${host}:${port}/valid?post=p${i % POSTS}&n=${i}`, `p${i % POSTS}`),
+      expect: { fault: [49] },
+    });
   }
   return sent;
 }
@@ -169,7 +215,11 @@ export function hostileAndFlood(port: number): Sent[] {
  * Sends every request at once, each from its client's own loopback address (as distinct callers on the
  * internet would), to the endpoint `endpointFor` picks; `onAnswer` hears each answer as it comes.
  */
-export async function sendAll(sent: readonly Sent[], endpointFor: (s: Sent, i: number) => string, onAnswer: (done: number) => void = () => {}): Promise<Answer[]> {
+export async function sendAll(
+  sent: readonly Sent[],
+  endpointFor: (s: Sent, i: number) => string,
+  onAnswer: (done: number) => void = () => {},
+): Promise<Answer[]> {
   const agents = new Map<string, Agent>();
   const agentFor = (client: string) => {
     const connect: Agent.Options['connect'] = (opts, callback) => {
@@ -185,7 +235,12 @@ export async function sendAll(sent: readonly Sent[], endpointFor: (s: Sent, i: n
     return await Promise.all(
       sent.map(async (s, i): Promise<Answer> => {
         try {
-          const response = await request(endpointFor(s, i), { method: 'POST', body: s.body, headers: { 'content-type': 'text/xml' }, dispatcher: agentFor(s.client) });
+          const response = await request(endpointFor(s, i), {
+            method: 'POST',
+            body: s.body,
+            headers: { 'content-type': 'text/xml' },
+            dispatcher: agentFor(s.client),
+          });
           const reply = parseMethodResponse(new Uint8Array(await response.body.arrayBuffer()));
           return reply.kind === 'fault' ? { fault: reply.faultCode } : { registered: true };
         } catch (error) {
@@ -215,7 +270,11 @@ export function answersByPair(sent: readonly Sent[], answers: readonly Answer[])
 
 /** The hostile requests not answered with one of their expected faults. */
 export function wrongHostile(sent: readonly Sent[], answers: readonly Answer[]): unknown[] {
-  return sent.flatMap((s, i) => (s.kind === 'hostile' && !('fault' in answers[i]! && (s.expect as { fault: number[] }).fault.includes((answers[i] as { fault: number }).fault)) ? [[s.body.slice(0, 120), answers[i]]] : []));
+  return sent.flatMap((s, i) =>
+    s.kind === 'hostile' && !('fault' in answers[i]! && (s.expect as { fault: number[] }).fault.includes((answers[i] as { fault: number }).fault))
+      ? [[s.body.slice(0, 120), answers[i]]]
+      : [],
+  );
 }
 
 /** Every outgoing connection attempt a receiver made, as `address:port`. */

@@ -17,7 +17,10 @@ const page = (body: string, head = '<title>A source page</title>') =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-const html = (body: string, type = 'text/html; charset=utf-8'): Route => (_req, res) => void res.writeHead(200, { 'content-type': type }).end(body);
+const html =
+  (body: string, type = 'text/html; charset=utf-8'): Route =>
+  (_req, res) =>
+    void res.writeHead(200, { 'content-type': type }).end(body);
 
 /**
  * The trusted source's pages: one per hostile behaviour. `/link/<post>` is an honest page linking to
@@ -60,7 +63,10 @@ function sourceRoutes(): Record<string, Route> {
     '/silent': () => {
       // Accepts the request and never answers.
     },
-    '/binary': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(60), Buffer.from(link('hostile'))])),
+    '/binary': (_req, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'image/png' })
+        .end(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(60), Buffer.from(link('hostile'))])),
     '/mislabelled': html(page(link('hostile')), 'application/octet-stream'),
     '/json': html(JSON.stringify({ html: link('hostile') }), 'application/json'),
     '/gzip-bomb': (_req, res) => void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(bomb),
@@ -98,7 +104,8 @@ function sourceRoutes(): Record<string, Route> {
         '<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</title>',
       ),
     ),
-    '/link': (_req, res, url) => void res.writeHead(200, { 'content-type': 'text/html' }).end(page(`<p>I liked ${link(url.searchParams.get('post') ?? 'hostile')} a lot.</p>`)),
+    '/link': (_req, res, url) =>
+      void res.writeHead(200, { 'content-type': 'text/html' }).end(page(`<p>I liked ${link(url.searchParams.get('post') ?? 'hostile')} a lot.</p>`)),
   };
 }
 
@@ -201,7 +208,7 @@ export function hostileResolver(): (hostname: string) => Promise<{ address: stri
   };
   const table: Record<string, () => string[]> = {
     'good.test': () => [TRUSTED],
-    'localhost': () => ['127.0.0.1', '::1'],
+    localhost: () => ['127.0.0.1', '::1'],
     'internal.test': () => ['10.0.0.5'],
     'loop.test': () => ['127.0.0.2'],
     'v6loop.test': () => ['::1'],

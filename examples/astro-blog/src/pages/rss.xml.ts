@@ -6,7 +6,10 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': 
 export async function GET({ site }: APIContext) {
   const posts = (await getCollection('posts', (p) => !p.data.draft)).sort((a, b) => b.data.date.valueOf() - a.data.date.valueOf());
   const items = posts
-    .map((p) => `<item><title>${escape(p.data.title)}</title><link>${new URL(`/posts/${p.id}/`, site)}</link><description>${escape(p.data.summary)}</description><pubDate>${p.data.date.toUTCString()}</pubDate></item>`)
+    .map(
+      (p) =>
+        `<item><title>${escape(p.data.title)}</title><link>${new URL(`/posts/${p.id}/`, site)}</link><description>${escape(p.data.summary)}</description><pubDate>${p.data.date.toUTCString()}</pubDate></item>`,
+    )
     .join('');
   const body = `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Astro Example Blog</title><link>${site}</link><description>The Astro example of the pingback suite</description>${items}</channel></rss>`;
   return new Response(body, { headers: { 'content-type': 'application/rss+xml; charset=utf-8' } });

@@ -7,12 +7,13 @@ import { Exit } from '../io.ts';
 export const discoverSpec: CommandSpec = {
   name: 'discover',
   summary:
-    "Find a page's Pingback endpoint (Pingback 1.0 §2.3: the X-Pingback header, else the <link rel=\"pingback\"> element) and its Webmention endpoint (the Link header, else the first <link> or <a> with rel=\"webmention\"), with one GET.",
+    'Find a page\'s Pingback endpoint (Pingback 1.0 §2.3: the X-Pingback header, else the <link rel="pingback"> element) and its Webmention endpoint (the Link header, else the first <link> or <a> with rel="webmention"), with one GET.',
   positionals: [{ name: 'url', description: 'The page (a potential ping target).' }],
   flags: {
     json: {
       type: 'boolean',
-      description: 'Print {"endpoint": string|null, "via": "header"|"link"|null, "webmention": {"endpoint", "via": "header"|"link"|"a"}|null}; endpoint and via are Pingback\'s.',
+      description:
+        'Print {"endpoint": string|null, "via": "header"|"link"|null, "webmention": {"endpoint", "via": "header"|"link"|"a"}|null}; endpoint and via are Pingback\'s.',
     },
     ...CLIENT_FLAGS,
   },

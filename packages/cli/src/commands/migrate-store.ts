@@ -23,7 +23,7 @@ export const migrateStoreSpec: CommandSpec = {
   },
   notes: [
     'Idempotent and resumable: each record is inserted whole or not at all, so a run that was stopped is finished by running it again, and a run with nothing left to do copies nothing.',
-    'A record already at the destination is replaced by the source\'s when they differ, except a deleted one (a tombstone), which stays deleted. Blocklists are merged. The snapshot cache, rate windows and one-use deploy tokens are not copied.',
+    "A record already at the destination is replaced by the source's when they differ, except a deleted one (a tombstone), which stays deleted. Blocklists are merged. The snapshot cache, rate windows and one-use deploy tokens are not copied.",
     'Exit status: 0 when every record of the source is at the destination, 1 when some could not be written, 2 bad arguments or a store that failed.',
   ],
 };
@@ -49,9 +49,11 @@ const zero = (): Counts => ({ read: 0, inserted: 0, updated: 0, unchanged: 0, ke
 
 async function eachAtOnce<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(COPY_CONCURRENCY, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 async function copyRecord(record: PingbackRecord, to: PingbackStore, counts: Counts): Promise<void> {
@@ -129,9 +131,15 @@ export async function migrateStore(parsed: Parsed, io: Io): Promise<number> {
       else {
         const r = result.records;
         const m = result.meta;
-        io.stdout.write(`records: ${r.read} read, ${r.inserted} copied, ${r.updated} updated, ${r.unchanged} already there, ${r.kept} kept as deleted there, ${r.failed} failed\n`);
+        io.stdout.write(
+          `records: ${r.read} read, ${r.inserted} copied, ${r.updated} updated, ${r.unchanged} already there, ${r.kept} kept as deleted there, ${r.failed} failed\n`,
+        );
         io.stdout.write(`meta documents: ${m.read} read, ${m.inserted} copied, ${m.updated} updated, ${m.unchanged} already there, ${m.failed} failed\n`);
-        io.stdout.write(result.missing.length === 0 ? `every record of ${from.where} is in ${to.where}\n` : `${result.missing.length} records are missing at ${to.where}: run it again\n`);
+        io.stdout.write(
+          result.missing.length === 0
+            ? `every record of ${from.where} is in ${to.where}\n`
+            : `${result.missing.length} records are missing at ${to.where}: run it again\n`,
+        );
       }
       return result.missing.length === 0 && result.records.failed === 0 && result.meta.failed === 0 ? Exit.OK : Exit.NEGATIVE;
     } finally {

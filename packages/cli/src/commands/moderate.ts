@@ -1,5 +1,16 @@
 import type { HostList, PingbackRecord, RecordStatus } from '@pingback/core';
-import { RECORD_STATUSES, addHost, canonicalKey, compareRecords, readHostList, recordKind, recordProtocol, removeHost, tombstone, triggerRebuild } from '@pingback/core';
+import {
+  RECORD_STATUSES,
+  addHost,
+  canonicalKey,
+  compareRecords,
+  readHostList,
+  recordKind,
+  recordProtocol,
+  removeHost,
+  tombstone,
+  triggerRebuild,
+} from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
 import { UsageError } from '../args.ts';
 import type { Io } from '../io.ts';
@@ -112,7 +123,8 @@ function change(parsed: Parsed, io: Io, apply: (r: PingbackRecord) => PingbackRe
 
 export const approve = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'approved' }), { name: 'approve', done: 'approved' });
 export const reject = (parsed: Parsed, io: Io) => change(parsed, io, (r) => ({ ...r, status: 'rejected' }), { name: 'reject', done: 'rejected' });
-export const remove = (parsed: Parsed, io: Io) => change(parsed, io, (r) => tombstone(r, new Date().toISOString(), 'moderator'), { name: 'delete', done: 'deleted' });
+export const remove = (parsed: Parsed, io: Io) =>
+  change(parsed, io, (r) => tombstone(r, new Date().toISOString(), 'moderator'), { name: 'delete', done: 'deleted' });
 
 function editList(parsed: Parsed, io: Io, list: HostList): Promise<number> {
   return withStore(parsed.flags, io, async ({ store, where }) => {
@@ -124,7 +136,9 @@ function editList(parsed: Parsed, io: Io, list: HostList): Promise<number> {
       const before = await readHostList(store, list);
       const after = await locked(() => removeHost(store, list, host));
       if (before.length === after.length) {
-        io.stderr.write(`pingback ${list === 'blocklist' ? 'block' : 'allow'}: ${host} is not on the ${list === 'blocklist' ? 'block' : 'allow'} list in ${where}; \`pingback hosts\` lists it\n`);
+        io.stderr.write(
+          `pingback ${list === 'blocklist' ? 'block' : 'allow'}: ${host} is not on the ${list === 'blocklist' ? 'block' : 'allow'} list in ${where}; \`pingback hosts\` lists it\n`,
+        );
         return Exit.NEGATIVE;
       }
       io.stdout.write(`no longer ${word}: ${host} in ${where} (${after.length} ${word} host pattern${after.length === 1 ? '' : 's'})\n`);

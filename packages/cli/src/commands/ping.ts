@@ -7,7 +7,7 @@ import { Exit } from '../io.ts';
 
 export const pingSpec: CommandSpec = {
   name: 'ping',
-  summary: 'Send pingback.ping(source, target): discover the target\'s endpoint (unless --endpoint is given) and call it.',
+  summary: "Send pingback.ping(source, target): discover the target's endpoint (unless --endpoint is given) and call it.",
   positionals: [
     { name: 'source', description: 'Your page, which links to the target and is already online.' },
     { name: 'target', description: 'The page you link to, exactly as written in your page.' },

@@ -45,12 +45,17 @@ export const sendSpec: CommandSpec = {
     'notify-edits': { type: 'boolean', description: 'Tell directories about edited posts too, not just new ones.' },
     'allow-private-network': {
       type: 'boolean',
-      description: 'Send even when the site is not public (loopback, private, localhost, *.test, *.example, …), and to targets and endpoints on such addresses: for local demos and tests only.',
+      description:
+        'Send even when the site is not public (loopback, private, localhost, *.test, *.example, …), and to targets and endpoints on such addresses: for local demos and tests only.',
     },
     prefer: { type: 'string', value: 'PROTOCOL', description: 'Where a target offers both: webmention (default) or pingback.' },
     'no-webmention': { type: 'boolean', description: 'Send no Webmentions (pingbacks only).' },
     'no-pingback': { type: 'boolean', description: 'Send no pingbacks (Webmentions only).' },
-    json: { type: 'boolean', description: 'Print one JSON row per (source, target) with its protocol: registered, already-registered, refused, retryable, no-endpoint, queued or skipped.' },
+    json: {
+      type: 'boolean',
+      description:
+        'Print one JSON row per (source, target) with its protocol: registered, already-registered, refused, retryable, no-endpoint, queued or skipped.',
+    },
     strict: { type: 'boolean', description: 'Exit 1 when any ping was refused or is to be retried.' },
     timeout: { type: 'string', value: 'MS', description: 'Deadline of each HTTP request (default 10000).' },
     budget: { type: 'string', value: 'MS', description: 'Stop starting pings after this long (default 120000); the rest waits for the next run.' },
@@ -71,7 +76,10 @@ async function scanRoot(root: string, site: string, io: Io): Promise<Manifest> {
   if (!existsSync(built.root)) throw new UsageError(`--root ${root} does not exist; build the site first`);
   // Without a manifest, the posts are the pages that advertise a Pingback endpoint: the integrations put
   // the link only on posts.
-  const options = resolveIntegrationOptions({ posts: () => true, directories: [] }, { site, siteHint: 'Give --site URL.', dryRunByDefault: false, onNetlify: false });
+  const options = resolveIntegrationOptions(
+    { posts: () => true, directories: [] },
+    { site, siteHint: 'Give --site URL.', dryRunByDefault: false, onNetlify: false },
+  );
   const settings = passSettings(options);
   const started = Date.now();
   const pages: PageResult[] = [];
@@ -83,7 +91,15 @@ async function scanRoot(root: string, site: string, io: Io): Promise<Manifest> {
     if (result.hadLink) pages.push({ ...result, advertised: true, html: '' });
   }
   io.stderr.write(`${summary.pass(pages, Date.now() - started)}\n`);
-  return buildManifest(pages, { site: options.site, endpoint: options.endpoint, hosts: [], directories: [], feed: null, name: undefined, generator: 'pingback send --root' });
+  return buildManifest(pages, {
+    site: options.site,
+    endpoint: options.endpoint,
+    hosts: [],
+    directories: [],
+    feed: null,
+    name: undefined,
+    generator: 'pingback send --root',
+  });
 }
 
 export async function send(parsed: Parsed, io: Io): Promise<number> {
@@ -107,7 +123,8 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
   if (concurrency !== undefined) batch.concurrency = concurrency;
   const perHost = intFlag(f, 'per-host');
   if (perHost !== undefined) batch.perHost = perHost;
-  if (f.prefer !== undefined && f.prefer !== 'webmention' && f.prefer !== 'pingback') throw new UsageError(`--prefer takes webmention or pingback, got ${JSON.stringify(f.prefer)}`);
+  if (f.prefer !== undefined && f.prefer !== 'webmention' && f.prefer !== 'pingback')
+    throw new UsageError(`--prefer takes webmention or pingback, got ${JSON.stringify(f.prefer)}`);
   if (f['no-webmention'] && f['no-pingback']) throw new UsageError('--no-webmention and --no-pingback together leave nothing to send');
   if (f.prefer === 'webmention' && f['no-webmention']) throw new UsageError('--prefer webmention with --no-webmention: pick one');
   if (f.prefer === 'pingback' && f['no-pingback']) throw new UsageError('--prefer pingback with --no-pingback: pick one');
@@ -117,7 +134,12 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
   if (f['no-pingback']) protocols.pingback = false;
   batch.protocols = protocols;
 
-  const options = { ...batch, dryRun: f['dry-run'] === true, notifyEdits: f['notify-edits'] === true, allowPrivateNetwork: f['allow-private-network'] === true };
+  const options = {
+    ...batch,
+    dryRun: f['dry-run'] === true,
+    notifyEdits: f['notify-edits'] === true,
+    allowPrivateNetwork: f['allow-private-network'] === true,
+  };
 
   const ledgerAt = (f.ledger as string | undefined) ?? INTEGRATION_DEFAULTS.ledger;
   let report: OutboxReport;
@@ -145,7 +167,8 @@ export async function send(parsed: Parsed, io: Io): Promise<number> {
       io.stdout.write(`${row.status.padEnd(18)} ${row.source} → ${row.target}${how ? ` (${how})` : ''}\n${''.padEnd(19)}${row.message}\n`);
     }
     io.stdout.write(`${summary.sent(report, 'pingback send')}\n${summary.directories(report)}\n`);
-    const sent = report.counts.registered + report.counts['already-registered'] + report.counts.refused + report.counts.retryable + report.counts['no-endpoint'];
+    const sent =
+      report.counts.registered + report.counts['already-registered'] + report.counts.refused + report.counts.retryable + report.counts['no-endpoint'];
     if (sent === 0 && report.counts.queued === 0) io.stdout.write('nothing new to send\n');
   }
   const failed = report.counts.refused + report.counts.retryable;

@@ -16,7 +16,8 @@ import { DEFAULT_STORE_DIR, openLocation } from '../store-flags.ts';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
-  summary: 'Serve a built site with its receiver: the pages (X-Pingback and a Link header where they announce them), the XML-RPC and Webmention endpoints and the read endpoint, over the file-system store.',
+  summary:
+    'Serve a built site with its receiver: the pages (X-Pingback and a Link header where they announce them), the XML-RPC and Webmention endpoints and the read endpoint, over the file-system store.',
   positionals: [],
   flags: {
     root: { type: 'string', value: 'DIR', description: 'The built site (e.g. dist or _site). Required.' },
@@ -47,17 +48,34 @@ export const serveSpec: CommandSpec = {
     moderation: {
       type: 'string',
       value: 'MODE',
-      description: 'auto (default: accepted linkbacks are published), pending (all held for approval; manual is its older name) or pending-except-allowed (held unless the source host is on the allow list).',
+      description:
+        'auto (default: accepted linkbacks are published), pending (all held for approval; manual is its older name) or pending-except-allowed (held unless the source host is on the allow list).',
     },
-    'admin-path': { type: 'string', value: 'PATH', description: 'Path of the moderation page (default /pingback/admin). The page is on only when its token is set.' },
-    'admin-token-env': { type: 'string', value: 'NAME', description: 'The environment variable holding the moderation page\'s token (default PINGBACK_ADMIN_TOKEN).' },
-    'notify-format': { type: 'string', value: 'F', description: 'Body of the arrival webhook (PINGBACK_NOTIFY_URL): generic (default, signed with PINGBACK_NOTIFY_SECRET), slack or discord.' },
+    'admin-path': {
+      type: 'string',
+      value: 'PATH',
+      description: 'Path of the moderation page (default /pingback/admin). The page is on only when its token is set.',
+    },
+    'admin-token-env': {
+      type: 'string',
+      value: 'NAME',
+      description: "The environment variable holding the moderation page's token (default PINGBACK_ADMIN_TOKEN).",
+    },
+    'notify-format': {
+      type: 'string',
+      value: 'F',
+      description: 'Body of the arrival webhook (PINGBACK_NOTIFY_URL): generic (default, signed with PINGBACK_NOTIFY_SECRET), slack or discord.',
+    },
     'notify-allow-private-network': {
       type: 'boolean',
       description: 'Let the arrival webhook live on a loopback or private address and any port. For tests and intranets only.',
     },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
-    'max-connections': { type: 'string', value: 'N', description: 'Connections held open at once; more are dropped (default 4096). Keep it under the process file limit (ulimit -n).' },
+    'max-connections': {
+      type: 'string',
+      value: 'N',
+      description: 'Connections held open at once; more are dropped (default 4096). Keep it under the process file limit (ulimit -n).',
+    },
     'endpoint-path': { type: 'string', value: 'PATH', description: 'Path of the XML-RPC endpoint (default /xmlrpc).' },
     'webmention-path': { type: 'string', value: 'PATH', description: "Path of the Webmention endpoint (default: the manifest's, else /webmention)." },
   },
@@ -97,9 +115,11 @@ function withHint(message: string): string {
 /** Why the server could not listen, in terms of the flags that fix it; other errors stay as they are. */
 function listenError(error: unknown, host: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is already in use; stop what is using it, or pick another with --port (0 picks a free one)`);
+  if (code === 'EADDRINUSE')
+    return new UsageError(`port ${port} on ${host} is already in use; stop what is using it, or pick another with --port (0 picks a free one)`);
   if (code === 'EACCES') return new UsageError(`not allowed to listen on port ${port} on ${host}; pick a port above 1023 with --port`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} is not an address of this machine; use e.g. 127.0.0.1 or ::1`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new UsageError(`--host ${host} is not an address of this machine; use e.g. 127.0.0.1 or ::1`);
   return error as Error;
 }
 
@@ -111,11 +131,16 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const log = (line: string) => io.stderr.write(`${line}\n`);
 
   const manifestPath = typeof f.manifest === 'string' ? f.manifest : existsSync(DEFAULT_MANIFEST_PATH) ? DEFAULT_MANIFEST_PATH : undefined;
-  const live = manifestPath ? await LiveManifest.open(resolve(manifestPath), log, (previous, next) => {
-    // The receiver answers for the site, hosts and endpoint it started with.
-    const changed = (['site', 'endpoint', 'webmention', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
-    if (changed.length) log(`pingback serve: the manifest's ${changed.join(', ')} changed; restart pingback serve to answer for the new ${changed.length === 1 ? 'value' : 'values'}`);
-  }) : undefined;
+  const live = manifestPath
+    ? await LiveManifest.open(resolve(manifestPath), log, (previous, next) => {
+        // The receiver answers for the site, hosts and endpoint it started with.
+        const changed = (['site', 'endpoint', 'webmention', 'hosts'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+        if (changed.length)
+          log(
+            `pingback serve: the manifest's ${changed.join(', ')} changed; restart pingback serve to answer for the new ${changed.length === 1 ? 'value' : 'values'}`,
+          );
+      })
+    : undefined;
   const manifest: Manifest | undefined = live?.manifest;
   const siteUrl = (f.site as string | undefined) ?? manifest?.site;
   if (!siteUrl) throw new UsageError('--site URL is required when there is no manifest');
@@ -168,7 +193,8 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const allowAddresses = listFlag(f, 'allow-address');
   if (allowAddresses.length) options.allowAddresses = allowAddresses;
   const allowPorts = listFlag(f, 'allow-port').map((port) => {
-    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`--allow-port takes port numbers (1–65535), got ${JSON.stringify(port)}`);
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+      throw new UsageError(`--allow-port takes port numbers (1–65535), got ${JSON.stringify(port)}`);
     return Number(port);
   });
   if (allowPorts.length) options.allowedPorts = [...new Set([...RECEIVER_DEFAULTS.allowedPorts, ...allowPorts])];
@@ -179,7 +205,8 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (f.moderation !== undefined) options.moderation = f.moderation as ReceiverOptions['moderation'];
   if (io.env.PINGBACK_BUILD_HOOK_URL) options.rebuildHookUrl = io.env.PINGBACK_BUILD_HOOK_URL;
   const tokenEnv = (f['admin-token-env'] as string | undefined) ?? 'PINGBACK_ADMIN_TOKEN';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) throw new UsageError(`--admin-token-env takes the name of an environment variable, got ${JSON.stringify(tokenEnv)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv))
+    throw new UsageError(`--admin-token-env takes the name of an environment variable, got ${JSON.stringify(tokenEnv)}`);
   const token = io.env[tokenEnv];
   if (token) options.admin = { token, ...(typeof f['admin-path'] === 'string' ? { path: f['admin-path'] } : {}) };
   else if (f['admin-path'] !== undefined) log(`pingback serve: --admin-path is set but ${tokenEnv} is not, so the moderation page is off`);
@@ -228,8 +255,11 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`pingback serve: listening on http://${shown}:${address.port}\n`);
-  io.stdout.write(`  site ${siteUrl}, endpoint ${receiver.endpoint}, webmention ${receiver.webmentionEndpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`);
-  if (receiver.moderationUrl) io.stdout.write(`  moderation page ${receiver.moderationUrl} (sign in with the token in ${tokenEnv}), moderation ${receiver.settings.moderation}\n`);
+  io.stdout.write(
+    `  site ${siteUrl}, endpoint ${receiver.endpoint}, webmention ${receiver.webmentionEndpoint}, ${pingableCount} pingable pages, store ${where}${live ? `, reloading ${live.path} when it changes` : ''}\n`,
+  );
+  if (receiver.moderationUrl)
+    io.stdout.write(`  moderation page ${receiver.moderationUrl} (sign in with the token in ${tokenEnv}), moderation ${receiver.settings.moderation}\n`);
   if (receiver.notifier) io.stdout.write(`  arrival webhook to ${receiver.notifier.settings.url.host} (${receiver.notifier.settings.format})\n`);
 
   await new Promise<void>((done) => {

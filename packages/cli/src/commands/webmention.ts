@@ -9,7 +9,8 @@ const { lenient: _lenient, ...WEBMENTION_CLIENT_FLAGS } = CLIENT_FLAGS;
 
 export const webmentionSpec: CommandSpec = {
   name: 'webmention',
-  summary: "Send one Webmention: discover the target's endpoint (Link header, else the first <link> or <a> with rel=\"webmention\") and post source and target to it.",
+  summary:
+    'Send one Webmention: discover the target\'s endpoint (Link header, else the first <link> or <a> with rel="webmention") and post source and target to it.',
   positionals: [
     { name: 'source', description: 'Your page, which links to the target and is already online.' },
     { name: 'target', description: 'The page you link to, exactly as written in your page.' },
@@ -45,7 +46,10 @@ export async function webmention(parsed: Parsed, io: Io): Promise<number> {
     io.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
     io.stdout.write(`${result.status}: ${result.message}\n`);
-    if (result.endpoint) io.stdout.write(`  endpoint ${result.endpoint}${result.via ? ` (${result.via === 'given' ? 'given' : result.via === 'header' ? 'Link header' : `<${result.via}> element`})` : ''}\n`);
+    if (result.endpoint)
+      io.stdout.write(
+        `  endpoint ${result.endpoint}${result.via ? ` (${result.via === 'given' ? 'given' : result.via === 'header' ? 'Link header' : `<${result.via}> element`})` : ''}\n`,
+      );
     if (result.location) io.stdout.write(`  status page ${result.location}\n`);
   }
   return result.status === 'registered' ? Exit.OK : Exit.NEGATIVE;

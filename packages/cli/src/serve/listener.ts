@@ -24,7 +24,8 @@ export interface ServeRoutes {
 }
 
 /** What a gone post shows: an h-entry whose content is "Deleted", as on Netlify. */
-const TOMBSTONE = '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Deleted</title></head>\n<body><article class="h-entry"><p class="p-name e-content">Deleted</p></article></body>\n</html>\n';
+const TOMBSTONE =
+  '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Deleted</title></head>\n<body><article class="h-entry"><p class="p-name e-content">Deleted</p></article></body>\n</html>\n';
 
 const TEXT = 'text/plain; charset=utf-8';
 

@@ -53,10 +53,15 @@ export function resolveAdminOptions(options: AdminOptions, site: URL, taken: rea
   }
   const path = options.path ?? ADMIN_DEFAULTS.path;
   if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
-    throw new PingbackOptionError('admin.path', `must be a path of plain segments such as "/pingback/admin", got ${JSON.stringify(path)}`, 'Use letters, digits, "-", "_", "." and "~" between slashes, with no trailing slash.');
+    throw new PingbackOptionError(
+      'admin.path',
+      `must be a path of plain segments such as "/pingback/admin", got ${JSON.stringify(path)}`,
+      'Use letters, digits, "-", "_", "." and "~" between slashes, with no trailing slash.',
+    );
   }
   for (const other of taken) {
-    if (other === path || other.startsWith(`${path}/`)) throw new PingbackOptionError('admin.path', `overlaps the receiver's ${other}`, 'Give the moderation page a path of its own.');
+    if (other === path || other.startsWith(`${path}/`))
+      throw new PingbackOptionError('admin.path', `overlaps the receiver's ${other}`, 'Give the moderation page a path of its own.');
   }
   const local = site.protocol === 'http:' && isLoopbackHost(site);
   if (site.protocol !== 'https:' && !local) {

@@ -47,7 +47,8 @@ export interface AdminRequestContext {
  * with the page's own form posts, and the Origin check below is what tells them from a stranger's.
  */
 export const ADMIN_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
@@ -98,7 +99,9 @@ export class AdminPage {
     } catch (error) {
       if (error instanceof StoreError) {
         this.deps.logger.error(`[pingback] admin: store: ${error.message}`);
-        return this.html(503, messagePage(this.frame, 'The store is unavailable', 'Nothing was changed. Try again in a moment.', null), { 'retry-after': '30' });
+        return this.html(503, messagePage(this.frame, 'The store is unavailable', 'Nothing was changed. Try again in a moment.', null), {
+          'retry-after': '30',
+        });
       }
       this.deps.logger.error(`[pingback] admin: internal error: ${(error as Error)?.stack ?? String(error)}`);
       return this.html(500, messagePage(this.frame, 'Something went wrong', 'Nothing more is known here; the receiver logged it.', null));
@@ -125,9 +128,13 @@ export class AdminPage {
     const head = (answer: PlainResponse) => (method === 'HEAD' ? { ...answer, body: null } : answer);
     switch (sub) {
       case '/admin.css':
-        return read ? head(plain(200, ADMIN_CSS, { ...ADMIN_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE })) : this.methodNotAllowed('GET, HEAD');
+        return read
+          ? head(plain(200, ADMIN_CSS, { ...ADMIN_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE }))
+          : this.methodNotAllowed('GET, HEAD');
       case '/admin.js':
-        return read ? head(plain(200, ADMIN_JS, { ...ADMIN_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': ASSET_CACHE })) : this.methodNotAllowed('GET, HEAD');
+        return read
+          ? head(plain(200, ADMIN_JS, { ...ADMIN_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': ASSET_CACHE }))
+          : this.methodNotAllowed('GET, HEAD');
       case '':
       case '/':
         return read ? head(await this.listPage(request)) : this.methodNotAllowed('GET, HEAD');
@@ -173,16 +180,14 @@ export class AdminPage {
     return this.html(403, messagePage(this.frame, 'Refused', text, null));
   }
 
-  private async post(
-    request: PlainRequest,
-    run: (session: Session, form: URLSearchParams) => Promise<PlainResponse>,
-  ): Promise<PlainResponse> {
+  private async post(request: PlainRequest, run: (session: Session, form: URLSearchParams) => Promise<PlainResponse>): Promise<PlainResponse> {
     if (!this.fromThisPage(request)) return this.refused('This request did not come from the moderation page, so nothing was changed.');
     const session = this.session(request);
     if (!session) return this.html(403, signInPage(this.frame, { kind: 'error', text: 'Your session has ended, so nothing was changed. Sign in again.' }));
     const read = readForm(request);
     if (!read.ok) return this.html(read.status, messagePage(this.frame, 'Not accepted', read.why, null));
-    if (!isFormToken(this.deps.settings.keys, session, read.form.get('csrf'))) return this.refused('The form was out of date or not from this page, so nothing was changed. Reload the page and try again.');
+    if (!isFormToken(this.deps.settings.keys, session, read.form.get('csrf')))
+      return this.refused('The form was out of date or not from this page, so nothing was changed. Reload the page and try again.');
     return run(session, read.form);
   }
 
@@ -198,7 +203,9 @@ export class AdminPage {
       const rebuild = this.deps.rebuild().catch((error: unknown) => this.deps.logger.warn(`[pingback] rebuild: ${(error as Error).message}`));
       context.waitUntil?.(rebuild);
     }
-    const extra: Record<string, string> = result.entry ? { done: result.entry } : { note: result.summary.startsWith('Undone') ? 'undone' : result.summary === 'That action can no longer be undone.' ? 'gone' : 'nothing' };
+    const extra: Record<string, string> = result.entry
+      ? { done: result.entry }
+      : { note: result.summary.startsWith('Undone') ? 'undone' : result.summary === 'That action can no longer be undone.' ? 'gone' : 'nothing' };
     if (page) {
       const params = new URLSearchParams(extra);
       return this.redirect(`${this.deps.settings.path}${page}?${params.toString()}`);
@@ -218,7 +225,8 @@ export class AdminPage {
     const chosen = recordIds(ids);
     if (chosen.length === 0) return this.note(form, 'none');
     const { store } = this.deps;
-    if ((RECORD_ACTIONS as readonly string[]).includes(op)) return this.afterAction(form, await moderateRecords(store, op as RecordAction, chosen, now), context);
+    if ((RECORD_ACTIONS as readonly string[]).includes(op))
+      return this.afterAction(form, await moderateRecords(store, op as RecordAction, chosen, now), context);
     if ((HOST_ACTIONS as readonly string[]).includes(op)) {
       const hosts: string[] = [];
       for (const id of chosen) {
@@ -281,7 +289,14 @@ export class AdminPage {
     const locked = await settings.signInLimiter.lockedUntil(client, now);
     if (locked !== null) {
       const minutes = Math.max(1, Math.ceil((locked - now) / 60_000));
-      return this.html(429, signInPage(this.frame, { kind: 'error', text: `Too many failed sign-ins from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }), { 'retry-after': String(Math.ceil((locked - now) / 1000)) });
+      return this.html(
+        429,
+        signInPage(this.frame, {
+          kind: 'error',
+          text: `Too many failed sign-ins from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        }),
+        { 'retry-after': String(Math.ceil((locked - now) / 1000)) },
+      );
     }
     const read = readForm(request);
     if (!read.ok) return this.html(read.status, signInPage(this.frame, { kind: 'error', text: read.why }));
@@ -334,7 +349,16 @@ export class AdminPage {
     if (!session) return this.signedOutPage(request);
     const query = this.query(request);
     const records = await this.deps.listing.list({ maxAgeMs: 0 });
-    return this.html(200, listPage({ frame: this.frame, query, view: listView(records, query), formToken: formToken(this.deps.settings.keys, session), message: await this.message(request) }));
+    return this.html(
+      200,
+      listPage({
+        frame: this.frame,
+        query,
+        view: listView(records, query),
+        formToken: formToken(this.deps.settings.keys, session),
+        message: await this.message(request),
+      }),
+    );
   }
 
   private async hostsPage(request: PlainRequest): Promise<PlainResponse> {
@@ -343,16 +367,19 @@ export class AdminPage {
     const { store } = this.deps;
     const query = readQuery(new URLSearchParams());
     const records = await this.deps.listing.list({ maxAgeMs: 0 });
-    return this.html(200, hostsPage({
-      frame: this.frame,
-      query,
-      view: listView(records, query),
-      formToken: formToken(this.deps.settings.keys, session),
-      blocklist: await readHostList(store, 'blocklist'),
-      allowlist: await readHostList(store, 'allowlist'),
-      configured: this.deps.configured,
-      moderation: this.deps.moderation,
-      message: await this.message(request),
-    }));
+    return this.html(
+      200,
+      hostsPage({
+        frame: this.frame,
+        query,
+        view: listView(records, query),
+        formToken: formToken(this.deps.settings.keys, session),
+        blocklist: await readHostList(store, 'blocklist'),
+        allowlist: await readHostList(store, 'allowlist'),
+        configured: this.deps.configured,
+        moderation: this.deps.moderation,
+        message: await this.message(request),
+      }),
+    );
   }
 }

@@ -101,9 +101,14 @@ export async function addHosts(store: PingbackStore, list: HostList, hosts: read
     added.push(host);
   }
   const name = list === 'blocklist' ? 'blocked' : 'allowed';
-  if (added.length === 0) return { entry: null, summary: `Nothing changed: ${hosts.length === 1 ? 'that host was' : 'those hosts were'} ${name} already.`, visibleChanged: false };
+  if (added.length === 0)
+    return { entry: null, summary: `Nothing changed: ${hosts.length === 1 ? 'that host was' : 'those hosts were'} ${name} already.`, visibleChanged: false };
   const summary = `${list === 'blocklist' ? 'Blocked' : 'Allowed'} ${added.length === 1 ? added[0]! : plural(added.length, 'host')}.`;
-  return { entry: await journal(store, { at: new Date(now).toISOString(), summary, records: [], hosts: added.map((host) => ({ list, host, added: true })) }), summary, visibleChanged: false };
+  return {
+    entry: await journal(store, { at: new Date(now).toISOString(), summary, records: [], hosts: added.map((host) => ({ list, host, added: true })) }),
+    summary,
+    visibleChanged: false,
+  };
 }
 
 export async function removeHosts(store: PingbackStore, list: HostList, hosts: readonly string[], now: number): Promise<ActionResult> {
@@ -112,7 +117,11 @@ export async function removeHosts(store: PingbackStore, list: HostList, hosts: r
   for (const host of removed) await removeHost(store, list, host, now);
   if (removed.length === 0) return { entry: null, summary: 'Nothing changed.', visibleChanged: false };
   const summary = `Removed ${removed.length === 1 ? removed[0]! : plural(removed.length, 'host')} from the ${list === 'blocklist' ? 'block' : 'allow'} list.`;
-  return { entry: await journal(store, { at: new Date(now).toISOString(), summary, records: [], hosts: removed.map((host) => ({ list, host, added: false })) }), summary, visibleChanged: false };
+  return {
+    entry: await journal(store, { at: new Date(now).toISOString(), summary, records: [], hosts: removed.map((host) => ({ list, host, added: false })) }),
+    summary,
+    visibleChanged: false,
+  };
 }
 
 /** Puts back what an action changed, and forgets the entry. */
@@ -130,6 +139,9 @@ export async function undo(store: PingbackStore, id: string, now: number): Promi
     if (change.added) await removeHost(store, change.list, change.host, now);
     else await addHost(store, change.list, change.host, now);
   }
-  await store.setMeta(UNDO_META, entries.filter((e) => e.id !== id));
+  await store.setMeta(
+    UNDO_META,
+    entries.filter((e) => e.id !== id),
+  );
   return { entry: null, summary: `Undone: ${entry.summary.charAt(0).toLowerCase()}${entry.summary.slice(1)}`, visibleChanged };
 }

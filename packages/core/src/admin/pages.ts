@@ -92,7 +92,12 @@ ${note}
 }
 
 export function messagePage(frame: PageFrame, title: string, text: string, signedIn: { formToken: string } | null): string {
-  return shell(frame, title, `<section class="message"><h1>${e(title)}</h1><p>${e(text)}</p><p><a href="${e(frame.base)}">Back to the moderation page</a></p></section>`, signedIn);
+  return shell(
+    frame,
+    title,
+    `<section class="message"><h1>${e(title)}</h1><p>${e(text)}</p><p><a href="${e(frame.base)}">Back to the moderation page</a></p></section>`,
+    signedIn,
+  );
 }
 
 const STATUS_LABEL: Record<StatusFilter, string> = { all: 'All', pending: 'Pending', approved: 'Approved', rejected: 'Rejected', deleted: 'Deleted' };
@@ -115,7 +120,12 @@ function filters(frame: PageFrame, query: ListQuery, view: ListView): string {
     ? `<p class="chip">Post: ${bdi(query.post)} <a href="${e(frame.base + queryString(query, { post: null, page: 1 }))}">show all posts</a></p>`
     : '';
   const posts = view.posts.length
-    ? `<details class="posts"><summary>Posts (${view.posts.length})</summary><ul>${view.posts.slice(0, 200).map((p) => `<li><a href="${e(frame.base + queryString(query, { post: p.key, page: 1 }))}">${bdi(p.key)}</a> <span class="count">${p.count}</span></li>`).join('')}</ul></details>`
+    ? `<details class="posts"><summary>Posts (${view.posts.length})</summary><ul>${view.posts
+        .slice(0, 200)
+        .map(
+          (p) => `<li><a href="${e(frame.base + queryString(query, { post: p.key, page: 1 }))}">${bdi(p.key)}</a> <span class="count">${p.count}</span></li>`,
+        )
+        .join('')}</ul></details>`
     : '';
   return `<form method="get" action="${e(frame.base)}" class="filters">
 ${hidden}
@@ -144,8 +154,10 @@ function card(frame: PageFrame, record: LinkbackRecord): string {
   const deleted = record.deletedAt !== undefined;
   const kind = recordKind(record);
   const title = record.title.trim();
-  const pick = id && !deleted ? `<label class="card__pick"><input type="checkbox" name="id" value="${id}"><span class="visually-hidden">Select</span></label>` : '';
-  const button = (action: string, label: string, modifier = '') => (id ? `<button type="submit" name="one" value="${action}:${id}" class="button${modifier}">${label}</button>` : '');
+  const pick =
+    id && !deleted ? `<label class="card__pick"><input type="checkbox" name="id" value="${id}"><span class="visually-hidden">Select</span></label>` : '';
+  const button = (action: string, label: string, modifier = '') =>
+    id ? `<button type="submit" name="one" value="${action}:${id}" class="button${modifier}">${label}</button>` : '';
   const actions = deleted
     ? ''
     : `<div class="card__actions">${record.status !== 'approved' ? button('approve', 'Approve', ' button--ok') : ''}${record.status !== 'rejected' ? button('reject', 'Reject') : ''}${button('delete', 'Delete', ' button--bad')}${button('block', 'Block host')}${button('allow', 'Always allow host')}</div>`;
@@ -189,9 +201,10 @@ export function listPage({ frame, query, view, formToken, message }: ListPageInp
     ? `<form method="post" action="${e(frame.base)}/action" class="items"><input type="hidden" name="csrf" value="${e(formToken)}"><input type="hidden" name="back" value="${e(back)}">${query.status === 'deleted' ? '' : bulk}<ol class="cards">${view.items.map((r) => card(frame, r)).join('')}</ol></form>`
     : `<p class="empty">${query.status === 'pending' ? 'Nothing waits for you.' : 'No linkbacks here.'}</p>`;
   const page = Math.min(query.page, view.pages);
-  const pager = view.pages > 1
-    ? `<nav class="pager" aria-label="Pages">${page > 1 ? `<a href="${e(frame.base + queryString(query, { page: page - 1 }))}" rel="prev">Newer</a>` : '<span></span>'}<span>Page ${page} of ${view.pages}</span>${page < view.pages ? `<a href="${e(frame.base + queryString(query, { page: page + 1 }))}" rel="next">Older</a>` : '<span></span>'}</nav>`
-    : '';
+  const pager =
+    view.pages > 1
+      ? `<nav class="pager" aria-label="Pages">${page > 1 ? `<a href="${e(frame.base + queryString(query, { page: page - 1 }))}" rel="prev">Newer</a>` : '<span></span>'}<span>Page ${page} of ${view.pages}</span>${page < view.pages ? `<a href="${e(frame.base + queryString(query, { page: page + 1 }))}" rel="next">Older</a>` : '<span></span>'}</nav>`
+      : '';
   return shell(
     frame,
     `${STATUS_LABEL[query.status]} linkbacks`,
@@ -221,18 +234,24 @@ export interface HostsPageInput {
 function hostList(frame: PageFrame, formToken: string, list: 'blocklist' | 'allowlist', entries: readonly string[], configured: readonly string[]): string {
   // A row is named by its place and a hash of its text, never by the text itself: a list changed meanwhile
   // makes the button remove nothing rather than the wrong entry.
-  const rows = entries.map((host, i) => `<li><code>${bdi(host)}</code><button type="submit" name="remove" value="${list}:${i}:${entryTag(host)}" class="button button--quiet">Remove</button></li>`).join('');
+  const rows = entries
+    .map(
+      (host, i) =>
+        `<li><code>${bdi(host)}</code><button type="submit" name="remove" value="${list}:${i}:${entryTag(host)}" class="button button--quiet">Remove</button></li>`,
+    )
+    .join('');
   const fixed = configured.map((host) => `<li><code>${bdi(host)}</code><span class="muted">in the configuration</span></li>`).join('');
   return `<form method="post" action="${e(frame.base)}/hosts" class="hosts__list"><input type="hidden" name="csrf" value="${e(formToken)}"><ul>${rows}${fixed || rows ? fixed : '<li class="muted">None.</li>'}</ul></form>`;
 }
 
 export function hostsPage(input: HostsPageInput): string {
   const { frame, formToken } = input;
-  const mode = input.moderation === 'pending-except-allowed'
-    ? 'Linkbacks from allowed hosts are approved on arrival; all others wait for you.'
-    : input.moderation === 'pending'
-      ? 'Every linkback waits for you (moderation is "pending"); the allow list counts only under "pending-except-allowed".'
-      : 'Linkbacks are published on arrival (moderation is "auto"); the allow list counts only under "pending-except-allowed".';
+  const mode =
+    input.moderation === 'pending-except-allowed'
+      ? 'Linkbacks from allowed hosts are approved on arrival; all others wait for you.'
+      : input.moderation === 'pending'
+        ? 'Every linkback waits for you (moderation is "pending"); the allow list counts only under "pending-except-allowed".'
+        : 'Linkbacks are published on arrival (moderation is "auto"); the allow list counts only under "pending-except-allowed".';
   return shell(
     frame,
     'Hosts',

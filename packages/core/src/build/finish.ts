@@ -54,7 +54,9 @@ const SAMPLE_PAGES = 5;
  */
 export function noPostsWarning(pages: readonly PageResult[], postsOption: string): string | null {
   if (pages.length === 0 || pages.some((p) => p.isPost)) return null;
-  const paths = [...new Set(pages.map((p) => URL.parse(p.url)?.pathname ?? p.url))].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1));
+  const paths = [...new Set(pages.map((p) => URL.parse(p.url)?.pathname ?? p.url))].sort(
+    (a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1),
+  );
   const folders = new Map<string, number>();
   for (const path of paths) {
     const segments = path.split('/').filter(Boolean);
@@ -84,7 +86,14 @@ async function previousManifest(text: string | null, path: string, options: Reso
   if (!options.netlify || options.dryRun) return null;
   const url = new URL(PUBLISHED_MANIFEST_PATH, options.site).href;
   try {
-    const response = await httpRequest({ url, method: 'GET', headers: { accept: 'application/json', 'user-agent': userAgent(options.site.href, 'reading the live manifest at build time') }, maxBytes: 32 * 1024 * 1024, timeoutMs: 10_000, maxRedirects: 3 });
+    const response = await httpRequest({
+      url,
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': userAgent(options.site.href, 'reading the live manifest at build time') },
+      maxBytes: 32 * 1024 * 1024,
+      timeoutMs: 10_000,
+      maxRedirects: 3,
+    });
     if (response.status === 404) return null; // the first deploy with this version: nothing published yet
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     return parseManifest(JSON.parse(Buffer.from(response.body).toString('utf8')), url);
@@ -114,7 +123,10 @@ async function siteAliases(input: FinishInput, pages: readonly string[], manifes
   const site = siteMatcher(options.site, options.hosts);
   const result = buildAliases(redirects, { site: options.site, isOwn: site.isOwn, pages, extra });
   const count = Object.keys(result.aliases).length;
-  if (count > 0) logger.info(`${count} old ${count === 1 ? 'URL leads' : 'URLs lead'} to posts (redirects and imported permalinks): pingbacks to ${count === 1 ? 'it' : 'them'} land on the posts`);
+  if (count > 0)
+    logger.info(
+      `${count} old ${count === 1 ? 'URL leads' : 'URLs lead'} to posts (redirects and imported permalinks): pingbacks to ${count === 1 ? 'it' : 'them'} land on the posts`,
+    );
   for (const s of result.skipped.slice(0, 5)) logger.warn(`redirect ${s.origin} is no alias: ${s.why}`);
   if (result.skipped.length > 5) logger.warn(`… and ${result.skipped.length - 5} more redirects that are no aliases`);
   return result.aliases;
@@ -148,13 +160,20 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
   if (previous !== text) await writeFileAtomic(manifestPath, text);
   logger.info(summary.manifest(relative(root, manifestPath) || manifestPath, manifest.pages.length, manifest.posts.length, previous !== text));
   const fresh = (manifest.gone ?? []).filter((g) => !manifestInput.previous?.gone?.some((p) => p.key === g.key));
-  if (fresh.length > 0) logger.info(`${fresh.length} ${fresh.length === 1 ? 'post is' : 'posts are'} gone since the last build (${fresh.slice(0, 3).map((g) => g.key).join(', ')}${fresh.length > 3 ? ', …' : ''}): each target that had a Webmention is told once the post answers 410 Gone`);
+  if (fresh.length > 0)
+    logger.info(
+      `${fresh.length} ${fresh.length === 1 ? 'post is' : 'posts are'} gone since the last build (${fresh
+        .slice(0, 3)
+        .map((g) => g.key)
+        .join(', ')}${fresh.length > 3 ? ', …' : ''}): each target that had a Webmention is told once the post answers 410 Gone`,
+    );
 
   const noPosts = noPostsWarning(pages, options.postsOption);
   if (noPosts) logger.warn(noPosts);
   for (const page of pages) {
     if (page.foreignLink && page.advertised) logger.warn(`${page.key} already advertises ${page.foreignLink}, not ${options.endpoint}; left as it is`);
-    if (page.isPost && page.excluded === null && page.scan.contentSelector === null) logger.warn(`${page.key}: none of the content selectors matched, so no links were taken from it`);
+    if (page.isPost && page.excluded === null && page.scan.contentSelector === null)
+      logger.warn(`${page.key}: none of the content selectors matched, so no links were taken from it`);
   }
 
   if (input.emit) {

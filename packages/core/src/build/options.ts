@@ -126,9 +126,36 @@ export const INTEGRATION_DEFAULTS = {
 } as const;
 
 const KNOWN = [
-  'posts', 'content', 'exclude', 'advertise', 'hosts', 'skipHosts', 'endpointPath', 'webmentionPath', 'readPath', 'directories', 'feed', 'name', 'send',
-  'notifyEdits', 'protocols', 'moderation', 'blocklist', 'allowlist', 'adminPath', 'rateLimit', 'dryRun', 'ledger', 'store', 'database', 'readFrom', 'onReadError', 'cacheDir',
-  'netlify', 'verbose', 'allowPrivateNetwork',
+  'posts',
+  'content',
+  'exclude',
+  'advertise',
+  'hosts',
+  'skipHosts',
+  'endpointPath',
+  'webmentionPath',
+  'readPath',
+  'directories',
+  'feed',
+  'name',
+  'send',
+  'notifyEdits',
+  'protocols',
+  'moderation',
+  'blocklist',
+  'allowlist',
+  'adminPath',
+  'rateLimit',
+  'dryRun',
+  'ledger',
+  'store',
+  'database',
+  'readFrom',
+  'onReadError',
+  'cacheDir',
+  'netlify',
+  'verbose',
+  'allowPrivateNetwork',
 ] as const;
 
 export interface ResolvedIntegrationOptions {
@@ -191,7 +218,11 @@ export interface ResolveContext {
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
-    throw new PingbackOptionError(option, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`, `Use ${allowed.map((a) => `"${a}"`).join(' or ')}.`);
+    throw new PingbackOptionError(
+      option,
+      `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`,
+      `Use ${allowed.map((a) => `"${a}"`).join(' or ')}.`,
+    );
   }
   return value as T;
 }
@@ -217,7 +248,11 @@ function advertiseOption(value: unknown): { pages: Advertise; protocols: Adverti
     return { pages: oneOf('advertise', value, ['posts', 'all'] as const, INTEGRATION_DEFAULTS.advertise), protocols: { pingback: true, webmention: true } };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PingbackOptionError('advertise', `must be "posts", "all" or an object, got ${JSON.stringify(value)}`, 'Write e.g. { pages: "posts", pingback: true, webmention: true }.');
+    throw new PingbackOptionError(
+      'advertise',
+      `must be "posts", "all" or an object, got ${JSON.stringify(value)}`,
+      'Write e.g. { pages: "posts", pingback: true, webmention: true }.',
+    );
   }
   checkKnownKeys('advertise', value as Record<string, unknown>, ['pages', 'pingback', 'webmention']);
   const o = value as AdvertiseOptions;
@@ -255,12 +290,18 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   let isPost: (page: PageInfo) => boolean;
   const posts = options.posts ?? INTEGRATION_DEFAULTS.posts;
   const postsOption =
-    context.postsOption ?? `\`posts\` (${typeof posts === 'function' ? 'a function' : JSON.stringify(typeof posts === 'string' ? [posts] : posts)}${options.posts === undefined ? ', the default' : ''})`;
+    context.postsOption ??
+    `\`posts\` (${typeof posts === 'function' ? 'a function' : JSON.stringify(typeof posts === 'string' ? [posts] : posts)}${options.posts === undefined ? ', the default' : ''})`;
   if (typeof posts === 'function') isPost = posts;
   else {
     const patterns = stringList('posts', typeof posts === 'string' ? [posts] : posts, []);
     for (const p of patterns) {
-      if (!p.startsWith('/')) throw new PingbackOptionError('posts', `has a pattern that does not start with "/": ${JSON.stringify(p)}`, 'Write path globs like "/posts/**" or routes like "/posts/[slug]".');
+      if (!p.startsWith('/'))
+        throw new PingbackOptionError(
+          'posts',
+          `has a pattern that does not start with "/": ${JSON.stringify(p)}`,
+          'Write path globs like "/posts/**" or routes like "/posts/[slug]".',
+        );
     }
     isPost = (page) => matchesAny(page, patterns);
   }
@@ -268,7 +309,11 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   const endpointPath = path('endpointPath', options.endpointPath, INTEGRATION_DEFAULTS.endpointPath);
   const webmentionPath = path('webmentionPath', options.webmentionPath, INTEGRATION_DEFAULTS.webmentionPath);
   if (webmentionPath === endpointPath) {
-    throw new PingbackOptionError('webmentionPath', `is ${JSON.stringify(webmentionPath)}, the path of the XML-RPC endpoint too`, 'Give the two endpoints different paths, e.g. "/webmention".');
+    throw new PingbackOptionError(
+      'webmentionPath',
+      `is ${JSON.stringify(webmentionPath)}, the path of the XML-RPC endpoint too`,
+      'Give the two endpoints different paths, e.g. "/webmention".',
+    );
   }
   const advertise = advertiseOption(options.advertise);
   const hosts = stringList('hosts', options.hosts, []);

@@ -91,7 +91,8 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   if (advertised && announce.pingback && !scan.pingback) tags += pingbackLinkTag(settings.endpoint);
   else if (scan.pingback && URL.parse(scan.pingback.href)?.href !== settings.endpoint) foreignLink = scan.pingback.href;
   // A page that already has one (ours from an earlier build, or the author's) keeps it as it is.
-  if (advertised && announce.webmention && !scan.webmention) tags += webmentionLinkTag(settings.webmentionEndpoint ?? new URL('/webmention', settings.endpoint).href);
+  if (advertised && announce.webmention && !scan.webmention)
+    tags += webmentionLinkTag(settings.webmentionEndpoint ?? new URL('/webmention', settings.endpoint).href);
   if (tags) out = `${html.slice(0, scan.insertAt)}${tags}${html.slice(scan.insertAt)}`;
   let targets: string[] = [];
   let hash: string | null = null;

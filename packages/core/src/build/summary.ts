@@ -13,7 +13,10 @@ export const summary = {
     const noindex = pages.filter((p) => p.isPost && p.excluded === 'noindex').length;
     const optOut = pages.filter((p) => p.isPost && p.excluded === 'opt-out').length;
     const links = posts.reduce((n, p) => n + p.targets.length, 0);
-    const excluded = noindex + optOut > 0 ? ` (${[noindex ? `${noindex} noindex` : '', optOut ? `${optOut} opted out or drafts` : ''].filter(Boolean).join(', ')} left alone)` : '';
+    const excluded =
+      noindex + optOut > 0
+        ? ` (${[noindex ? `${noindex} noindex` : '', optOut ? `${optOut} opted out or drafts` : ''].filter(Boolean).join(', ')} left alone)`
+        : '';
     return `advertised on ${plural(advertised.length, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts.length, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms`;
   },
   manifest(path: string, pages: number, posts: number, changed: boolean): string {
@@ -39,7 +42,14 @@ export const summary = {
   directories(report: OutboxReport): string {
     if (report.directories.length === 0) return report.newPosts.length ? 'directories: none configured' : 'directories: not notified (no new post)';
     const ok = report.directories.filter((d) => d.status === 'notified').length;
-    return `directories: ${ok} of ${report.directories.length} notified about ${plural(report.newPosts.length, 'new post')}${report.directories.some((d) => d.status !== 'notified') ? ` (${report.directories.filter((d) => d.status !== 'notified').map((d) => `${new URL(d.service).host}: ${d.message}`).join('; ')})` : ''}`;
+    return `directories: ${ok} of ${report.directories.length} notified about ${plural(report.newPosts.length, 'new post')}${
+      report.directories.some((d) => d.status !== 'notified')
+        ? ` (${report.directories
+            .filter((d) => d.status !== 'notified')
+            .map((d) => `${new URL(d.service).host}: ${d.message}`)
+            .join('; ')})`
+        : ''
+    }`;
   },
   read(result: ReadResult, ms: number): string {
     const pending = result.pending ? `, ${result.pending} pending moderation` : '';

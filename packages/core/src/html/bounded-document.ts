@@ -122,8 +122,12 @@ const VOID = set('area base basefont bgsound br col embed frame hr img input key
 const RAW_TEXT = set('script style xmp iframe noembed noframes noscript');
 /** Their content is text with character references. */
 const RCDATA = set('title textarea');
-const CLOSES_P = set('address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer header hgroup main menu nav ol p search section summary ul');
-const BLOCK_END = set('address article aside blockquote button center details dialog dir div dl fieldset figcaption figure footer header hgroup listing main menu nav ol pre search section select summary ul');
+const CLOSES_P = set(
+  'address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer header hgroup main menu nav ol p search section summary ul',
+);
+const BLOCK_END = set(
+  'address article aside blockquote button center details dialog dir div dl fieldset figcaption figure footer header hgroup listing main menu nav ol pre search section select summary ul',
+);
 const FORMATTING_END = set('a b big code em font i nobr s small strike strong tt u');
 const HEAD_VOID = set('base basefont bgsound link meta');
 const HEAD_CONTENT = set('title style script noscript noframes template');
@@ -371,7 +375,8 @@ class TreeBuilder {
   private insert(name: string, namespace: Namespace = 'html'): HtmlElement | null {
     const el = this.element(name, namespace);
     if (el) this.push(el);
-    if (RAW_TEXT.has(name)) this.mode = el ? 'raw' : 'drop'; // a script that was not made leaves no text either
+    if (RAW_TEXT.has(name))
+      this.mode = el ? 'raw' : 'drop'; // a script that was not made leaves no text either
     else if (RCDATA.has(name) && el) this.mode = 'rcdata';
     else if (name === 'plaintext') this.mode = 'raw'; // the rest of the page, as written
     return el;
@@ -453,7 +458,8 @@ class TreeBuilder {
     const top = this.top();
     if (top.namespace !== 'html' && !isIntegrationPoint(top.name, top.namespace)) {
       // <plaintext> too: the tokenizer reads the rest of the page as text whatever the namespace.
-      const breakout = BREAKOUT.has(name) || name === 'plaintext' || (name === 'font' && (this.scanner.has('color') || this.scanner.has('face') || this.scanner.has('size')));
+      const breakout =
+        BREAKOUT.has(name) || name === 'plaintext' || (name === 'font' && (this.scanner.has('color') || this.scanner.has('face') || this.scanner.has('size')));
       if (!breakout) {
         this.foreign(name, name === 'svg' ? 'svg' : name === 'math' ? 'math' : top.namespace);
         return;

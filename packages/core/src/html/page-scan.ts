@@ -22,11 +22,7 @@ export interface PageScanSettings {
 }
 
 /** Parses the content and exclude options once; `option` prefixes the option names in errors. */
-export function pageScanSettings(
-  content: ContentOption = DEFAULT_CONTENT,
-  exclude: string | null = DEFAULT_EXCLUDE,
-  option = '',
-): PageScanSettings {
+export function pageScanSettings(content: ContentOption = DEFAULT_CONTENT, exclude: string | null = DEFAULT_EXCLUDE, option = ''): PageScanSettings {
   const name = (key: string) => (option ? `${option}.${key}` : key);
   const alternatives = typeof content === 'string' ? [content] : [...content];
   if (alternatives.length === 0 || alternatives.length > 16) {
@@ -154,13 +150,18 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
       case 'title':
         if (title === null) {
           const end = html.indexOf('</', scanner.end);
-          title = decodeHTML(html.slice(scanner.end, end < 0 ? html.length : end)).replace(/\s+/g, ' ').trim();
+          title = decodeHTML(html.slice(scanner.end, end < 0 ? html.length : end))
+            .replace(/\s+/g, ' ')
+            .trim();
         }
         break;
       case 'meta': {
         const metaName = scanner.attr('name')?.toLowerCase();
         if (!noindex && metaName === 'robots') {
-          const directives = (scanner.attr('content') ?? '').toLowerCase().split(',').map((d) => d.trim());
+          const directives = (scanner.attr('content') ?? '')
+            .toLowerCase()
+            .split(',')
+            .map((d) => d.trim());
           noindex = directives.includes('noindex') || directives.includes('none');
         }
         if (metaName === 'pingback' && isOff(scanner.attr('content'))) optOut = true;

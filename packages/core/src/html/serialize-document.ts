@@ -1,7 +1,26 @@
 import { escapeAttribute, escapeText } from 'entities';
 import type { BoundedDocument, HtmlElement, HtmlNode } from './bounded-document.ts';
 
-const VOID = new Set(['area', 'base', 'basefont', 'bgsound', 'br', 'col', 'embed', 'frame', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID = new Set([
+  'area',
+  'base',
+  'basefont',
+  'bgsound',
+  'br',
+  'col',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 /** Written as they are: their content is never read as markup. */
 const LITERAL = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript']);
 /** A parser drops one newline right after these start tags, so a leading newline is written twice. */

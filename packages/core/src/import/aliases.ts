@@ -86,7 +86,9 @@ export function parseImportMap(text: string, site: SiteMatcher, where: string): 
     if (!line) return;
     const parts = line.split(/\s+/).filter((p) => p !== '->' && p !== '→');
     const fail = (problem: string): never => {
-      throw new ImportError(`${where}, line ${index + 1}: ${problem}. Each line is "OLD-URL NEW-URL", e.g. https://old.example/2019/05/my-post/ /posts/my-post/`);
+      throw new ImportError(
+        `${where}, line ${index + 1}: ${problem}. Each line is "OLD-URL NEW-URL", e.g. https://old.example/2019/05/my-post/ /posts/my-post/`,
+      );
     };
     if (parts.length !== 2) fail(`expected two URLs, found ${parts.length} ${parts.length === 1 ? 'field' : 'fields'}`);
     const [oldText, newText] = parts as [string, string];

@@ -67,7 +67,8 @@ export interface ImportReport {
 const IMPORTED_POST_TYPES = new Set(['post', 'page']);
 
 /** Counts by protocol in the one order of `LINKBACK_PROTOCOLS`, whatever order the inserts finished in. */
-const byProtocol = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(LINKBACK_PROTOCOLS.filter((p) => counts[p]).map((p) => [p, counts[p]!]));
+const byProtocol = (counts: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(LINKBACK_PROTOCOLS.filter((p) => counts[p]).map((p) => [p, counts[p]!]));
 
 const bump = (counts: Record<string, number>, name: string, by = 1) => {
   counts[name] = (counts[name] ?? 0) + by;
@@ -106,7 +107,17 @@ class Inserter {
 }
 
 function emptyReport(format: ImportReport['format'], dryRun: boolean): ImportReport {
-  return { format, dryRun, posts: { seen: 0, matched: 0, unmatched: 0, via: {} }, imported: {}, alreadyStored: 0, skipped: {}, otherPostTypes: {}, unmatched: [], aliases: {} };
+  return {
+    format,
+    dryRun,
+    posts: { seen: 0, matched: 0, unmatched: 0, via: {} },
+    imported: {},
+    alreadyStored: 0,
+    skipped: {},
+    otherPostTypes: {},
+    unmatched: [],
+    aliases: {},
+  };
 }
 
 /** Records an old permalink matched to a post at another path as an alias of that post. */
@@ -122,7 +133,14 @@ function noteAlias(report: ImportReport, matcher: PostMatcher, oldUrl: string, m
  * One pass over a WordPress export: what each comment becomes, in file order. `onRecord` sees every
  * record that is to be stored; the report counts everything else.
  */
-async function wxrPass(open: () => AsyncIterable<Uint8Array>, options: ImportOptions, now: string, report: ImportReport, onRecord: (record: PingbackRecord | null) => Promise<void>, build = true): Promise<void> {
+async function wxrPass(
+  open: () => AsyncIterable<Uint8Array>,
+  options: ImportOptions,
+  now: string,
+  report: ImportReport,
+  onRecord: (record: PingbackRecord | null) => Promise<void>,
+  build = true,
+): Promise<void> {
   const { matcher } = options;
   const where = options.where ?? 'the export';
   let blogUrl = '';
@@ -210,7 +228,10 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
     await writer.add(record!);
   });
   await writer.done();
-  if (stored !== toStore) throw new ImportError(`${options.where ?? 'the export'} changed while it was being imported (${toStore} linkbacks on the first reading, ${stored} on the second); what was stored is complete for the second reading. Run the import again.`);
+  if (stored !== toStore)
+    throw new ImportError(
+      `${options.where ?? 'the export'} changed while it was being imported (${toStore} linkbacks on the first reading, ${stored} on the second); what was stored is complete for the second reading. Run the import again.`,
+    );
   report.imported = byProtocol(writer.inserted);
   report.alreadyStored = writer.already;
   return report;
@@ -219,7 +240,8 @@ export async function importWordPress(open: () => AsyncIterable<Uint8Array>, opt
 /** Imports webmention.io's JF2 export (read whole: it is refused past `JF2_MAX_BYTES`). */
 export async function importWebmentionIo(text: string, options: ImportOptions): Promise<ImportReport> {
   const where = options.where ?? 'the export';
-  if (text.length > JF2_MAX_BYTES) throw new ImportError(`${where} is larger than ${JF2_MAX_BYTES / 1024 / 1024} MiB; webmention.io's exports are far smaller. Is it the right file?`);
+  if (text.length > JF2_MAX_BYTES)
+    throw new ImportError(`${where} is larger than ${JF2_MAX_BYTES / 1024 / 1024} MiB; webmention.io's exports are far smaller. Is it the right file?`);
   const now = new Date((options.clock ?? systemClock).now()).toISOString();
   const dryRun = options.dryRun === true;
   const report = emptyReport('webmention-io', dryRun);

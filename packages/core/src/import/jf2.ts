@@ -45,12 +45,17 @@ export function parseJf2(text: string, where: string): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ImportError(`${where} is not valid JSON (${(error as Error).message}). Download it again from webmention.io: https://webmention.io/api/mentions.jf2?token=YOUR-TOKEN`, { cause: error });
+    throw new ImportError(
+      `${where} is not valid JSON (${(error as Error).message}). Download it again from webmention.io: https://webmention.io/api/mentions.jf2?token=YOUR-TOKEN`,
+      { cause: error },
+    );
   }
   if (Array.isArray(value)) return value;
   const feed = value as { type?: unknown; children?: unknown };
   if (typeof feed === 'object' && feed !== null && Array.isArray(feed.children)) return feed.children;
-  throw new ImportError(`${where}: expected webmention.io's JF2 feed, {"type": "feed", "children": [...]}. Download it from https://webmention.io/api/mentions.jf2?token=YOUR-TOKEN`);
+  throw new ImportError(
+    `${where}: expected webmention.io's JF2 feed, {"type": "feed", "children": [...]}. Download it from https://webmention.io/api/mentions.jf2?token=YOUR-TOKEN`,
+  );
 }
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -59,7 +64,9 @@ function httpUrl(value: unknown): string | undefined {
   const text = str(value).trim();
   if (!text || text.length > LIMITS.url) return undefined;
   const url = URL.parse(text);
-  return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.href.length <= LIMITS.url ? url.href : undefined;
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.href.length <= LIMITS.url
+    ? url.href
+    : undefined;
 }
 
 function isoDate(value: unknown): string | undefined {

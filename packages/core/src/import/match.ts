@@ -9,9 +9,7 @@ import type { Manifest } from '../site/manifest.ts';
  */
 export type MatchVia = 'map' | 'redirect' | 'same-path' | 'slug';
 
-export type Match =
-  | { key: string; via: MatchVia }
-  | { key: null; reason: 'no-match' | 'ambiguous-slug' | 'map-target-not-a-post'; candidates?: string[] };
+export type Match = { key: string; via: MatchVia } | { key: null; reason: 'no-match' | 'ambiguous-slug' | 'map-target-not-a-post'; candidates?: string[] };
 
 /** What the map and the aliases are keyed by: the old URL's canonical key, with its query when it has one (`/?p=42`). */
 export function oldUrlId(url: URL): string {
@@ -66,7 +64,8 @@ export class PostMatcher {
     if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
       const id = oldUrlId(url);
       const mapped = this.map.get(id);
-      if (mapped !== undefined) return this.pages.has(mapped) ? { key: mapped, via: 'map' } : { key: null, reason: 'map-target-not-a-post', candidates: [mapped] };
+      if (mapped !== undefined)
+        return this.pages.has(mapped) ? { key: mapped, via: 'map' } : { key: null, reason: 'map-target-not-a-post', candidates: [mapped] };
       const aliased = this.aliases[id];
       if (aliased !== undefined && this.pages.has(aliased)) return { key: aliased, via: 'redirect' };
       // `/?p=42` names its post by the query; its path (the home page) says nothing.

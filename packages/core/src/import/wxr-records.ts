@@ -40,7 +40,9 @@ function httpUrl(text: string): string | undefined {
   const value = text.trim();
   if (!value || value.length > LIMITS.url) return undefined;
   const url = URL.parse(value);
-  return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.href.length <= LIMITS.url ? url.href : undefined;
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.href.length <= LIMITS.url
+    ? url.href
+    : undefined;
 }
 
 /**

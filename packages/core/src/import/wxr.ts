@@ -102,7 +102,10 @@ function describe(error: unknown, where: string): ImportError {
   const m = /^(?:[^:]*:)?(\d+):(\d+): (.*)$/s.exec(raw);
   const at = m ? `line ${m[1]}, column ${m[2]}: ` : '';
   const message = (m ? m[3]! : raw).split('\n')[0]!;
-  return new ImportError(`${where}: ${at}not well-formed XML (${message}). Export the site again from WordPress (Tools → Export); a file that was edited by hand must be valid XML.`, { cause: error });
+  return new ImportError(
+    `${where}: ${at}not well-formed XML (${message}). Export the site again from WordPress (Tools → Export); a file that was edited by hand must be valid XML.`,
+    { cause: error },
+  );
 }
 
 class WxrReader {
@@ -136,7 +139,9 @@ class WxrReader {
     const p = this.parser;
     p.on('doctype', () => {
       // saxes never expands what a DTD declares, but nothing in WXR needs one: refuse it outright.
-      throw new ImportError(`${this.where}: the file has a DOCTYPE, which no WordPress export has; refusing it (entity declarations are a known attack). Export the site again from WordPress.`);
+      throw new ImportError(
+        `${this.where}: the file has a DOCTYPE, which no WordPress export has; refusing it (entity declarations are a known attack). Export the site again from WordPress.`,
+      );
     });
     p.on('error', (error) => {
       if (error instanceof ImportError) throw error;
@@ -171,9 +176,13 @@ class WxrReader {
   private open(tag: SaxesTagNS): void {
     const key = this.keyOf(tag);
     const depth = this.stack.length;
-    if (depth >= this.limits.maxDepth) throw new ImportError(`${this.where}: elements nested deeper than ${this.limits.maxDepth}; this is not a WordPress export.`);
+    if (depth >= this.limits.maxDepth)
+      throw new ImportError(`${this.where}: elements nested deeper than ${this.limits.maxDepth}; this is not a WordPress export.`);
     if (depth === 0) {
-      if (key !== ':rss') throw new ImportError(`${this.where}: the root element is <${tag.name}>, not <rss>: this is not a WordPress export (WXR). Export the site from WordPress with Tools → Export.`);
+      if (key !== ':rss')
+        throw new ImportError(
+          `${this.where}: the root element is <${tag.name}>, not <rss>: this is not a WordPress export (WXR). Export the site from WordPress with Tools → Export.`,
+        );
       this.sawRoot = true;
     }
     this.stack.push(key);
@@ -246,7 +255,9 @@ class WxrReader {
       try {
         this.decoder = new TextDecoder(encoding, { fatal: true });
       } catch {
-        throw new ImportError(`${this.where}: the file says its encoding is "${encoding}", which can't be read here. Convert it to UTF-8 (e.g. iconv -f ${encoding} -t UTF-8) and change the XML declaration to say so.`);
+        throw new ImportError(
+          `${this.where}: the file says its encoding is "${encoding}", which can't be read here. Convert it to UTF-8 (e.g. iconv -f ${encoding} -t UTF-8) and change the XML declaration to say so.`,
+        );
       }
     }
     try {
@@ -304,11 +315,17 @@ class WxrReader {
       this.parser.close();
     } catch (error) {
       if (error instanceof ImportError && /unclosed|unexpected end/i.test(error.message)) {
-        throw new ImportError(`${this.where}: the file ends before the export does (${this.stack.length ? `<${this.stack[this.stack.length - 1]!.replace(/^:/, '')}> is never closed` : 'unexpected end'}): it is truncated. Export the site again, or copy the whole file.`, { cause: error });
+        throw new ImportError(
+          `${this.where}: the file ends before the export does (${this.stack.length ? `<${this.stack[this.stack.length - 1]!.replace(/^:/, '')}> is never closed` : 'unexpected end'}): it is truncated. Export the site again, or copy the whole file.`,
+          { cause: error },
+        );
       }
       throw error;
     }
-    if (!this.sawWxr) throw new ImportError(`${this.where}: an RSS feed without WordPress's wp: elements: this is not a WordPress export (WXR). Export the site from WordPress with Tools → Export.`);
+    if (!this.sawWxr)
+      throw new ImportError(
+        `${this.where}: an RSS feed without WordPress's wp: elements: this is not a WordPress export (WXR). Export the site from WordPress with Tools → Export.`,
+      );
     out.push(...this.out);
     this.out = [];
     return out;
@@ -330,7 +347,12 @@ export interface WxrReadResult {
  * DOCTYPE, is not valid in its encoding, or is not a WordPress export; a caller that must not write half an
  * import reads the whole file once before writing anything.
  */
-export async function* readWxr(chunks: AsyncIterable<Uint8Array>, where = 'the export', limits: WxrLimits = WXR_LIMITS, result?: WxrReadResult): AsyncGenerator<WxrEvent> {
+export async function* readWxr(
+  chunks: AsyncIterable<Uint8Array>,
+  where = 'the export',
+  limits: WxrLimits = WXR_LIMITS,
+  result?: WxrReadResult,
+): AsyncGenerator<WxrEvent> {
   const reader = new WxrReader(where, limits);
   for await (const chunk of chunks) {
     const events = reader.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);

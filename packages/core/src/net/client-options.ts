@@ -47,18 +47,7 @@ export const CLIENT_DEFAULTS = {
   maxReplyBytes: 256 * 1024,
 } as const;
 
-const KNOWN = [
-  'dispatcher',
-  'site',
-  'userAgent',
-  'timeoutMs',
-  'maxRedirects',
-  'maxDiscoveryBytes',
-  'maxReplyBytes',
-  'lenient',
-  'clock',
-  'signal',
-] as const;
+const KNOWN = ['dispatcher', 'site', 'userAgent', 'timeoutMs', 'maxRedirects', 'maxDiscoveryBytes', 'maxReplyBytes', 'lenient', 'clock', 'signal'] as const;
 
 const RESOLVED = Symbol('pingback.resolvedClientOptions');
 

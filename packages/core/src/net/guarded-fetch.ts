@@ -83,30 +83,33 @@ export class SourceFetcher {
   private dispatcher(): Promise<Agent> {
     const policy = this.policy;
     const resolve = policy.resolve ?? systemResolver;
-    this.agent ??= loadUndici().then(({ Agent }) => new Agent({
-      connect: {
-        timeout: policy.timeoutMs,
-        lookup: (hostname, options, callback) => {
-          resolve(hostname).then(
-            (found) => {
-              const family = typeof options.family === 'number' && options.family !== 0 ? options.family : undefined;
-              const addresses = found.filter((a) => family === undefined || a.family === family);
-              if (addresses.length === 0) {
-                const error = Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
-                return callback(error, '', 0);
-              }
-              if (!policy.allowPrivateNetwork && addresses.some((a) => this.forbidden(a.address))) {
-                const error = Object.assign(new Error(`${hostname} resolves to a forbidden address`), { code: FORBIDDEN });
-                return callback(error, '', 0);
-              }
-              if (options.all) (callback as (e: null, list: LookupAddress[]) => void)(null, addresses);
-              else callback(null, addresses[0]!.address, addresses[0]!.family);
+    this.agent ??= loadUndici().then(
+      ({ Agent }) =>
+        new Agent({
+          connect: {
+            timeout: policy.timeoutMs,
+            lookup: (hostname, options, callback) => {
+              resolve(hostname).then(
+                (found) => {
+                  const family = typeof options.family === 'number' && options.family !== 0 ? options.family : undefined;
+                  const addresses = found.filter((a) => family === undefined || a.family === family);
+                  if (addresses.length === 0) {
+                    const error = Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
+                    return callback(error, '', 0);
+                  }
+                  if (!policy.allowPrivateNetwork && addresses.some((a) => this.forbidden(a.address))) {
+                    const error = Object.assign(new Error(`${hostname} resolves to a forbidden address`), { code: FORBIDDEN });
+                    return callback(error, '', 0);
+                  }
+                  if (options.all) (callback as (e: null, list: LookupAddress[]) => void)(null, addresses);
+                  else callback(null, addresses[0]!.address, addresses[0]!.family);
+                },
+                (error: Error) => callback(error, '', 0),
+              );
             },
-            (error: Error) => callback(error, '', 0),
-          );
-        },
-      },
-    }));
+          },
+        }),
+    );
     return this.agent;
   }
 
@@ -129,23 +132,30 @@ export class SourceFetcher {
     const who = clientAddress ?? 'unknown';
     const headers: Record<string, string> =
       protocol === 'webmention'
-        ? { 'user-agent': userAgent(this.site, `verifying Webmention from ${who}`), accept: 'text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7, */*;q=0.1' }
+        ? {
+            'user-agent': userAgent(this.site, `verifying Webmention from ${who}`),
+            accept: 'text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7, */*;q=0.1',
+          }
         : { 'user-agent': userAgent(this.site, `verifying pingback from ${who}`), accept: 'text/html, application/xhtml+xml;q=0.9, text/*;q=0.8' };
     if (clientAddress && protocol === 'pingback') headers['x-pingback-forwarded-for'] = clientAddress;
-    return this.turns.run('', async () => httpRequest({
-      url: source,
-      method: 'GET',
-      headers,
-      maxBytes: this.policy.maxBytes,
-      timeoutMs: this.policy.timeoutMs,
-      maxRedirects: this.policy.maxRedirects,
-      dispatcher: await this.dispatcher(),
-      signal,
-      checkUrl: this.checkUrl,
-    })).catch((error: unknown) => {
-      if (error instanceof LimiterFullError) throw new TransportError('busy', source, `${SOURCE_QUEUE} source fetches are already waiting`, { cause: error });
-      throw error;
-    });
+    return this.turns
+      .run('', async () =>
+        httpRequest({
+          url: source,
+          method: 'GET',
+          headers,
+          maxBytes: this.policy.maxBytes,
+          timeoutMs: this.policy.timeoutMs,
+          maxRedirects: this.policy.maxRedirects,
+          dispatcher: await this.dispatcher(),
+          signal,
+          checkUrl: this.checkUrl,
+        }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof LimiterFullError) throw new TransportError('busy', source, `${SOURCE_QUEUE} source fetches are already waiting`, { cause: error });
+        throw error;
+      });
   }
 
   /**
@@ -155,10 +165,12 @@ export class SourceFetcher {
    * are still checked, but name resolution is that dispatcher's: only the built-in pool pins addresses.
    */
   request(req: Omit<HttpRequest, 'dispatcher' | 'checkUrl'>, dispatcher?: Dispatcher): Promise<HttpResponse> {
-    return this.turns.run('', async () => httpRequest({ ...req, dispatcher: dispatcher ?? (await this.dispatcher()), checkUrl: this.checkUrl })).catch((error: unknown) => {
-      if (error instanceof LimiterFullError) throw new TransportError('busy', req.url, `${SOURCE_QUEUE} requests are already waiting`, { cause: error });
-      throw error;
-    });
+    return this.turns
+      .run('', async () => httpRequest({ ...req, dispatcher: dispatcher ?? (await this.dispatcher()), checkUrl: this.checkUrl }))
+      .catch((error: unknown) => {
+        if (error instanceof LimiterFullError) throw new TransportError('busy', req.url, `${SOURCE_QUEUE} requests are already waiting`, { cause: error });
+        throw error;
+      });
   }
 
   async close(): Promise<void> {

@@ -87,8 +87,8 @@ const FORBIDDEN_V6: Range6[] = (
 
 function inRange4(value: number, [base, bits]: Range4): boolean {
   if (bits === 0) return true;
-  const mask = bits === 32 ? 0xffffffff : (~((1 << (32 - bits)) - 1)) >>> 0;
-  return ((value & mask) >>> 0) === ((base & mask) >>> 0);
+  const mask = bits === 32 ? 0xffffffff : ~((1 << (32 - bits)) - 1) >>> 0;
+  return (value & mask) >>> 0 === (base & mask) >>> 0;
 }
 
 function inRange6(value: bigint, [base, bits]: Range6): boolean {

@@ -38,7 +38,9 @@ export class KeyedLimiter {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.waitingCount--;
-        task().then(resolve, reject).finally(() => this.release(key));
+        task()
+          .then(resolve, reject)
+          .finally(() => this.release(key));
       };
       const queue = this.pending.get(key);
       if (queue) queue.push(start);

@@ -15,7 +15,7 @@ function isSpace(c: number): boolean {
 function isTokenChar(c: number): boolean {
   if (c >= 0x30 && c <= 0x39) return true; // 0-9
   if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true; // A-Z a-z
-  return '!#$%&\'*+-.^_`|~'.includes(String.fromCharCode(c));
+  return "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
 }
 
 /**
@@ -125,7 +125,16 @@ export function parseLinkHeader(value: string): LinkValue[] {
       skipToComma();
       continue;
     }
-    links.push({ uri, rel: rel === null ? [] : rel.toLowerCase().split(/[\t\n\f\r ]+/).filter(Boolean) });
+    links.push({
+      uri,
+      rel:
+        rel === null
+          ? []
+          : rel
+              .toLowerCase()
+              .split(/[\t\n\f\r ]+/)
+              .filter(Boolean),
+    });
   }
   return links;
 }

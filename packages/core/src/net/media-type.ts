@@ -7,7 +7,11 @@ export function parseContentType(value: string | undefined): { type: string; cha
     const eq = param.indexOf('=');
     if (eq < 0) continue;
     if (param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
-    const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const charset = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (charset) return { type, charset };
   }
   return { type };
@@ -16,12 +20,7 @@ export function parseContentType(value: string | undefined): { type: string; cha
 /** Text we may look into for links: HTML, XHTML, XML and plain text. An absent type counts as text. */
 export function isTextualType(type: string): boolean {
   if (type === '') return true;
-  return (
-    type.startsWith('text/') ||
-    type === 'application/xhtml+xml' ||
-    type === 'application/xml' ||
-    type.endsWith('+xml')
-  );
+  return type.startsWith('text/') || type === 'application/xhtml+xml' || type === 'application/xml' || type.endsWith('+xml');
 }
 
 /** Decodes a body with the given charset, falling back to UTF-8 for labels TextDecoder doesn't know. */

@@ -42,14 +42,17 @@ export class WebhookNotifier {
     this.settings = settings;
     this.logger = logger;
     this.site = site;
-    this.fetcher = new SourceFetcher({
-      allowPrivateNetwork: settings.allowPrivateNetwork,
-      allowedPorts: [80, 443],
-      maxBytes: 16 * 1024,
-      timeoutMs: settings.timeoutMs,
-      maxRedirects: 0,
-      ...(settings.resolve ? { resolve: settings.resolve } : {}),
-    }, site);
+    this.fetcher = new SourceFetcher(
+      {
+        allowPrivateNetwork: settings.allowPrivateNetwork,
+        allowedPorts: [80, 443],
+        maxBytes: 16 * 1024,
+        timeoutMs: settings.timeoutMs,
+        maxRedirects: 0,
+        ...(settings.resolve ? { resolve: settings.resolve } : {}),
+      },
+      site,
+    );
   }
 
   /** Deliveries waiting or under way. */
@@ -97,7 +100,15 @@ export class WebhookNotifier {
     };
     if (this.settings.key) headers['webhook-signature'] = webhookSignature(this.settings.key, id, timestamp, body);
     try {
-      const response = await this.fetcher.request({ url: this.settings.url.href, method: 'POST', headers, body, maxBytes: 16 * 1024, timeoutMs: this.settings.timeoutMs, maxRedirects: 0 });
+      const response = await this.fetcher.request({
+        url: this.settings.url.href,
+        method: 'POST',
+        headers,
+        body,
+        maxBytes: 16 * 1024,
+        timeoutMs: this.settings.timeoutMs,
+        maxRedirects: 0,
+      });
       if (response.status >= 200 && response.status < 300) return { ok: true };
       if (response.status === 410) {
         // Standard Webhooks: 410 means the receiver wants no more; this process stops sending.
@@ -105,12 +116,22 @@ export class WebhookNotifier {
         return { ok: false, final: true, why: 'HTTP 410: the receiver asked for no more notifications; remove the webhook or fix its address' };
       }
       const retryAfter = Number(firstHeader(response, 'retry-after'));
-      return { ok: false, final: false, why: `HTTP ${response.status}`, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+      return {
+        ok: false,
+        final: false,
+        why: `HTTP ${response.status}`,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      };
     } catch (error) {
       if (error instanceof TransportError) {
         // A redirect is not followed (the address should be updated), and the address policy won't change between attempts.
         if (error.kind === 'redirect-limit') return { ok: false, final: true, why: 'it answered with a redirect; give the webhook its final address' };
-        if (error.kind === 'forbidden-address') return { ok: false, final: true, why: 'its address is loopback, private, reserved or on a port other than 80 and 443 (allowPrivateNetwork permits it, for tests and intranets)' };
+        if (error.kind === 'forbidden-address')
+          return {
+            ok: false,
+            final: true,
+            why: 'its address is loopback, private, reserved or on a port other than 80 and 443 (allowPrivateNetwork permits it, for tests and intranets)',
+          };
         return { ok: false, final: false, why: error.kind };
       }
       return { ok: false, final: false, why: (error as Error)?.message ?? String(error) };

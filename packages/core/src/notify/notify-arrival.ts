@@ -21,7 +21,11 @@ export interface ArrivalContext {
 export function notifyArrival(record: LinkbackRecord, context: ArrivalContext): Promise<DeliveryOutcome> | undefined {
   const { notifier } = context;
   if (!notifier || (record.status !== 'approved' && record.status !== 'pending')) return undefined;
-  const body = webhookBody(notifier.settings.format, { record, site: context.site, ...(context.moderationUrl ? { moderationUrl: context.moderationUrl } : {}) });
+  const body = webhookBody(notifier.settings.format, {
+    record,
+    site: context.site,
+    ...(context.moderationUrl ? { moderationUrl: context.moderationUrl } : {}),
+  });
   const delivery = notifier.deliver(body, `${record.source} → ${record.key}`);
   context.waitUntil?.(delivery);
   return delivery;

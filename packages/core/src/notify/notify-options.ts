@@ -46,10 +46,19 @@ const KNOWN = ['url', 'secret', 'format', 'allowPrivateNetwork', 'timeoutMs', 'r
 export function resolveNotifyOptions(options: NotifyOptions): NotifySettings {
   checkKnownKeys('notify', options, KNOWN);
   const url = checkUrl('notify.url', options.url);
-  if (url.username || url.password) throw new PingbackOptionError('notify.url', 'must not hold a user name or password', 'Put the credentials in the path or query, as Slack and Discord do, or use the secret.');
+  if (url.username || url.password)
+    throw new PingbackOptionError(
+      'notify.url',
+      'must not hold a user name or password',
+      'Put the credentials in the path or query, as Slack and Discord do, or use the secret.',
+    );
   const format = options.format ?? NOTIFY_DEFAULTS.format;
   if (!NOTIFY_FORMATS.includes(format)) {
-    throw new PingbackOptionError('notify.format', `must be one of ${NOTIFY_FORMATS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(format)}`, 'Pick "slack" or "discord" for their incoming webhooks, "generic" for your own receiver.');
+    throw new PingbackOptionError(
+      'notify.format',
+      `must be one of ${NOTIFY_FORMATS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(format)}`,
+      'Pick "slack" or "discord" for their incoming webhooks, "generic" for your own receiver.',
+    );
   }
   if (options.secret === undefined && format === 'generic') {
     throw new PingbackOptionError(
@@ -60,7 +69,8 @@ export function resolveNotifyOptions(options: NotifyOptions): NotifySettings {
   }
   const key = options.secret === undefined ? undefined : parseWebhookSecret('notify.secret', options.secret);
   const retryDelaysMs = options.retryDelaysMs ?? [...NOTIFY_DEFAULTS.retryDelaysMs];
-  if (!Array.isArray(retryDelaysMs) || retryDelaysMs.length > 10) throw new PingbackOptionError('notify.retryDelaysMs', 'must be an array of at most 10 waits', 'Write e.g. [1000, 3000, 9000].');
+  if (!Array.isArray(retryDelaysMs) || retryDelaysMs.length > 10)
+    throw new PingbackOptionError('notify.retryDelaysMs', 'must be an array of at most 10 waits', 'Write e.g. [1000, 3000, 9000].');
   retryDelaysMs.forEach((ms, i) => checkPositiveInt(`notify.retryDelaysMs[${i}]`, ms, { allowZero: true }));
   return {
     url,

@@ -91,15 +91,9 @@ function check(notice: UpdateNotice): void {
  * fault, once, the two-argument `weblogUpdates.ping(name, site)` every service understands. Never throws
  * for what the service does; the result says what happened.
  */
-export async function notifyDirectory(
-  service: string,
-  notice: UpdateNotice,
-  options: ClientOptions | ResolvedClientOptions = {},
-): Promise<DirectoryResult> {
+export async function notifyDirectory(service: string, notice: UpdateNotice, options: ClientOptions | ResolvedClientOptions = {}): Promise<DirectoryResult> {
   check(notice);
-  const o = resolveClientOptions(
-    'timeoutMs' in options && options.timeoutMs !== undefined ? options : { ...options, timeoutMs: DIRECTORY_TIMEOUT_MS },
-  );
+  const o = resolveClientOptions('timeoutMs' in options && options.timeoutMs !== undefined ? options : { ...options, timeoutMs: DIRECTORY_TIMEOUT_MS });
   const started = o.clock.now();
   const result = (method: DirectoryResult['method'], status: DirectoryStatus, message: string): DirectoryResult => ({
     service,

@@ -22,9 +22,7 @@ const SPEC_LINK = /<link rel="pingback" href="([^"]+)" ?\/?>/;
 
 /** §2.3: exactly these four entities are expanded, nothing else. */
 function expandFourEntities(href: string): string {
-  return href.replace(/&(amp|lt|gt|quot);/g, (_, name: string) =>
-    name === 'amp' ? '&' : name === 'lt' ? '<' : name === 'gt' ? '>' : '"',
-  );
+  return href.replace(/&(amp|lt|gt|quot);/g, (_, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : name === 'gt' ? '>' : '"'));
 }
 
 /** A character reference the spec forbids (`&#x3A;`, `&nbsp;`): the href is malformed. */
@@ -38,8 +36,7 @@ function absoluteHttp(value: string): string | null {
 /** Image, audio, video and archives can't carry a link element; WordPress stops at HEAD for them too. */
 function isBinaryType(type: string): boolean {
   return (
-    /^(image|audio|video|font|model)\//.test(type) ||
-    ['application/pdf', 'application/zip', 'application/octet-stream', 'application/gzip'].includes(type)
+    /^(image|audio|video|font|model)\//.test(type) || ['application/pdf', 'application/zip', 'application/octet-stream', 'application/gzip'].includes(type)
   );
 }
 

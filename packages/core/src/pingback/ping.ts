@@ -53,12 +53,7 @@ export function failureOutcome(error: unknown): { status: PingStatus; faultCode?
  * Sends `pingback.ping(source, target)`: discovers the target's endpoint unless `endpoint` is given, then
  * calls it. Every network outcome is a `PingResult`; only bad arguments throw.
  */
-export async function sendPingback(
-  source: string,
-  target: string,
-  options: PingOptions = {},
-  discovered?: Discovery,
-): Promise<PingResult> {
+export async function sendPingback(source: string, target: string, options: PingOptions = {}, discovered?: Discovery): Promise<PingResult> {
   const { endpoint: given, ...rest } = options;
   const o = resolveClientOptions(rest as ClientOptions | ResolvedClientOptions);
   requireHttpUrl('source', source);
@@ -86,7 +81,7 @@ export async function sendPingback(
   }
   try {
     const reply = await callXmlRpc(endpoint, 'pingback.ping', [source, target], o);
-    const text = typeof reply === 'string' ? reply : JSON.stringify(reply) ?? '';
+    const text = typeof reply === 'string' ? reply : (JSON.stringify(reply) ?? '');
     return done({ endpoint, via, status: 'registered', message: short(text || 'registered') });
   } catch (error) {
     return done({ endpoint, via, ...failureOutcome(error) });

@@ -18,7 +18,13 @@ export type OpenDatabase = (url: string) => Promise<PingbackStore>;
  * file-system store locally; on Netlify (whose build command has no Blobs access) the site's own read
  * endpoint, or Netlify Blobs when a site ID and token are in the environment. `readFrom` overrides the choice.
  */
-export async function buildReadSource(options: ResolvedIntegrationOptions, root: string, env: NodeJS.ProcessEnv, openBlobs: OpenBlobs, openDatabase?: OpenDatabase): Promise<ReadSource> {
+export async function buildReadSource(
+  options: ResolvedIntegrationOptions,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  openBlobs: OpenBlobs,
+  openDatabase?: OpenDatabase,
+): Promise<ReadSource> {
   const siteID = env.NETLIFY_SITE_ID ?? env.SITE_ID;
   const token = env.NETLIFY_AUTH_TOKEN;
   const databaseUrl = isDatabaseUrl(options.store) ? options.store : databaseUrlFromEnv(env, options.database);
@@ -40,7 +46,13 @@ export async function buildReadSource(options: ResolvedIntegrationOptions, root:
 }
 
 /** Reads once for a build, keeping the last good read in the cache folder (one file per site). */
-export async function readForBuild(options: ResolvedIntegrationOptions, root: string, env: NodeJS.ProcessEnv, openBlobs: OpenBlobs, openDatabase?: OpenDatabase): Promise<ReadResult> {
+export async function readForBuild(
+  options: ResolvedIntegrationOptions,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  openBlobs: OpenBlobs,
+  openDatabase?: OpenDatabase,
+): Promise<ReadResult> {
   const site = createHash('sha256').update(options.site.href).digest('hex').slice(0, 12);
   const cacheFile = resolve(root, options.cacheDir, `pingbacks-${site}.json`);
   try {

@@ -12,9 +12,7 @@ import type { OnReadError } from '../build/options.ts';
 import { userAgent } from '../net/user-agent.ts';
 
 /** Where a build reads pingbacks back from. */
-export type ReadSource =
-  | { kind: 'store'; store: PingbackStore; label: string }
-  | { kind: 'endpoint'; url: string; dispatcher?: Dispatcher };
+export type ReadSource = { kind: 'store'; store: PingbackStore; label: string } | { kind: 'endpoint'; url: string; dispatcher?: Dispatcher };
 
 export interface ReadResult {
   items: PublicPingback[];
@@ -40,7 +38,17 @@ const PAGE_LIMIT = 1000;
 
 function isPublicPingback(value: unknown): value is PublicPingback {
   const p = value as PublicPingback;
-  return typeof p === 'object' && p !== null && typeof p.id === 'string' && typeof p.source === 'string' && typeof p.key === 'string' && typeof p.title === 'string' && typeof p.excerpt === 'string' && typeof p.author?.name === 'string' && typeof p.receivedAt === 'string';
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.id === 'string' &&
+    typeof p.source === 'string' &&
+    typeof p.key === 'string' &&
+    typeof p.title === 'string' &&
+    typeof p.excerpt === 'string' &&
+    typeof p.author?.name === 'string' &&
+    typeof p.receivedAt === 'string'
+  );
 }
 
 /**
@@ -54,7 +62,11 @@ function withKind(item: PublicPingback): PublicPingback {
   return kind === item.kind && protocol === item.protocol ? item : { ...item, kind, protocol };
 }
 
-async function readEndpoint(url: string, dispatcher: Dispatcher | undefined, timeoutMs: number): Promise<{ items: PublicPingback[]; requests: number; missing: boolean }> {
+async function readEndpoint(
+  url: string,
+  dispatcher: Dispatcher | undefined,
+  timeoutMs: number,
+): Promise<{ items: PublicPingback[]; requests: number; missing: boolean }> {
   const items: PublicPingback[] = [];
   let next: string | null = null;
   let requests = 0;
@@ -63,7 +75,15 @@ async function readEndpoint(url: string, dispatcher: Dispatcher | undefined, tim
     page.searchParams.set('limit', String(PAGE_LIMIT));
     if (next) page.searchParams.set('cursor', next);
     requests++;
-    const response = await httpRequest({ url: page.href, method: 'GET', headers: { accept: 'application/json', 'user-agent': userAgent(undefined, 'reading pingbacks back at build time') }, maxBytes: 32 * 1024 * 1024, timeoutMs, maxRedirects: 3, dispatcher });
+    const response = await httpRequest({
+      url: page.href,
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': userAgent(undefined, 'reading pingbacks back at build time') },
+      maxBytes: 32 * 1024 * 1024,
+      timeoutMs,
+      maxRedirects: 3,
+      dispatcher,
+    });
     if (response.status === 404 && requests === 1) return { items: [], requests, missing: true };
     if (response.status !== 200) throw new Error(`${page.origin}${page.pathname} answered HTTP ${response.status}`);
     const body = JSON.parse(Buffer.from(response.body).toString('utf8')) as { items?: unknown; next?: unknown };
@@ -106,7 +126,14 @@ export async function readPingbacks(source: ReadSource, options: ReadOptions): P
       try {
         const cached = JSON.parse(await readFile(options.cacheFile, 'utf8')) as { items?: unknown[]; readAt?: string };
         const items = (cached.items ?? []).filter(isPublicPingback).map(withKind);
-        return { items, pending: null, from: `cache of ${cached.readAt ?? 'an earlier read'}`, stale: true, requests: 1, warning: `${why}; showing the last good read (${cached.readAt})` };
+        return {
+          items,
+          pending: null,
+          from: `cache of ${cached.readAt ?? 'an earlier read'}`,
+          stale: true,
+          requests: 1,
+          warning: `${why}; showing the last good read (${cached.readAt})`,
+        };
       } catch {
         return { items: [], pending: null, from: 'nothing', stale: true, requests: 1, warning: `${why}; no earlier read is cached, so none are shown` };
       }

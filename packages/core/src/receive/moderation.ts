@@ -36,7 +36,11 @@ export interface ModerationSettings {
  * The status a verified linkback is stored with, whatever protocol brought it: the one decision both the
  * Pingback and the Webmention side of the receiver ask for before they insert.
  */
-export async function statusOnArrival(record: Pick<LinkbackRecord, 'source'>, settings: ModerationSettings, store: PingbackStore): Promise<'approved' | 'pending'> {
+export async function statusOnArrival(
+  record: Pick<LinkbackRecord, 'source'>,
+  settings: ModerationSettings,
+  store: PingbackStore,
+): Promise<'approved' | 'pending'> {
   if (settings.moderation === 'auto') return 'approved';
   if (settings.moderation === 'pending') return 'pending';
   const url = URL.parse(record.source);

@@ -9,10 +9,7 @@ const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u2
 
 /** Whitespace collapsed, control, bidirectional and zero-width characters removed: text as stored and shown, never markup. */
 export function plainText(text: string): string {
-  return text
-    .replace(INVISIBLE, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return text.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
 }
 
 /** Cuts at a word boundary and marks the cut with an ellipsis. */

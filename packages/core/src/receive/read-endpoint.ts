@@ -28,7 +28,12 @@ export function publicRecord(record: PingbackRecord): PublicPingback {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainResponse {
-  return plain(status, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-cache', ...headers });
+  return plain(status, JSON.stringify(body), {
+    'content-type': 'application/json; charset=utf-8',
+    'access-control-allow-origin': '*',
+    'cache-control': 'no-cache',
+    ...headers,
+  });
 }
 
 function encodeCursor(record: PingbackRecord): string {
@@ -43,7 +48,13 @@ function decodeCursor(cursor: string): RecordCursor | null {
 }
 
 /** One page and the cursor of the next, or null when it is the last. */
-async function readPage(settings: ReceiverSettings, listing: SnapshotListing, key: string | undefined, cursor: RecordCursor | null, limit: number): Promise<{ page: PingbackRecord[]; next: string | null }> {
+async function readPage(
+  settings: ReceiverSettings,
+  listing: SnapshotListing,
+  key: string | undefined,
+  cursor: RecordCursor | null,
+  limit: number,
+): Promise<{ page: PingbackRecord[]; next: string | null }> {
   const { store } = settings;
   if (store.listVisible) {
     // A database pages by keyset in one indexed query; one record more than asked says whether more follow.
@@ -111,5 +122,10 @@ export async function handleRead(request: PlainRequest, settings: ReceiverSettin
   if (match && match.split(',').some((t) => t.trim() === etag)) {
     return plain(304, null, { etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
   }
-  return plain(200, request.method === 'HEAD' ? null : body, { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+  return plain(200, request.method === 'HEAD' ? null : body, {
+    'content-type': 'application/json; charset=utf-8',
+    etag,
+    'cache-control': 'no-cache',
+    'access-control-allow-origin': '*',
+  });
 }

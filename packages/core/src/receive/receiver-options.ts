@@ -135,10 +135,35 @@ export interface ReceiverSettings {
 }
 
 const KNOWN = [
-  'site', 'store', 'pages', 'pageExists', 'aliases', 'hosts', 'endpointPath', 'webmentionPath', 'readPath', 'moderation', 'blocklist', 'allowlist',
-  'admin', 'notify', 'rateLimit',
-  'rateLimiter', 'allowPrivateNetwork', 'allowAddresses', 'allowedPorts', 'maxSourceBytes', 'sourceTimeoutMs', 'maxRedirects',
-  'maxRequestBytes', 'resolve', 'rebuildHookUrl', 'rebuildIntervalMs', 'storeTimeoutMs', 'logger', 'clock',
+  'site',
+  'store',
+  'pages',
+  'pageExists',
+  'aliases',
+  'hosts',
+  'endpointPath',
+  'webmentionPath',
+  'readPath',
+  'moderation',
+  'blocklist',
+  'allowlist',
+  'admin',
+  'notify',
+  'rateLimit',
+  'rateLimiter',
+  'allowPrivateNetwork',
+  'allowAddresses',
+  'allowedPorts',
+  'maxSourceBytes',
+  'sourceTimeoutMs',
+  'maxRedirects',
+  'maxRequestBytes',
+  'resolve',
+  'rebuildHookUrl',
+  'rebuildIntervalMs',
+  'storeTimeoutMs',
+  'logger',
+  'clock',
 ] as const;
 
 function checkPath(option: string, value: unknown): string {
@@ -161,7 +186,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     const pages = new Set(options.pages);
     isPingable = (key) => pages.has(key);
   } else {
-    throw new PingbackOptionError('pages', 'must list the pingable pages (canonical keys) or be a function', 'Pass the manifest\'s `pages`.');
+    throw new PingbackOptionError('pages', 'must list the pingable pages (canonical keys) or be a function', "Pass the manifest's `pages`.");
   }
   if (options.aliases !== undefined && typeof options.aliases !== 'function' && (typeof options.aliases !== 'object' || options.aliases === null)) {
     throw new PingbackOptionError('aliases', 'must map old keys to post keys, or be a function', "Pass the manifest's `aliases`.");
@@ -177,9 +202,15 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
     readPath: checkPath('readPath', options.readPath ?? RECEIVER_DEFAULTS.readPath),
   };
   const clash = (Object.keys(paths) as (keyof typeof paths)[]).find((k, i, all) => all.some((o, j) => j < i && paths[o] === paths[k]));
-  if (clash) throw new PingbackOptionError(clash, `is ${JSON.stringify(paths[clash])}, the path of another endpoint`, 'Give the XML-RPC, Webmention and read endpoints three different paths.');
+  if (clash)
+    throw new PingbackOptionError(
+      clash,
+      `is ${JSON.stringify(paths[clash])}, the path of another endpoint`,
+      'Give the XML-RPC, Webmention and read endpoints three different paths.',
+    );
   const { endpointPath, webmentionPath, readPath } = paths;
-  const rebuildHookUrl = options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
+  const rebuildHookUrl =
+    options.rebuildHookUrl === undefined || options.rebuildHookUrl === '' ? undefined : checkUrl('rebuildHookUrl', options.rebuildHookUrl).href;
   return {
     site,
     siteMatcher: siteMatcher(site, options.hosts ?? [], 'hosts'),

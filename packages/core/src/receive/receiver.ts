@@ -115,16 +115,16 @@ export class Receiver {
     this.notifier = s.notify ? new WebhookNotifier(s.notify, s.logger, s.site.href) : undefined;
     this.admin = s.admin
       ? new AdminPage({
-        settings: s.admin,
-        site: s.site,
-        store: s.store,
-        listing: this.listing,
-        moderation: s.moderation,
-        configured: { blocklist: s.blocklist.map((p) => p.source), allowlist: s.allowlist.map((p) => p.source) },
-        logger: s.logger,
-        clock: s.clock,
-        rebuild: () => this.requestRebuild(),
-      })
+          settings: s.admin,
+          site: s.site,
+          store: s.store,
+          listing: this.listing,
+          moderation: s.moderation,
+          configured: { blocklist: s.blocklist.map((p) => p.source), allowlist: s.allowlist.map((p) => p.source) },
+          logger: s.logger,
+          clock: s.clock,
+          rebuild: () => this.requestRebuild(),
+        })
       : undefined;
     this.webmentions = new WebmentionEndpoint({
       settings: s,
@@ -133,7 +133,8 @@ export class Receiver {
         if ('key' in found) return found;
         return { refused: found.refused === 'not-ours' ? 'targetNotOurs' : found.refused === 'missing' ? 'targetNotFound' : 'targetUnusable' };
       },
-      fetchSource: (url, clientAddress, now, notBefore) => this.cache.get(url, now, () => this.fetcher.fetch(url, clientAddress, undefined, 'webmention'), notBefore),
+      fetchSource: (url, clientAddress, now, notBefore) =>
+        this.cache.get(url, now, () => this.fetcher.fetch(url, clientAddress, undefined, 'webmention'), notBefore),
       guarded: (what, call) => this.guarded(what, call),
       requestRebuild: () => this.requestRebuild(),
       arrivalContext: (context) => this.arrivalContext(context),
@@ -169,7 +170,10 @@ export class Receiver {
   async handle(request: Request, context: RequestContext = {}): Promise<Response> {
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     const { body, complete } = hasBody ? await readCapped(request, this.settings.maxRequestBytes) : { body: null, complete: true };
-    const answer = await this.respond({ method: request.method, url: new URL(request.url), header: (name) => request.headers.get(name), body, complete }, context);
+    const answer = await this.respond(
+      { method: request.method, url: new URL(request.url), header: (name) => request.headers.get(name), body, complete },
+      context,
+    );
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
   }
 

@@ -37,8 +37,29 @@ export interface VerifyInput {
 export const LIMITS = { title: 200, excerpt: 300, author: 100, url: 2048 } as const;
 
 const BLOCKS = new Set([
-  'p', 'li', 'blockquote', 'dd', 'dt', 'td', 'th', 'figcaption', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre',
-  'div', 'section', 'article', 'aside', 'main', 'header', 'footer', 'body',
+  'p',
+  'li',
+  'blockquote',
+  'dd',
+  'dt',
+  'td',
+  'th',
+  'figcaption',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'div',
+  'section',
+  'article',
+  'aside',
+  'main',
+  'header',
+  'footer',
+  'body',
 ]);
 
 const LANG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
@@ -88,7 +109,18 @@ interface Gathered {
 const META_KEYS = new Set(['author', 'og:title', 'article:published_time']);
 
 function gather(doc: BoundedDocument): Gathered {
-  const g: Gathered = { title: undefined, h1: undefined, metas: new Map(), author: undefined, authorAnywhere: undefined, relAuthor: undefined, addresses: [], order: new Map(), published: undefined, publishedAnywhere: undefined };
+  const g: Gathered = {
+    title: undefined,
+    h1: undefined,
+    metas: new Map(),
+    author: undefined,
+    authorAnywhere: undefined,
+    relAuthor: undefined,
+    addresses: [],
+    order: new Map(),
+    published: undefined,
+    publishedAnywhere: undefined,
+  };
   let index = 0;
   let entries = 0; // open h-entry elements
   const entryOf = new Set<HtmlElement>();

@@ -133,8 +133,10 @@ export class WebmentionEndpoint {
       // share fault 49: the sender is told to stop for now, not why.
       if (await this.host.guarded('blocklist', () => isBlocked(form.sourceUrl, s.blocklist, s.store, now))) throw new WebmentionRefusal('tooMany');
       const { clientAddress } = context;
-      if (clientAddress && !(await this.host.guarded('rate limit', () => s.rateLimiter.allow('client', clientAddress, now)))) throw new WebmentionRefusal('tooMany');
-      if (!(await this.host.guarded('rate limit', () => s.rateLimiter.allow('source-host', canonicalHostname(form.sourceUrl), now)))) throw new WebmentionRefusal('tooMany');
+      if (clientAddress && !(await this.host.guarded('rate limit', () => s.rateLimiter.allow('client', clientAddress, now))))
+        throw new WebmentionRefusal('tooMany');
+      if (!(await this.host.guarded('rate limit', () => s.rateLimiter.allow('source-host', canonicalHostname(form.sourceUrl), now))))
+        throw new WebmentionRefusal('tooMany');
 
       const job: Job = { source: form.source, target: form.target, key: target.key, id, arrival: now, clientAddress, context };
       const { submitted, done } = this.queue.submit(job.id, canonicalHostname(form.sourceUrl), () => this.verify(job));
@@ -163,7 +165,9 @@ export class WebmentionEndpoint {
     const done = (outcome: string, why = '') => s.logger.info(`[pingback] webmention ${outcome}: ${job.source} → ${job.key}${why ? ` (${why})` : ''}`);
     try {
       const legacyId = legacyRecordId(job.key, job.source);
-      const existing = (await this.host.guarded('get', () => s.store.get(job.id))) ?? (legacyId !== job.id ? await this.host.guarded('get', () => s.store.get(legacyId)) : null);
+      const existing =
+        (await this.host.guarded('get', () => s.store.get(job.id))) ??
+        (legacyId !== job.id ? await this.host.guarded('get', () => s.store.get(legacyId)) : null);
       if (existing && isPersistentDelete(existing)) return done('ignored', "deleted by the site's owner");
       const reading = await this.read(job, existing);
       if (reading.kind === 'link') return done(await this.store(job, existing, reading.facts));
@@ -198,14 +202,20 @@ export class WebmentionEndpoint {
     const contentType = firstHeader(response, 'content-type');
     const media = sourceMedia(contentType);
     // A page cut at the byte cap may hold the link further on: its absence proves nothing.
-    const missing: Reading = response.truncated ? { kind: 'unsure', why: 'no link in the part of the source read' } : { kind: 'no-link', why: 'no link to the target' };
+    const missing: Reading = response.truncated
+      ? { kind: 'unsure', why: 'no link in the part of the source read' }
+      : { kind: 'no-link', why: 'no link to the target' };
     if (media === null) return { kind: 'no-link', why: `no link in a ${parseContentType(contentType).type} source` };
     if (media === 'html') {
       const html = decodeText(response.body, sniffCharset(response.body, contentType));
       const link = findHtmlLink(html, response.url, job.target);
       if (!link) return missing;
       const contentLanguage = firstHeader(response, 'content-language');
-      const facts = extractFacts({ html, sourceUrl: response.url, target: job.target, key: job.key, site: s.siteMatcher, ...(contentLanguage ? { contentLanguage } : {}) }, link.at, link.base);
+      const facts = extractFacts(
+        { html, sourceUrl: response.url, target: job.target, key: job.key, site: s.siteMatcher, ...(contentLanguage ? { contentLanguage } : {}) },
+        link.at,
+        link.base,
+      );
       return { kind: 'link', facts };
     }
     const text = decodeText(response.body, parseContentType(contentType).charset ?? 'utf-8');
@@ -225,7 +235,11 @@ export class WebmentionEndpoint {
   private async store(job: Job, existing: PingbackRecord | null, facts: SourceFacts): Promise<string> {
     const s = this.host.settings;
     const at = new Date(s.clock.now()).toISOString();
-    const fresh = (base: Pick<PingbackRecord, 'id' | 'source' | 'target' | 'key' | 'status' | 'receivedAt'>): PingbackRecord => ({ ...base, ...facts, protocol: 'webmention' });
+    const fresh = (base: Pick<PingbackRecord, 'id' | 'source' | 'target' | 'key' | 'status' | 'receivedAt'>): PingbackRecord => ({
+      ...base,
+      ...facts,
+      protocol: 'webmention',
+    });
     // A new arrival and a revival get the status moderation gives a new linkback, as a pingback would.
     const arrivalStatus = () => this.host.guarded('allow list', () => statusOnArrival({ source: job.source }, s, s.store));
     if (!existing) {
@@ -244,9 +258,26 @@ export class WebmentionEndpoint {
     const revived = existing.deletedAt !== undefined;
     if (revived) {
       // Deleted by its source, and linking again: back, as a new arrival would be.
-      next = { ...fresh({ id: existing.id, source: job.source, target: job.target, key: existing.key, status: await arrivalStatus(), receivedAt: existing.receivedAt }), updatedAt: at };
+      next = {
+        ...fresh({
+          id: existing.id,
+          source: job.source,
+          target: job.target,
+          key: existing.key,
+          status: await arrivalStatus(),
+          receivedAt: existing.receivedAt,
+        }),
+        updatedAt: at,
+      };
     } else {
-      next = fresh({ id: existing.id, source: existing.source, target: existing.target, key: existing.key, status: existing.status, receivedAt: existing.receivedAt });
+      next = fresh({
+        id: existing.id,
+        source: existing.source,
+        target: existing.target,
+        key: existing.key,
+        status: existing.status,
+        receivedAt: existing.receivedAt,
+      });
       if (existing.updatedAt) next.updatedAt = existing.updatedAt;
       if (!sameContent(existing, next)) next.updatedAt = at;
       else if (existing.protocol === 'webmention') return 'unchanged'; // the same again: nothing to write

@@ -49,6 +49,8 @@ export function renderAvatar(name: string, photo: string | undefined, mode: Avat
   if (mode === false) return '';
   const src = mode === true ? safeHref(photo) : null;
   const letters = escapeHtml(initials(name));
-  const img = src ? `<img class="pingback__photo u-photo" src="${escapeHtml(src)}" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="${letters}">` : '';
+  const img = src
+    ? `<img class="pingback__photo u-photo" src="${escapeHtml(src)}" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="${letters}">`
+    : '';
   return `<span class="pingback__avatar"><span class="pingback__initials" aria-hidden="true" hidden>${letters}</span>${img}</span>`;
 }

@@ -87,14 +87,23 @@ export interface CountHtmlOptions {
  */
 export function renderPingbackCountHtml(count: number, options: CountHtmlOptions = {}): string {
   const { label = false, locale = 'en', kind, fallback } = options;
-  const text = label === false ? String(count) : pingbackCountText(count, { ...(label === true ? {} : { words: label }), locale, kind, ...(fallback ? { fallback } : {}) });
+  const text =
+    label === false
+      ? String(count)
+      : pingbackCountText(count, { ...(label === true ? {} : { words: label }), locale, kind, ...(fallback ? { fallback } : {}) });
   const kindAttr = kind ? ` data-kind="${escapeHtml(kind.join(' '))}"` : '';
   return `<span class="pingback-count" data-count="${count}"${kindAttr}>${escapeHtml(text)}</span>`;
 }
 
 /** Words by plural category: an object of strings with at least `other`. */
 export function isWords(value: unknown): value is CountWords {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as CountWords).other === 'string' && Object.values(value).every((v) => typeof v === 'string');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as CountWords).other === 'string' &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }
 
 /** What a count element may be asked for, as a component's props or a filter's arguments give it. */
@@ -112,7 +121,11 @@ export function resolveCountOptions(request: CountRequest): { label: boolean | C
   checkKnownKeys('', request, ['label', 'locale', 'kind']);
   const { label = false, locale = 'en', kind } = request;
   if (typeof label !== 'boolean' && !isWords(label)) {
-    throw new PingbackOptionError('label', `must be true, false or words by plural category, got ${JSON.stringify(label)}`, 'Write e.g. true, or { one: "like", other: "likes" }.');
+    throw new PingbackOptionError(
+      'label',
+      `must be true, false or words by plural category, got ${JSON.stringify(label)}`,
+      'Write e.g. true, or { one: "like", other: "likes" }.',
+    );
   }
   if (typeof locale !== 'string' || locale === '') {
     throw new PingbackOptionError('locale', `must be a non-empty string, got ${JSON.stringify(locale)}`, 'Write e.g. "en" or "fr-CA".');

@@ -96,11 +96,19 @@ export function resolveRenderOptions(options: RenderOptions | Record<string, unk
   const o = given as RenderOptions;
   const headingLevel = o.headingLevel ?? 2;
   if (!Number.isInteger(headingLevel) || headingLevel < 2 || headingLevel > 6) {
-    throw new PingbackOptionError('headingLevel', `must be a whole number from 2 to 6, got ${JSON.stringify(o.headingLevel)}`, 'Write e.g. 3, or leave it out for 2.');
+    throw new PingbackOptionError(
+      'headingLevel',
+      `must be a whole number from 2 to 6, got ${JSON.stringify(o.headingLevel)}`,
+      'Write e.g. 3, or leave it out for 2.',
+    );
   }
   for (const key of ['locale', 'id'] as const) {
     if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) {
-      throw new PingbackOptionError(key, `must be a non-empty string, got ${JSON.stringify(o[key])}`, key === 'locale' ? 'Write e.g. "en" or "fr-CA".' : 'Write e.g. "responses".');
+      throw new PingbackOptionError(
+        key,
+        `must be a non-empty string, got ${JSON.stringify(o[key])}`,
+        key === 'locale' ? 'Write e.g. "en" or "fr-CA".' : 'Write e.g. "responses".',
+      );
     }
   }
   const headings = o.headings ?? {};
@@ -118,7 +126,11 @@ export function resolveRenderOptions(options: RenderOptions | Record<string, unk
     );
   }
   if (o.avatars !== undefined && typeof o.avatars !== 'boolean' && o.avatars !== 'initials') {
-    throw new PingbackOptionError('avatars', `must be true, false or "initials", got ${JSON.stringify(o.avatars)}`, 'Write "initials" to show no stranger\'s image, or false for no avatars.');
+    throw new PingbackOptionError(
+      'avatars',
+      `must be true, false or "initials", got ${JSON.stringify(o.avatars)}`,
+      'Write "initials" to show no stranger\'s image, or false for no avatars.',
+    );
   }
   return {
     heading: textOrFalse('heading', o.heading, texts.heading),
@@ -175,7 +187,9 @@ export function renderPingbackItem(p: PublicPingback, locale = 'en', avatars: Av
   const href = entryHref(p);
   const titleText = p.title || (href ? new URL(href).host : '');
   const title = isolated(titleText);
-  const link = href ? `<a class="pingback__source u-url p-name" href="${escapeHtml(href)}" rel="nofollow ugc">${title}</a>` : `<span class="pingback__source p-name">${title}</span>`;
+  const link = href
+    ? `<a class="pingback__source u-url p-name" href="${escapeHtml(href)}" rel="nofollow ugc">${title}</a>`
+    : `<span class="pingback__source p-name">${title}</span>`;
   const authorUrl = safeHref(p.author.url);
   const nameText = p.author.name.trim();
   const name = isolated(nameText);
@@ -202,7 +216,9 @@ export function renderFaceItem(p: PublicPingback, avatars: AvatarMode = true): s
   const href = entryHref(p);
   const nameText = p.author.name.trim() || (href ? new URL(href).host : '');
   const inner = `<span class="pingback__author p-author h-card">${renderAvatar(nameText, p.author.photo, avatars)}<span class="pingback__name p-name">${isolated(nameText)}</span></span>`;
-  const face = href ? `<a class="pingback__face u-url" href="${escapeHtml(href)}" rel="nofollow ugc">${inner}</a>` : `<span class="pingback__face">${inner}</span>`;
+  const face = href
+    ? `<a class="pingback__face u-url" href="${escapeHtml(href)}" rel="nofollow ugc">${inner}</a>`
+    : `<span class="pingback__face">${inner}</span>`;
   return `<li class="pingback pingback--${kindOf(p)} h-cite"${langAttr(p)}>${face}</li>`;
 }
 
@@ -212,7 +228,12 @@ function headingTag(level: number, id: string, className: string, text: string):
 
 function faceGroup(kind: FaceKind, items: readonly PublicPingback[], o: ResolvedRender, level: number): string {
   const setting = o.headings[kind];
-  const text = setting === false ? false : typeof setting === 'string' ? setting : pingbackCountText(items.length, { words: setting ?? KIND_WORDS[kind], locale: o.locale });
+  const text =
+    setting === false
+      ? false
+      : typeof setting === 'string'
+        ? setting
+        : pingbackCountText(items.length, { words: setting ?? KIND_WORDS[kind], locale: o.locale });
   const faces = `<ul class="pingbacks__faces">${items.map((p) => renderFaceItem(p, o.avatars)).join('')}</ul>`;
   if (text === false) return `<div class="pingbacks__group pingbacks__group--${kind}">${faces}</div>`;
   const headingId = `${o.id}-${kind}-heading`;
@@ -227,7 +248,10 @@ function groups(items: readonly PublicPingback[], o: ResolvedRender, level: numb
     if (LIST_KINDS.includes(kind)) {
       if (listDone) continue;
       listDone = true;
-      const listed = ofKinds(items, o.kinds.filter((k) => LIST_KINDS.includes(k)));
+      const listed = ofKinds(
+        items,
+        o.kinds.filter((k) => LIST_KINDS.includes(k)),
+      );
       if (listed.length === 0) continue;
       if (o.headings.list) html += headingTag(level, `${o.id}-list-heading`, 'pingbacks__group-heading', o.headings.list);
       html += `<ol class="pingbacks__list">${listed.map((p) => renderPingbackItem(p, o.locale, o.avatars)).join('')}</ol>`;

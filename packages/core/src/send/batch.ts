@@ -83,7 +83,18 @@ export interface BatchOptions extends ClientOptions, SendPolicyOptions {
 export const BATCH_DEFAULTS = { concurrency: 16, perHost: 2, budgetMs: 120_000 } as const;
 
 const BATCH_KEYS = ['concurrency', 'perHost', 'budgetMs', 'ledger', 'retry', 'protocols', 'onRow', ...SEND_POLICY_KEYS] as const;
-const CLIENT_KEYS = ['dispatcher', 'site', 'userAgent', 'timeoutMs', 'maxRedirects', 'maxDiscoveryBytes', 'maxReplyBytes', 'lenient', 'clock', 'signal'] as const;
+const CLIENT_KEYS = [
+  'dispatcher',
+  'site',
+  'userAgent',
+  'timeoutMs',
+  'maxRedirects',
+  'maxDiscoveryBytes',
+  'maxReplyBytes',
+  'lenient',
+  'clock',
+  'signal',
+] as const;
 
 function hostOf(url: string): string {
   return URL.parse(url)?.host ?? url;
@@ -104,7 +115,14 @@ interface Result {
 const short = (text: string) => (text.length > 500 ? `${text.slice(0, 499)}…` : text);
 
 /** Sends by the chosen protocol; every network outcome is a result, the guard's refusals final. */
-async function deliver(source: string, target: string, found: EndpointsDiscovery, protocols: ResolvedProtocols, client: ResolvedClientOptions, transport: HttpTransport): Promise<Omit<Result, 'ms'>> {
+async function deliver(
+  source: string,
+  target: string,
+  found: EndpointsDiscovery,
+  protocols: ResolvedProtocols,
+  client: ResolvedClientOptions,
+  transport: HttpTransport,
+): Promise<Omit<Result, 'ms'>> {
   const chosen = chooseEndpoint(found, protocols);
   if (!chosen) return { protocol: null, endpoint: null, status: 'no-endpoint', message: short(noEndpointReason(found, protocols)) };
   const { protocol, endpoint } = chosen;
@@ -114,7 +132,8 @@ async function deliver(source: string, target: string, found: EndpointsDiscovery
     const text = typeof reply === 'string' ? reply : (JSON.stringify(reply) ?? '');
     return { protocol, endpoint, status: 'registered', message: short(text.replace(/\s+/g, ' ').trim() || 'registered') };
   } catch (error) {
-    if (isForbidden(error)) return { protocol, endpoint, status: 'refused', message: forbiddenMessage(error, `${protocol === 'webmention' ? 'Webmention' : 'Pingback'} endpoint`) };
+    if (isForbidden(error))
+      return { protocol, endpoint, status: 'refused', message: forbiddenMessage(error, `${protocol === 'webmention' ? 'Webmention' : 'Pingback'} endpoint`) };
     return { protocol, endpoint, ...failureOutcome(error) };
   }
 }
@@ -183,11 +202,24 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
 
   const outOfTime = () => budget.signal.aborted;
   let untried = 0;
-  const row = (pair: PingPair, fields: Omit<SendRow, 'source' | 'target'>): SendRow => ({ source: pair.source, target: pair.target, ...fields, ...(pair.why ? { why: pair.why } : {}) });
-  const lastProtocol = (previous: LedgerEntry | undefined): SendProtocol | null => previous?.protocol ?? (previous && previous.status !== 'no-endpoint' ? 'pingback' : null);
+  const row = (pair: PingPair, fields: Omit<SendRow, 'source' | 'target'>): SendRow => ({
+    source: pair.source,
+    target: pair.target,
+    ...fields,
+    ...(pair.why ? { why: pair.why } : {}),
+  });
+  const lastProtocol = (previous: LedgerEntry | undefined): SendProtocol | null =>
+    previous?.protocol ?? (previous && previous.status !== 'no-endpoint' ? 'pingback' : null);
   const notTried = (pair: PingPair, previous: LedgerEntry | undefined): SendRow => {
     untried++;
-    return row(pair, { protocol: lastProtocol(previous), endpoint: previous?.endpoint ?? null, status: 'retryable', message: `not tried: the time budget of ${budgetMs} ms ran out`, attempts: previous?.attempts ?? 0, ms: 0 });
+    return row(pair, {
+      protocol: lastProtocol(previous),
+      endpoint: previous?.endpoint ?? null,
+      status: 'retryable',
+      message: `not tried: the time budget of ${budgetMs} ms ran out`,
+      attempts: previous?.attempts ?? 0,
+      ms: 0,
+    });
   };
 
   async function one(pair: PingPair): Promise<void> {
@@ -196,15 +228,34 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
       return !url || (url.protocol !== 'http:' && url.protocol !== 'https:');
     });
     if (bad !== undefined) {
-      emit(row(pair, { protocol: null, endpoint: null, status: 'skipped', message: `not an absolute http(s) URL: ${JSON.stringify(String(bad).slice(0, 200))}`, attempts: 0, ms: 0 }));
+      emit(
+        row(pair, {
+          protocol: null,
+          endpoint: null,
+          status: 'skipped',
+          message: `not an absolute http(s) URL: ${JSON.stringify(String(bad).slice(0, 200))}`,
+          attempts: 0,
+          ms: 0,
+        }),
+      );
       return;
     }
     const previous = options.ledger ? await options.ledger.get(pair.source, pair.target) : undefined;
-    const decision = pair.why === 'deleted'
-      ? decideDeleted(previous, clock.now(), policy)
-      : decide(previous, pair.hash, clock.now(), policy, { contentHash: pair.contentHash, protocols: protocols.order });
+    const decision =
+      pair.why === 'deleted'
+        ? decideDeleted(previous, clock.now(), policy)
+        : decide(previous, pair.hash, clock.now(), policy, { contentHash: pair.contentHash, protocols: protocols.order });
     if (!decision.send) {
-      emit(row(pair, { protocol: lastProtocol(previous), endpoint: previous?.endpoint ?? null, status: 'skipped', message: decision.reason, attempts: previous?.attempts ?? 0, ms: 0 }));
+      emit(
+        row(pair, {
+          protocol: lastProtocol(previous),
+          endpoint: previous?.endpoint ?? null,
+          status: 'skipped',
+          message: decision.reason,
+          attempts: previous?.attempts ?? 0,
+          ms: 0,
+        }),
+      );
       return;
     }
     const allowed = pair.why ? { order: protocols.order.filter((p) => p === 'webmention') } : protocols;
@@ -225,7 +276,13 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
                 return { protocol: null, endpoint: null, ...failure, message: `discovery failed: ${failure.message}`, ms: 0 };
               })();
         } else if (allowed.order.length === 0) {
-          result = { protocol: null, endpoint: null, status: 'no-endpoint', message: 'Webmention is turned off, and only a Webmention can tell a target a link is gone', ms: 0 };
+          result = {
+            protocol: null,
+            endpoint: null,
+            status: 'no-endpoint',
+            message: 'Webmention is turned off, and only a Webmention can tell a target a link is gone',
+            ms: 0,
+          };
         } else {
           result = { ...(await deliver(pair.source, pair.target, found, allowed, client, guard.transport)), ms: 0 };
         }
@@ -239,19 +296,31 @@ export async function sendBatch(pairs: readonly PingPair[], options: BatchOption
         // Cut off by our own budget, not refused by the target: no backoff, nothing recorded. The next run
         // sends it again; if it did arrive, the receiver answers 48 (or updates the Webmention) and it is done.
         untried++;
-        emit(row(pair, { protocol: result.protocol, endpoint: result.endpoint, status: 'retryable', message: `stopped: the time budget of ${budgetMs} ms ran out (${result.message})`.slice(0, 500), attempts: previous?.attempts ?? 0, ms: result.ms }));
+        emit(
+          row(pair, {
+            protocol: result.protocol,
+            endpoint: result.endpoint,
+            status: 'retryable',
+            message: `stopped: the time budget of ${budgetMs} ms ran out (${result.message})`.slice(0, 500),
+            attempts: previous?.attempts ?? 0,
+            ms: result.ms,
+          }),
+        );
         return;
       }
-      const entry = nextEntry(
-        previous,
-        { source: pair.source, target: pair.target, ...result, sought: allowed.order },
-        pair.hash,
-        clock.now(),
-        policy,
-        { contentHash: pair.contentHash, deleted: pair.why === 'deleted' },
-      );
+      const entry = nextEntry(previous, { source: pair.source, target: pair.target, ...result, sought: allowed.order }, pair.hash, clock.now(), policy, {
+        contentHash: pair.contentHash,
+        deleted: pair.why === 'deleted',
+      });
       await options.ledger?.put(entry);
-      const done: SendRow = row(pair, { protocol: result.protocol, endpoint: result.endpoint, status: result.status, message: result.message, attempts: entry.attempts, ms: result.ms });
+      const done: SendRow = row(pair, {
+        protocol: result.protocol,
+        endpoint: result.endpoint,
+        status: result.status,
+        message: result.message,
+        attempts: entry.attempts,
+        ms: result.ms,
+      });
       if (result.faultCode !== undefined) done.faultCode = result.faultCode;
       if (result.httpStatus !== undefined) done.httpStatus = result.httpStatus;
       if (result.location !== undefined) done.location = result.location;

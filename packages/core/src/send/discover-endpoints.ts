@@ -32,7 +32,8 @@ export type Chosen =
 export function chooseEndpoint(found: EndpointsDiscovery, protocols: ResolvedProtocols): Chosen | null {
   for (const protocol of protocols.order) {
     if (protocol === 'webmention' && found.webmention) return { protocol, ...found.webmention };
-    if (protocol === 'pingback' && found.pingback.endpoint && found.pingback.via) return { protocol, endpoint: found.pingback.endpoint, via: found.pingback.via };
+    if (protocol === 'pingback' && found.pingback.endpoint && found.pingback.via)
+      return { protocol, endpoint: found.pingback.endpoint, via: found.pingback.via };
   }
   return null;
 }

@@ -46,7 +46,10 @@ async function load(path: string): Promise<Loaded> {
   try {
     doc = JSON.parse(text) as LedgerDocument;
   } catch (error) {
-    throw new Error(`[@pingback/core] [ledger] ${path} is not valid JSON; fix or delete it (deleting re-sends pings, receivers answer 48 for those they have)`, { cause: error });
+    throw new Error(
+      `[@pingback/core] [ledger] ${path} is not valid JSON; fix or delete it (deleting re-sends pings, receivers answer 48 for those they have)`,
+      { cause: error },
+    );
   }
   const entries = new Map<string, LedgerEntry>();
   for (const entry of Array.isArray(doc?.entries) ? doc.entries : []) {

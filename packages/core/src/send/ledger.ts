@@ -160,7 +160,11 @@ export function nextEntry(
   extra: { contentHash?: string | undefined; deleted?: boolean } = {},
 ): LedgerEntry {
   const at = new Date(now).toISOString();
-  const sameVersion = previous !== undefined && (hash === undefined || previous.hash === hash) && !!previous.deleted === !!extra.deleted && !changed(extra.contentHash, previous.contentHash);
+  const sameVersion =
+    previous !== undefined &&
+    (hash === undefined || previous.hash === hash) &&
+    !!previous.deleted === !!extra.deleted &&
+    !changed(extra.contentHash, previous.contentHash);
   const attempts = (sameVersion ? previous.attempts : 0) + 1;
   const entry: LedgerEntry = {
     source: result.source,

@@ -48,7 +48,12 @@ export interface Liveness {
   reason: string;
 }
 
-export async function liveTargets(source: string, targets: readonly string[], client: ResolvedClientOptions, removed: readonly string[] = []): Promise<Liveness> {
+export async function liveTargets(
+  source: string,
+  targets: readonly string[],
+  client: ResolvedClientOptions,
+  removed: readonly string[] = [],
+): Promise<Liveness> {
   let response;
   try {
     response = await httpRequest({
@@ -64,7 +69,8 @@ export async function liveTargets(source: string, targets: readonly string[], cl
   } catch (error) {
     return { up: false, status: null, live: new Set(), unlinked: new Set(), reason: `not live yet: ${(error as Error).message}` };
   }
-  if (response.status < 200 || response.status >= 300) return { up: false, status: response.status, live: new Set(), unlinked: new Set(), reason: `not live yet: the post answers HTTP ${response.status}` };
+  if (response.status < 200 || response.status >= 300)
+    return { up: false, status: response.status, live: new Set(), unlinked: new Set(), reason: `not live yet: the post answers HTTP ${response.status}` };
   const links = pageLinks(decodeText(response.body, parseContentType(response.headers.get('content-type')?.[0]).charset), response.url);
   const linked = (t: string) => {
     const url = URL.parse(t);

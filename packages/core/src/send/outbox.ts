@@ -87,17 +87,38 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
   const notPublic = allowPrivateNetwork ? null : notPublicReason(batchOptions.site ?? manifest.site);
   if (notPublic !== null) {
     const message = `not sent: the site is not public (${notPublic})`;
-    for (const post of posts) for (const target of post.targets) emit({ source: post.source, target, protocol: null, endpoint: null, status: 'skipped', message, attempts: 0, ms: 0 });
+    for (const post of posts)
+      for (const target of post.targets) emit({ source: post.source, target, protocol: null, endpoint: null, status: 'skipped', message, attempts: 0, ms: 0 });
     return { rows, counts: countRows(rows), untried: 0, directories: [], newPosts: [], editedPosts: [], ms: Math.max(0, clock.now() - started), notPublic };
   }
 
   const protocols = resolveProtocols(batchOptions.protocols);
   const lastProtocol = (e: LedgerEntry | undefined) => (e ? entryProtocol(e) : null);
   const skipped = (source: string, target: string, previous: LedgerEntry | undefined, message: string, why?: PingPair['why']) =>
-    emit({ source, target, protocol: lastProtocol(previous), endpoint: previous?.endpoint ?? null, status: 'skipped', message, attempts: previous?.attempts ?? 0, ms: 0, ...(why ? { why } : {}) });
+    emit({
+      source,
+      target,
+      protocol: lastProtocol(previous),
+      endpoint: previous?.endpoint ?? null,
+      status: 'skipped',
+      message,
+      attempts: previous?.attempts ?? 0,
+      ms: 0,
+      ...(why ? { why } : {}),
+    });
   const queued = async (source: string, target: string, message: string, why?: PingPair['why']) => {
     const previous = await ledger.get(source, target);
-    emit({ source, target, protocol: lastProtocol(previous), endpoint: null, status: 'queued', message, attempts: previous?.attempts ?? 0, ms: 0, ...(why ? { why } : {}) });
+    emit({
+      source,
+      target,
+      protocol: lastProtocol(previous),
+      endpoint: null,
+      status: 'queued',
+      message,
+      attempts: previous?.attempts ?? 0,
+      ms: 0,
+      ...(why ? { why } : {}),
+    });
   };
 
   // What each post owes: its links the ledger says are due (new, retried, or a Webmention to resend
@@ -153,11 +174,34 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
   });
   if (dryRun) {
     for (const { post, targets, removed } of due) {
-      for (const target of targets) emit({ source: post.source, target, protocol: null, endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0 });
-      for (const target of removed) emit({ source: post.source, target, protocol: 'webmention', endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0, why: 'removed' });
+      for (const target of targets)
+        emit({ source: post.source, target, protocol: null, endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0 });
+      for (const target of removed)
+        emit({
+          source: post.source,
+          target,
+          protocol: 'webmention',
+          endpoint: null,
+          status: 'skipped',
+          message: 'dry run: not checked, not sent',
+          attempts: 0,
+          ms: 0,
+          why: 'removed',
+        });
     }
     for (const { post, targets } of gone) {
-      for (const target of targets) emit({ source: post.source, target, protocol: 'webmention', endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0, why: 'deleted' });
+      for (const target of targets)
+        emit({
+          source: post.source,
+          target,
+          protocol: 'webmention',
+          endpoint: null,
+          status: 'skipped',
+          message: 'dry run: not checked, not sent',
+          attempts: 0,
+          ms: 0,
+          why: 'deleted',
+        });
     }
   } else {
     // A post with nothing due is still checked once if it is new or changed: directories want to know.
@@ -166,7 +210,17 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
       for (const target of targets) {
         untried++;
         const previous = await ledger.get(source, target);
-        emit({ source, target, protocol: lastProtocol(previous), endpoint: null, status: 'retryable', message: 'not tried: the time budget ran out before the post was checked', attempts: previous?.attempts ?? 0, ms: 0, ...(why ? { why } : {}) });
+        emit({
+          source,
+          target,
+          protocol: lastProtocol(previous),
+          endpoint: null,
+          status: 'retryable',
+          message: 'not tried: the time budget ran out before the post was checked',
+          attempts: previous?.attempts ?? 0,
+          ms: 0,
+          ...(why ? { why } : {}),
+        });
       }
     };
     await Promise.all([
@@ -213,7 +267,14 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
       ),
     ]);
     const remaining = Math.max(1, deadline - clock.now());
-    const batch = await sendBatch(toSend, { ...batchOptions, allowPrivateNetwork, budgetMs: remaining, site: batchOptions.site ?? manifest.site, ledger, onRow: emit });
+    const batch = await sendBatch(toSend, {
+      ...batchOptions,
+      allowPrivateNetwork,
+      budgetMs: remaining,
+      site: batchOptions.site ?? manifest.site,
+      ledger,
+      onRow: emit,
+    });
     untried += batch.untried;
     // An update that failed for now, or waits for its retry, is owed still: the target stays on the post
     // until it is delivered (or refused, or given up on).
@@ -221,7 +282,8 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     for (const r of batch.rows) {
       if (r.why !== 'removed') continue;
       const entry = r.status === 'skipped' ? await ledger.get(r.source, r.target) : undefined;
-      if (r.status === 'retryable' || (entry?.status === 'retryable' && entry.attempts < policy.maxAttempts)) owing.set(r.source, [...(owing.get(r.source) ?? []), r.target]);
+      if (r.status === 'retryable' || (entry?.status === 'retryable' && entry.attempts < policy.maxAttempts))
+        owing.set(r.source, [...(owing.get(r.source) ?? []), r.target]);
     }
     for (const entry of livePosts) entry.owed.push(...(owing.get(entry.post.source) ?? []));
   }
@@ -236,7 +298,13 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
       const known = await ledger.getPost(post.source);
       if (!known) newPosts.push(post.source);
       else if (known.hash !== post.hash) editedPosts.push(post.source);
-      const entry: PostEntry = { source: post.source, hash: post.hash, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now, targets: [...new Set([...post.targets, ...owed])] };
+      const entry: PostEntry = {
+        source: post.source,
+        hash: post.hash,
+        firstSeenAt: known?.firstSeenAt ?? now,
+        lastSeenAt: now,
+        targets: [...new Set([...post.targets, ...owed])],
+      };
       if (post.contentHash !== undefined) entry.contentHash = post.contentHash;
       await ledger.putPost(entry);
     }

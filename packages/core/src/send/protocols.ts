@@ -33,12 +33,20 @@ export function resolveProtocols(option: ProtocolOptions | undefined, where = 'p
     }
   }
   if (option.prefer !== undefined && !SEND_PROTOCOLS.includes(option.prefer)) {
-    throw new PingbackOptionError(`${where}.prefer`, `must be "webmention" or "pingback", got ${JSON.stringify(option.prefer)}`, 'Use "webmention" (the default) or "pingback".');
+    throw new PingbackOptionError(
+      `${where}.prefer`,
+      `must be "webmention" or "pingback", got ${JSON.stringify(option.prefer)}`,
+      'Use "webmention" (the default) or "pingback".',
+    );
   }
   const preferred: SendProtocol[] = option.prefer === 'pingback' ? ['pingback', 'webmention'] : ['webmention', 'pingback'];
   const order = preferred.filter((p) => option[p] !== false);
   if (order.length === 0) {
-    throw new PingbackOptionError(where, 'turns off both Webmention and Pingback, so nothing could ever be sent', 'Leave one of them on, or set `send: "off"` to send nothing.');
+    throw new PingbackOptionError(
+      where,
+      'turns off both Webmention and Pingback, so nothing could ever be sent',
+      'Leave one of them on, or set `send: "off"` to send nothing.',
+    );
   }
   return { order };
 }

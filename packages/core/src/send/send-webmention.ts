@@ -48,16 +48,25 @@ export async function sendWebmention(source: string, target: string, options: We
   requireHttpUrl('source', source);
   requireHttpUrl('target', target);
   if (given !== undefined) requireHttpUrl('endpoint', given);
-  const guard = senderGuard({ ...(allowPrivateNetwork !== undefined ? { allowPrivateNetwork } : {}), ...(allowAddresses ? { allowAddresses } : {}), ...(resolve ? { resolve } : {}) }, o);
+  const guard = senderGuard(
+    { ...(allowPrivateNetwork !== undefined ? { allowPrivateNetwork } : {}), ...(allowAddresses ? { allowAddresses } : {}), ...(resolve ? { resolve } : {}) },
+    o,
+  );
   const started = o.clock.now();
-  const done = (fields: Omit<WebmentionResult, 'source' | 'target' | 'ms'>): WebmentionResult => ({ source, target, ...fields, ms: Math.max(0, o.clock.now() - started) });
+  const done = (fields: Omit<WebmentionResult, 'source' | 'target' | 'ms'>): WebmentionResult => ({
+    source,
+    target,
+    ...fields,
+    ms: Math.max(0, o.clock.now() - started),
+  });
   try {
     let endpoint = given ?? null;
     let via: WebmentionResult['via'] = given ? 'given' : null;
     if (!endpoint) {
       try {
         const found = await discoverEndpoints(target, o, guard.transport);
-        if (!found.webmention) return done({ endpoint: null, via: null, status: 'no-endpoint', message: `no Webmention endpoint: ${found.webmentionReason}`.slice(0, 500) });
+        if (!found.webmention)
+          return done({ endpoint: null, via: null, status: 'no-endpoint', message: `no Webmention endpoint: ${found.webmentionReason}`.slice(0, 500) });
         ({ endpoint, via } = found.webmention);
       } catch (error) {
         if (isForbidden(error)) return done({ endpoint: null, via: null, status: 'refused', message: forbiddenMessage(error, 'target') });

@@ -39,7 +39,11 @@ export function senderGuard(options: SendPolicyOptions, client: ResolvedClientOp
     throw new PingbackOptionError('allowPrivateNetwork', `must be true or false, got ${JSON.stringify(options.allowPrivateNetwork)}`, 'Use a boolean.');
   }
   if (options.resolve !== undefined && typeof options.resolve !== 'function') {
-    throw new PingbackOptionError('resolve', `must be a function, got ${typeof options.resolve}`, 'Pass (hostname) => Promise<{ address, family }[]>, or leave it out.');
+    throw new PingbackOptionError(
+      'resolve',
+      `must be a function, got ${typeof options.resolve}`,
+      'Pass (hostname) => Promise<{ address, family }[]>, or leave it out.',
+    );
   }
   const fetcher = new SourceFetcher({
     allowPrivateNetwork: options.allowPrivateNetwork ?? false,

@@ -7,7 +7,14 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex').s
 
 function isEntry(value: unknown): value is LedgerEntry {
   const e = value as LedgerEntry;
-  return typeof e === 'object' && e !== null && typeof e.source === 'string' && typeof e.target === 'string' && (PING_STATUSES as readonly string[]).includes(e.status) && typeof e.attempts === 'number';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.source === 'string' &&
+    typeof e.target === 'string' &&
+    (PING_STATUSES as readonly string[]).includes(e.status) &&
+    typeof e.attempts === 'number'
+  );
 }
 
 function isPost(value: unknown): value is PostEntry {

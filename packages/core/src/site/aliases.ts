@@ -34,7 +34,8 @@ export interface AliasResult {
 function destinationPath(to: string, input: AliasInput): string | { why: string } {
   if (to.startsWith('/')) return to;
   const url = URL.parse(to);
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { why: `its destination ${JSON.stringify(to.slice(0, 200))} is not a path or an http(s) URL` };
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return { why: `its destination ${JSON.stringify(to.slice(0, 200))} is not a path or an http(s) URL` };
   if (!input.isOwn(url)) return { why: `it leads to another site (${url.host})` };
   return url.pathname;
 }
@@ -87,7 +88,10 @@ export function buildAliases(redirects: readonly Redirect[], input: AliasInput):
     const given = new Set(patternNames(to));
     const missing = wanted.filter((name) => !given.has(name));
     if (missing.length) {
-      skipped.push({ origin: rule.origin, why: `its destination does not use ${missing.map((n) => (n === 'splat' ? '*' : `:${n}`)).join(', ')}, so which old path leads to which post can't be told` });
+      skipped.push({
+        origin: rule.origin,
+        why: `its destination does not use ${missing.map((n) => (n === 'splat' ? '*' : `:${n}`)).join(', ')}, so which old path leads to which post can't be told`,
+      });
       continue;
     }
     for (const page of pages) {

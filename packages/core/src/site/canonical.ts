@@ -38,7 +38,24 @@ function normalizeEscapes(path: string): string {
  * page linked from a newsletter and from a feed is one page. (A post's key drops the whole query; a
  * source's can't, because `?p=42` is how many blogs name their posts.)
  */
-const TRACKING = new Set(['fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'twclid', 'ttclid', 'igshid', 'mc_cid', 'mc_eid', '_ga', '_gl', 'mkt_tok', 'li_fat_id']);
+const TRACKING = new Set([
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'yclid',
+  'twclid',
+  'ttclid',
+  'igshid',
+  'mc_cid',
+  'mc_eid',
+  '_ga',
+  '_gl',
+  'mkt_tok',
+  'li_fat_id',
+]);
 
 export function isTrackingParameter(name: string): boolean {
   const lower = name.toLowerCase();

@@ -18,12 +18,20 @@ export function compileHostPattern(raw: string, option: string): HostPattern {
   if (text.includes('://')) {
     const url = URL.parse(text);
     if (!url) {
-      throw new PingbackOptionError(option, `has an entry that is not a URL: ${JSON.stringify(raw)}`, 'Write a host like "www.example.com" or an origin like "https://old.example.org".');
+      throw new PingbackOptionError(
+        option,
+        `has an entry that is not a URL: ${JSON.stringify(raw)}`,
+        'Write a host like "www.example.com" or an origin like "https://old.example.org".',
+      );
     }
     text = url.host;
   }
   if (text === '' || /[/?#@\s]/.test(text)) {
-    throw new PingbackOptionError(option, `has an entry that is not a host: ${JSON.stringify(raw)}`, 'Write a host like "www.example.com", "*.example.com" or "localhost:4321".');
+    throw new PingbackOptionError(
+      option,
+      `has an entry that is not a host: ${JSON.stringify(raw)}`,
+      'Write a host like "www.example.com", "*.example.com" or "localhost:4321".',
+    );
   }
   const withPort = /:\d+$/.test(text);
   if (!text.includes('*')) {
@@ -34,7 +42,12 @@ export function compileHostPattern(raw: string, option: string): HostPattern {
     return { source: raw, matches: (url) => (withPort ? canonicalHost(url) === host : canonicalHostname(url) === hostname) };
   }
   text = text.replace(/\.+(?=(:\d+)?$)/, '');
-  const re = new RegExp(`^${text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${text
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return { source: raw, matches: (url) => re.test(withPort ? canonicalHost(url) : canonicalHostname(url)) };
 }
 

@@ -135,9 +135,11 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
   if (m.webmention !== undefined && !absolute(m.webmention)) fail('webmention', 'an absolute http(s) URL');
   if (m.advertise !== undefined) {
     const a = m.advertise as Record<string, unknown>;
-    if (typeof a !== 'object' || a === null || typeof a.pingback !== 'boolean' || typeof a.webmention !== 'boolean') fail('advertise', 'an object { pingback: boolean, webmention: boolean }');
+    if (typeof a !== 'object' || a === null || typeof a.pingback !== 'boolean' || typeof a.webmention !== 'boolean')
+      fail('advertise', 'an object { pingback: boolean, webmention: boolean }');
   }
-  if (m.pingbackOnly !== undefined && (!strings(m.pingbackOnly) || !(m.pingbackOnly as string[]).every((p) => p.startsWith('/')))) fail('pingbackOnly', 'an array of canonical keys starting with "/"');
+  if (m.pingbackOnly !== undefined && (!strings(m.pingbackOnly) || !(m.pingbackOnly as string[]).every((p) => p.startsWith('/'))))
+    fail('pingbackOnly', 'an array of canonical keys starting with "/"');
   if (!strings(m.hosts)) fail('hosts', 'an array of strings');
   if (!strings(m.pages) || !(m.pages as string[]).every((p) => p.startsWith('/'))) fail('pages', 'an array of canonical keys starting with "/"');
   if (!Array.isArray(m.posts)) fail('posts', 'an array');
@@ -168,7 +170,8 @@ export function parseManifest(value: unknown, where = 'manifest'): Manifest {
     const a = m.aliases as Record<string, unknown>;
     if (typeof a !== 'object' || a === null || Array.isArray(a)) fail('aliases', 'an object of old keys to post keys');
     for (const [from, to] of Object.entries(a)) {
-      if (!from.startsWith('/') || typeof to !== 'string' || !to.startsWith('/')) fail(`aliases[${JSON.stringify(from.slice(0, 100))}]`, 'a canonical key starting with "/", under a key starting with "/"');
+      if (!from.startsWith('/') || typeof to !== 'string' || !to.startsWith('/'))
+        fail(`aliases[${JSON.stringify(from.slice(0, 100))}]`, 'a canonical key starting with "/", under a key starting with "/"');
     }
   }
   return m as unknown as Manifest;

@@ -115,7 +115,10 @@ function literal(segment: string): string {
 
 /** Compiles a `from` (`/blog/:slug`, `/old/*`) or a `to` (`/posts/:slug`, `/new/:splat`) path. */
 export function compilePathPattern(path: string, side: 'from' | 'to'): PathPattern {
-  const parts = path.replace(/[?#].*$/s, '').split('/').slice(1);
+  const parts = path
+    .replace(/[?#].*$/s, '')
+    .split('/')
+    .slice(1);
   if (parts[parts.length - 1] === '') parts.pop(); // `/old/` is `/old`, and `/` has no segments
   const segments: Segment[] = parts.map((part, i): Segment => {
     const last = i === parts.length - 1;

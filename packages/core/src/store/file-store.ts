@@ -163,7 +163,10 @@ export class FileStore implements PingbackStore {
   }
 
   async metaNames(): Promise<string[]> {
-    return (await this.listDir(join(this.dir, 'meta'))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    return (await this.listDir(join(this.dir, 'meta')))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
   }
 
   async createMeta(name: string, value: unknown): Promise<boolean> {

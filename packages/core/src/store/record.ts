@@ -118,7 +118,19 @@ export function isVisible(record: PingbackRecord): boolean {
 
 /** Turns a record into its tombstone: kept for "already registered", emptied of what was published. */
 export function tombstone(record: PingbackRecord, at: string, by: DeletedBy = 'moderator'): PingbackRecord {
-  const t: PingbackRecord = { id: record.id, source: record.source, target: record.target, key: record.key, status: 'rejected', title: '', excerpt: '', author: { name: '' }, receivedAt: record.receivedAt, deletedAt: at, deletedBy: by };
+  const t: PingbackRecord = {
+    id: record.id,
+    source: record.source,
+    target: record.target,
+    key: record.key,
+    status: 'rejected',
+    title: '',
+    excerpt: '',
+    author: { name: '' },
+    receivedAt: record.receivedAt,
+    deletedAt: at,
+    deletedBy: by,
+  };
   if (record.protocol) t.protocol = record.protocol;
   return t;
 }

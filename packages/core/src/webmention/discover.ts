@@ -82,7 +82,8 @@ export function webmentionFromResponse(response: HttpResponse, maxBytes: number)
   const header = fromHeaders(response, notes);
   if (header) return { endpoint: header, reason: 'Link header' };
   const { type, charset } = parseContentType(response.headers.get('content-type')?.[0]);
-  if (!isHtmlType(type)) return { endpoint: null, reason: [...notes, `no Link header with rel="webmention", and a ${type} document has no HTML links`].join('; ') };
+  if (!isHtmlType(type))
+    return { endpoint: null, reason: [...notes, `no Link header with rel="webmention", and a ${type} document has no HTML links`].join('; ') };
   const element = fromHtml(decodeText(response.body, charset), response.url, notes);
   if (element) return { endpoint: element, reason: `<${element.via}> element` };
   const read = response.truncated ? `in the first ${maxBytes} bytes` : 'in the page';

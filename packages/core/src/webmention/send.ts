@@ -23,7 +23,10 @@ const MAX_REASON = 300;
 
 function flat(text: string): string {
   // Control, bidirectional and zero-width characters never reach a log or a terminal.
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length > MAX_REASON ? `${clean.slice(0, MAX_REASON - 1)}…` : clean;
 }
 
@@ -85,11 +88,21 @@ export function webmentionOutcome(response: HttpResponse): WebmentionOutcome {
  * own query string is kept in the URL and never moved into the body. Resolves with the outcome; a
  * transport failure is thrown (`TransportError`) for the caller to classify.
  */
-export async function postWebmention(endpoint: string, source: string, target: string, o: ResolvedClientOptions, transport: HttpTransport): Promise<WebmentionOutcome> {
+export async function postWebmention(
+  endpoint: string,
+  source: string,
+  target: string,
+  o: ResolvedClientOptions,
+  transport: HttpTransport,
+): Promise<WebmentionOutcome> {
   const response = await transport({
     url: endpoint,
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': o.userAgent, accept: 'text/plain, application/json;q=0.9, text/html;q=0.8, */*;q=0.5' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': o.userAgent,
+      accept: 'text/plain, application/json;q=0.9, text/html;q=0.8, */*;q=0.5',
+    },
     body: new URLSearchParams({ source, target }).toString(),
     maxBytes: WEBMENTION_REPLY_BYTES,
     timeoutMs: o.timeoutMs,

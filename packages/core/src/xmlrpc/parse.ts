@@ -54,11 +54,7 @@ export function decodeXmlBytes(bytes: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch (error) {
-    throw new PingbackFault(
-      FaultCode.INVALID_CHARACTER,
-      `invalid character for encoding ${decoder.encoding}`,
-      { cause: error },
-    );
+    throw new PingbackFault(FaultCode.INVALID_CHARACTER, `invalid character for encoding ${decoder.encoding}`, { cause: error });
   }
 }
 
@@ -255,10 +251,7 @@ export function parseMethodCall(body: string | Uint8Array, limits: XmlRpcLimits 
 }
 
 /** Parses an XML-RPC response: a single result value or a fault. Throws `PingbackFault` like `parseMethodCall`. */
-export function parseMethodResponse(
-  body: string | Uint8Array,
-  limits: XmlRpcLimits = RESPONSE_LIMITS,
-): MethodResponse {
+export function parseMethodResponse(body: string | Uint8Array, limits: XmlRpcLimits = RESPONSE_LIMITS): MethodResponse {
   const root = parseTree(body, limits);
   if (root.name !== 'methodResponse') {
     throw nonConforming(`root element is <${root.name.slice(0, 40)}>, not <methodResponse>`);
@@ -273,8 +266,7 @@ export function parseMethodResponse(
     if (!isStruct(value)) throw nonConforming('a fault must be a struct');
     // Some servers send the code as a string ("48"); anything else that is not an integer is refused.
     const rawCode = value.faultCode;
-    const faultCode =
-      typeof rawCode === 'number' ? rawCode : typeof rawCode === 'string' && INTEGER.test(rawCode.trim()) ? Number(rawCode) : Number.NaN;
+    const faultCode = typeof rawCode === 'number' ? rawCode : typeof rawCode === 'string' && INTEGER.test(rawCode.trim()) ? Number(rawCode) : Number.NaN;
     if (!Number.isInteger(faultCode)) throw nonConforming('a fault must carry an integer faultCode');
     const rawString = value.faultString;
     const faultString = typeof rawString === 'string' ? rawString : rawString == null ? '' : String(rawString);

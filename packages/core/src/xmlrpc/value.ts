@@ -2,15 +2,7 @@
  * XML-RPC values as JavaScript values. Integers that fit in 32 bits travel as `<int>`, other numbers as
  * `<double>`; `null` is the common `<nil/>` extension, accepted on input but never needed by Pingback.
  */
-export type XmlRpcValue =
-  | string
-  | number
-  | boolean
-  | Date
-  | Uint8Array
-  | null
-  | XmlRpcValue[]
-  | XmlRpcStruct;
+export type XmlRpcValue = string | number | boolean | Date | Uint8Array | null | XmlRpcValue[] | XmlRpcStruct;
 
 export interface XmlRpcStruct {
   [member: string]: XmlRpcValue;
@@ -21,18 +13,10 @@ export interface MethodCall {
   params: XmlRpcValue[];
 }
 
-export type MethodResponse =
-  | { kind: 'result'; value: XmlRpcValue }
-  | { kind: 'fault'; faultCode: number; faultString: string };
+export type MethodResponse = { kind: 'result'; value: XmlRpcValue } | { kind: 'fault'; faultCode: number; faultString: string };
 
 export function isStruct(value: XmlRpcValue | undefined): value is XmlRpcStruct {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Date) &&
-    !(value instanceof Uint8Array)
-  );
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
 }
 
 /** Caps applied before and during parsing; the defaults suit a request from a stranger. */

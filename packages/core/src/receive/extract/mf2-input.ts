@@ -49,8 +49,22 @@ const VALUE_TOKENS = new Set(['value', 'value-title']);
 const OLD_ROOTS = new Set(['hentry', 'hfeed', 'vcard']);
 /** Their properties the parser maps, for those three roots. */
 const OLD_PROPERTIES = new Set([
-  'entry-title', 'entry-summary', 'entry-content', 'author', 'updated', 'published',
-  'fn', 'url', 'photo', 'logo', 'nickname', 'uid', 'given-name', 'family-name', 'org', 'note',
+  'entry-title',
+  'entry-summary',
+  'entry-content',
+  'author',
+  'updated',
+  'published',
+  'fn',
+  'url',
+  'photo',
+  'logo',
+  'nickname',
+  'uid',
+  'given-name',
+  'family-name',
+  'org',
+  'note',
 ]);
 const RELS = new Set(['bookmark', 'tag', 'author', 'in-reply-to']);
 
@@ -104,7 +118,10 @@ const NO_TOKENS: string[] = [];
 /** The microformat tokens of an element's class, and whether they make it a root (`mf2`, `old`). */
 function classTokens(value: string | undefined, oldRoot: boolean, max: number): { tokens: string[]; root: 'mf2' | 'old' | null } {
   // Most elements of most pages carry no microformat: a class with no hyphen can only hold a classic root.
-  if (!value || (!value.includes('-') && !value.includes('hentry') && !value.includes('hfeed') && !value.includes('vcard') && !value.includes('value') && !oldRoot)) {
+  if (
+    !value ||
+    (!value.includes('-') && !value.includes('hentry') && !value.includes('hfeed') && !value.includes('vcard') && !value.includes('value') && !oldRoot)
+  ) {
     return { tokens: NO_TOKENS, root: null };
   }
   const tokens: string[] = [];
@@ -128,7 +145,8 @@ function classTokens(value: string | undefined, oldRoot: boolean, max: number): 
   return { tokens, root };
 }
 
-const readable = (el: HtmlNode): el is HtmlElement => el.type === 'element' && el.namespace === 'html' && NAME.test(el.name) && !NOT_TEXT.has(el.name) && !TEXT_ONLY.has(el.name);
+const readable = (el: HtmlNode): el is HtmlElement =>
+  el.type === 'element' && el.namespace === 'html' && NAME.test(el.name) && !NOT_TEXT.has(el.name) && !TEXT_ONLY.has(el.name);
 
 /**
  * The children of a root whose tags its implied properties count (the first two elements, and of links,
@@ -201,7 +219,11 @@ export function mf2Input(doc: BoundedDocument, limits: Mf2InputLimits = MF2_INPU
       if (known && (tokens.length > 0 || readFrom.has(el))) for (const name of known) take(name);
       if (tokens.length > 0 && tokens.includes('value-title')) take('title');
       if ((el.name === 'a' || el.name === 'area' || el.name === 'link') && rels < limits.maxRels && el.getAttribute('rel') !== undefined) {
-        const rel = el.getAttribute('rel')!.toLowerCase().split(/[\t\n\f\r ]+/).filter((t, i, all) => RELS.has(t) && all.indexOf(t) === i);
+        const rel = el
+          .getAttribute('rel')!
+          .toLowerCase()
+          .split(/[\t\n\f\r ]+/)
+          .filter((t, i, all) => RELS.has(t) && all.indexOf(t) === i);
         if (rel.length > 0) {
           if (!attributes.some(([name]) => name === 'href')) take('href');
           attributes.push(['rel', rel.join(' ')]);

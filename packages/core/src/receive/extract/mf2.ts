@@ -47,7 +47,12 @@ const MAX_URL = 2048;
 const MAX_DATE = 64;
 
 /** The response kinds, in the order one is chosen when an entry has several for the target. */
-const KINDS: [string, LinkbackKind][] = [['in-reply-to', 'reply'], ['like-of', 'like'], ['repost-of', 'repost'], ['bookmark-of', 'bookmark']];
+const KINDS: [string, LinkbackKind][] = [
+  ['in-reply-to', 'reply'],
+  ['like-of', 'like'],
+  ['repost-of', 'repost'],
+  ['bookmark-of', 'bookmark'],
+];
 
 const isItem = (p: Property | undefined): p is Item => typeof p === 'object' && p !== null && 'properties' in p;
 const hasType = (item: Item, type: string) => item.type?.includes(type) ?? false;
@@ -73,7 +78,7 @@ function httpUrl(value: string | undefined, base: string): string | undefined {
 /** The first http(s) URL among a property's values: strings, images, or embedded items' `url`. */
 function firstUrl(values: Property[] | undefined, base: string): string | undefined {
   for (const v of values ?? []) {
-    const url = isItem(v) ? firstUrl(v.properties.url, base) ?? httpUrl(textOf(v), base) : httpUrl(textOf(v), base);
+    const url = isItem(v) ? (firstUrl(v.properties.url, base) ?? httpUrl(textOf(v), base)) : httpUrl(textOf(v), base);
     if (url) return url;
   }
   return undefined;
@@ -113,7 +118,9 @@ function primaryEntry(items: Item[], input: EntryInput): { entry: Item; feed?: I
     else if (hasType(item, 'h-feed')) for (const child of item.children ?? []) if (hasType(child, 'h-entry')) candidates.push({ entry: child, feed: item });
   }
   const page = httpUrl(input.pageUrl, input.pageUrl);
-  return candidates.find((c) => page !== undefined && (c.entry.properties.url ?? []).some((u) => httpUrl(textOf(u), input.base) === page)) ?? candidates[0] ?? null;
+  return (
+    candidates.find((c) => page !== undefined && (c.entry.properties.url ?? []).some((u) => httpUrl(textOf(u), input.base) === page)) ?? candidates[0] ?? null
+  );
 }
 
 /**
@@ -148,10 +155,12 @@ function authorOf(entry: Item, feed: Item | undefined, items: Item[], input: Ent
   }
   const topCards = items.filter((i) => hasType(i, 'h-card'));
   const here = new URL(input.pageUrl);
-  const own = topCards.find((c) => (c.properties.url ?? []).some((u) => {
-    const url = httpUrl(textOf(u), input.base);
-    return url !== undefined && (url === here.href || url === `${here.origin}/`);
-  }));
+  const own = topCards.find((c) =>
+    (c.properties.url ?? []).some((u) => {
+      const url = httpUrl(textOf(u), input.base);
+      return url !== undefined && (url === here.href || url === `${here.origin}/`);
+    }),
+  );
   const chosen = own ?? (topCards.length === 1 ? topCards[0] : undefined);
   return chosen ? card(chosen, input.base) : undefined;
 }
