@@ -1,3 +1,3 @@
-import type { IntegrationOptions } from '@pingback/core';
-export declare const pingbackOptions: IntegrationOptions;
+import type { PingbackAstroOptions } from '@pingback/astro';
+export declare const pingbackOptions: PingbackAstroOptions;
 export declare const DEPLOYED_URL: string;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, Receiver } from '@pingback/core';
 import { SERVER_LIMITS, guardServer, requestListener } from '../src/serve/listener.ts';
-
-const MAX_CONNECTIONS = 64;
 import { StaticSite } from '../src/serve/static-site.ts';
 import { rawRequest } from '../../../test/support/raw-http.ts';
+
+const MAX_CONNECTIONS = 64;
 
 // The listener's last line of defence. A failure inside the static site can't be caused for real here
 // (the server runs as root, so no file is unreadable), so one site below throws where a read would fail.
