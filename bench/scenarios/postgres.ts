@@ -158,7 +158,7 @@ export const postgres: Scenario = {
       const readUrl = database.urlFor('reading');
       const filling = new PostgresStore({ url: readUrl });
       stores.push(filling);
-      let t = performance.now();
+      const t = performance.now();
       await Promise.all([fill(files, records), fill(filling, records)]);
       log(`filled both stores with ${total} records in ${Math.round(performance.now() - t)} ms`);
       const cacheFile = join(dir, 'cache.json');

@@ -143,7 +143,7 @@ export async function startSourceSite(): Promise<TestServer> {
           Buffer.concat([
             Buffer.from('<html><head><title>Caf'),
             Buffer.from([0xe9]),
-            Buffer.from(`</title></head><body><p>Un caf`),
+            Buffer.from('</title></head><body><p>Un caf'),
             Buffer.from([0xe9]),
             Buffer.from(` ${a(T('/posts/latin1/'))}</p></body></html>`),
           ]),

@@ -8,7 +8,11 @@ import { SITE } from './receiver-cases.ts';
 
 const T = (path: string) => new URL(path, SITE).href;
 
-type Page = { status?: number; type?: string; body: string };
+interface Page {
+  status?: number;
+  type?: string;
+  body: string;
+}
 
 /** The other blog, for Webmention: each path answers what the test last set for it (`set`). */
 export interface WebmentionSources extends TestServer {

@@ -230,7 +230,7 @@ describe('a real astro build of a blog with the integration', () => {
   });
 
   it('logs one summary line per stage', () => {
-    expect(lines).toContain('read 8 pingbacks, 1 pending moderation from .pingback/store in ' + lines.find((l) => l.startsWith('read '))!.split(' in ')[1]);
+    expect(lines).toContain(`read 8 pingbacks, 1 pending moderation from .pingback/store in ${lines.find((l) => l.startsWith('read '))!.split(' in ')[1]}`);
     expect(lines.find((l) => l.startsWith('advertised'))).toMatch(
       /^advertised on 2 pages, 5 posts scanned \(1 noindex, 2 opted out or drafts left alone\), 3 links to other sites, in \d+ ms$/,
     );

@@ -11,7 +11,7 @@ import { startPythonPeer } from '../../../test/support/python.ts';
 import { serveFolder } from '../../../test/support/static-server.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sender/', import.meta.url));
-let outDir = 'dist-send';
+const outDir = 'dist-send';
 let site: TestServer;
 let target: TargetSite;
 let directory: PythonPeer;

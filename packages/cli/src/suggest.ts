@@ -22,7 +22,7 @@ function distance(a: string, b: string): number {
 export function closest(typed: string, candidates: readonly string[]): string | undefined {
   const word = typed.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const d = distance(word, candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];

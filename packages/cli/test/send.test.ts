@@ -40,7 +40,7 @@ beforeAll(async () => {
   await page('later', `<a href="${other.url}/posts/c/">c</a>`, link);
   await page('page', `<a href="${other.url}/posts/not-a-post/">not from a post</a>`);
   // Live (200), but the published page doesn't carry the link the build saw (yet): not live for that target.
-  await page('stale', `<p>An older version, without the link.</p>`);
+  await page('stale', '<p>An older version, without the link.</p>');
   const manifest: Manifest = {
     version: 1,
     site: `${site.url}/`,

@@ -38,7 +38,7 @@ async function serve(store: string, extra: string[] = [], manifestPath = site.ma
   return { ...s, webmention: `${s.url}/webmention` };
 }
 
-type Listed = {
+interface Listed {
   id: string;
   key: string;
   source: string;
@@ -52,7 +52,7 @@ type Listed = {
   deletedAt?: string;
   deletedBy?: string;
   receivedAt: string;
-};
+}
 const list = async (store: string, extra: string[] = []): Promise<Listed[]> => {
   const out = await runCli(['list', '--json', '--store', join(dir, store), ...extra], dir);
   expect(out.code, out.stderr).toBe(0);

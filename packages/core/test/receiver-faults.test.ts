@@ -187,7 +187,7 @@ describe('a store that fails during pingback.ping', () => {
     const reason =
       mode === 'hang' || mode === 'late'
         ? `${point === 'blocklist' ? 'blocklist' : point.startsWith('rate') ? 'rate limit' : point} did not answer within ${TIMEOUT_MS} ms`
-        : `injected`;
+        : 'injected';
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('[pingback] store: ');
     expect(errors[0]).toContain(reason);

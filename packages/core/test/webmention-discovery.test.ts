@@ -18,7 +18,12 @@ const SOURCE = 'https://sender.example/posts/reply/';
 let server: TestServer;
 let base: string;
 
-type Page = { status?: number; headers?: Record<string, string | string[]>; body?: string; type?: string };
+interface Page {
+  status?: number;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  type?: string;
+}
 interface Case {
   name: string;
   path: string;

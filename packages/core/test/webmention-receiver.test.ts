@@ -16,7 +16,11 @@ const SITE = 'https://blog.example/';
 const POST = `${SITE}posts/a/`;
 
 /** The source blog: each path answers what the test last set for it. */
-type Page = { status?: number; type?: string; body: string | Buffer };
+interface Page {
+  status?: number;
+  type?: string;
+  body: string | Buffer;
+}
 const pages = new Map<string, Page>();
 let sources: TestServer;
 let S: (path: string) => string;

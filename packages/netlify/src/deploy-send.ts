@@ -77,7 +77,7 @@ export async function onDeploySucceeded(
     log.info(`[pingback] send mode is "${mode}": the deploy-succeeded handler sends nothing`);
     return null;
   }
-  if (!deploy || deploy.context !== 'production' || !deploy.publishedAt) {
+  if (deploy?.context !== 'production' || !deploy.publishedAt) {
     log.info(
       `[pingback] deploy ${deploy?.id ?? '?'} (${deploy?.context ?? 'unknown context'}${deploy?.publishedAt ? '' : ', not published'}) is not a published production deploy: nothing sent`,
     );

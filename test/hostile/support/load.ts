@@ -178,7 +178,7 @@ export function hostileAndFlood(port: number): Sent[] {
     [writeMethodCall('pingback.ping', [1, 2]), [-32602]],
     [ping(`http://127.0.0.2:${port}/valid?post=p1`, 'p1'), [16, 49]],
     [ping(`http://[::1]:${port}/valid?post=p1`, 'p1'), [16, 49]],
-    [ping(`http://169.254.169.254/latest/meta-data/`, 'p1'), [16, 49]],
+    [ping('http://169.254.169.254/latest/meta-data/', 'p1'), [16, 49]],
     [ping(`http://10.0.0.1:${port}/valid?post=p1`, 'p1'), [16, 49]],
     // On a host of the trusted range that no valid pingback uses: these count against its own limit.
     [ping(`http://${sourceHost(250)}:22/valid?post=p1`, 'p1'), [16, 49]],

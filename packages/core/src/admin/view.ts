@@ -23,7 +23,7 @@ export function readQuery(params: URLSearchParams): ListQuery {
   const page = Number(params.get('page') ?? '1');
   return {
     status: STATUS_FILTERS.includes(status as StatusFilter) ? (status as StatusFilter) : 'all',
-    post: post && post.startsWith('/') && post.length <= 2048 ? post : null,
+    post: post?.startsWith('/') && post.length <= 2048 ? post : null,
     protocol: LINKBACK_PROTOCOLS.includes(protocol as LinkbackProtocol) ? (protocol as LinkbackProtocol) : null,
     kind: LINKBACK_KINDS.includes(kind as LinkbackKind) ? (kind as LinkbackKind) : null,
     page: Number.isInteger(page) && page >= 1 && page <= MAX_PAGE ? page : 1,

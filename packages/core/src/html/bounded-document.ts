@@ -796,7 +796,7 @@ export function parseBoundedDocument(html: string, limits: Partial<DocumentLimit
  * Visits `root` and everything under it in document order, without recursion. `enter` returning false
  * skips an element's content; `exit` is called after an element's content.
  */
-export function walk(root: HtmlElement, enter: (node: HtmlNode) => boolean | void, exit?: (el: HtmlElement) => void): void {
+export function walk(root: HtmlElement, enter: (node: HtmlNode) => boolean | undefined, exit?: (el: HtmlElement) => void): void {
   if (enter(root) === false) return;
   const elements: HtmlElement[] = [root];
   const next: number[] = [0];

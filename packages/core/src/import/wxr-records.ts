@@ -57,7 +57,7 @@ function httpUrl(text: string): string | undefined {
  */
 export function commentSource(blogUrl: string, comment: WxrComment): string {
   const url = URL.parse(blogUrl);
-  const host = url && url.hostname ? url.hostname.replace(/\.$/, '') : 'wordpress.invalid';
+  const host = url?.hostname ? url.hostname.replace(/\.$/, '') : 'wordpress.invalid';
   const path = url ? url.pathname.replace(/^\/+|\/+$/g, '') : '';
   const when = wxrDate(comment.dateGmt) ?? wxrDate(comment.date) ?? '2003-05-27T00:00:00.000Z';
   return `tag:${host},${when.slice(0, 10)}:${path ? `${path}/` : ''}comment-${comment.id}`;

@@ -51,7 +51,7 @@ export function parseIPv6(text: string): bigint | null {
     const quad = v4(last);
     s = `${s.slice(0, lastColon + 1)}${(quad >>> 16).toString(16)}:${(quad & 0xffff).toString(16)}`;
   }
-  const groupsOf = (part: string) => (part === '' ? [] : part.split(':').map((h) => parseInt(h, 16)));
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':').map((h) => Number.parseInt(h, 16)));
   const halves = s.split('::');
   let groups: number[];
   if (halves.length === 2) {
@@ -147,7 +147,7 @@ export function compileAddressSet(entries: readonly string[]): AddressSet {
   const v6Ranges: Range6[] = [];
   for (const entry of entries) {
     const [base = '', bitsText, extra] = entry.trim().split('/');
-    const bits = bitsText === undefined ? undefined : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+    const bits = bitsText === undefined ? undefined : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
     if (extra === undefined && isIPv4(base) && (bits === undefined || bits <= 32)) {
       v4Ranges.push([v4(base), bits ?? 32]);
       continue;

@@ -21,7 +21,7 @@ export class KeyedLimiter {
   private readonly ready: string[] = [];
   private readonly isReady = new Set<string>();
 
-  constructor(global: number, perKey: number, maxWaiting = Infinity) {
+  constructor(global: number, perKey: number, maxWaiting = Number.POSITIVE_INFINITY) {
     this.global = global;
     this.perKey = perKey;
     this.maxWaiting = maxWaiting;

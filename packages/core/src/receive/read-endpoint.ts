@@ -119,7 +119,7 @@ export async function handleRead(request: PlainRequest, settings: ReceiverSettin
   const body = JSON.stringify({ items: page.map(publicRecord), next });
   const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   const match = request.header('if-none-match');
-  if (match && match.split(',').some((t) => t.trim() === etag)) {
+  if (match?.split(',').some((t) => t.trim() === etag)) {
     return plain(304, null, { etag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
   }
   return plain(200, request.method === 'HEAD' ? null : body, {

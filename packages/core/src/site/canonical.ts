@@ -28,7 +28,7 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 function normalizeEscapes(path: string): string {
   return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
-    const char = String.fromCharCode(parseInt(hex, 16));
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
     return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
   });
 }

@@ -22,7 +22,7 @@ function recordBytes(record: PingbackRecord): number {
 interface SnapshotDocument {
   version: 1;
   /** [record id, version tag, record]. */
-  entries: Array<[string, string, PingbackRecord]>;
+  entries: [string, string, PingbackRecord][];
 }
 
 function isSnapshot(value: unknown): value is SnapshotDocument {
@@ -43,7 +43,7 @@ export class SnapshotListing {
   private readonly maxBytes: number;
   private entries: Map<string, { tag: string; record: PingbackRecord }> | null = null;
   private refreshing: Promise<PingbackRecord[]> | null = null;
-  private refreshedAt = -Infinity;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(store: PingbackStore, maxBytes = SNAPSHOT_MAX_BYTES) {
     this.store = store;

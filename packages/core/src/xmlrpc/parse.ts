@@ -197,7 +197,7 @@ function parseValue(node: Node): XmlRpcValue {
     case 'array': {
       onlyElements(typed);
       const [data, ...rest] = typed.children;
-      if (!data || data.name !== 'data' || rest.length > 0) throw nonConforming('<array> must hold exactly one <data>');
+      if (data?.name !== 'data' || rest.length > 0) throw nonConforming('<array> must hold exactly one <data>');
       onlyElements(data);
       return data.children.map(parseValue);
     }
@@ -243,7 +243,7 @@ export function parseMethodCall(body: string | Uint8Array, limits: XmlRpcLimits 
   if (root.name !== 'methodCall') throw nonConforming(`root element is <${root.name.slice(0, 40)}>, not <methodCall>`);
   onlyElements(root);
   const [nameNode, paramsNode, ...rest] = root.children;
-  if (!nameNode || nameNode.name !== 'methodName') throw nonConforming('<methodCall> must start with <methodName>');
+  if (nameNode?.name !== 'methodName') throw nonConforming('<methodCall> must start with <methodName>');
   if (rest.length > 0) throw nonConforming('<methodCall> holds unexpected elements');
   const methodName = leafText(nameNode).trim();
   if (methodName === '') throw nonConforming('empty <methodName>');
