@@ -36,7 +36,7 @@ beforeAll(async () => {
       .then(async (handled) => {
         if (!handled) return void res.writeHead(404).end();
         const headers: Record<string, string> = {};
-        handled.response.headers.forEach((v, k) => (headers[k] = v));
+        for (const [k, v] of handled.response.headers) headers[k] = v;
         res.writeHead(handled.response.status, headers).end(Buffer.from(await handled.response.arrayBuffer()));
       })
       .catch((error: unknown) => res.writeHead(500).end(String(error)));

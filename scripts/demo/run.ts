@@ -400,7 +400,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const tokens = new Map(sites.map((blog) => [blog.name, randomBytes(24).toString('base64url')]));
   const stop = async () => {
     await Promise.all(
-      receivers.map(({ child: s }) => new Promise<void>((resolve) => (s.exitCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))),
+      receivers.map(
+        ({ child: s }) =>
+          new Promise<void>((resolve) => {
+            if (s.exitCode !== null) return resolve();
+            s.once('exit', () => resolve());
+            s.kill('SIGTERM');
+          }),
+      ),
     );
   };
 

@@ -71,7 +71,9 @@ describe('load: three pingback serve sharing one PostgreSQL behave as one', () =
     const sent: Sent[] = [...validRequests(port), ...hostileAndFlood(port)];
     const rssBefore = three.map((s) => rssOf(s.child.pid!));
     const rssPeak = [...rssBefore];
-    const sampler = setInterval(() => three.forEach((s, k) => (rssPeak[k] = Math.max(rssPeak[k]!, rssOf(s.child.pid!)))), 50);
+    const sampler = setInterval(() => {
+      for (const [k, s] of three.entries()) rssPeak[k] = Math.max(rssPeak[k]!, rssOf(s.child.pid!));
+    }, 50);
     const started = Date.now();
     const answers = await sendAll(sent, (s, i) => three[receiverOf(s, i)]!.endpoint);
     const elapsed = Date.now() - started;

@@ -100,7 +100,11 @@ describe('hostile requests through the receiver handler', () => {
         return outcome(new Uint8Array(await response.arrayBuffer()));
       },
       storeSnapshot: async () => JSON.stringify(await store.list()),
-      newAttempts: async () => recorder.attempts.slice(seen, (seen = recorder.attempts.length)),
+      newAttempts: async () => {
+        const fresh = recorder.attempts.slice(seen);
+        seen = recorder.attempts.length;
+        return fresh;
+      },
     };
   });
   afterAll(async () => {
@@ -224,7 +228,9 @@ describe('hostile requests over HTTP to pingback serve', () => {
       storeSnapshot: () => filesOf(join(dir, 'store')),
       newAttempts: async () => {
         const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-        return lines.slice(logged, (logged = lines.length));
+        const fresh = lines.slice(logged);
+        logged = lines.length;
+        return fresh;
       },
     };
   });
@@ -372,7 +378,11 @@ describe('hostile Webmentions through the receiver handler', () => {
       },
       verified: () => receiver.idle(),
       storeSnapshot: async () => JSON.stringify(await store.list()),
-      newAttempts: async () => recorder.attempts.slice(seen, (seen = recorder.attempts.length)),
+      newAttempts: async () => {
+        const fresh = recorder.attempts.slice(seen);
+        seen = recorder.attempts.length;
+        return fresh;
+      },
     };
   });
   afterAll(async () => {
@@ -504,7 +514,9 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
       storeSnapshot: () => filesOf(join(dir, 'store')),
       newAttempts: async () => {
         const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-        return lines.slice(logged, (logged = lines.length));
+        const fresh = lines.slice(logged);
+        logged = lines.length;
+        return fresh;
       },
     };
   });

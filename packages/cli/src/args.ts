@@ -83,7 +83,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
     options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   }
   checkFlags(spec, options, argv);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

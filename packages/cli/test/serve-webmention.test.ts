@@ -96,7 +96,7 @@ describe("pingback serve answers an independent Webmention sender (Python's urll
       served.webmention,
       refused.map((c) => c.request),
     );
-    refused.forEach((c, i) => expectWebmentionCase(c, results[i]));
+    for (const [i, c] of refused.entries()) expectWebmentionCase(c, results[i]);
     expect(sources.requests.length).toBe(before);
     expect(await list('main')).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe("pingback serve answers an independent Webmention sender (Python's urll
       served.webmention,
       accepted.map((c) => c.request),
     );
-    accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
+    for (const [i, c] of accepted.entries()) expectWebmentionCase(c, results[i]);
     for (const c of accepted) await verified(served, (c.request as { form: [string, string][] }).form[0]![1]);
     const records = await list('main');
     const byKey = new Map(records.map((r) => [r.key, r]));

@@ -71,7 +71,7 @@ describe("pingback serve answers every receiver case for Python's xmlrpc.client 
       served.endpoint,
       cases.map((c) => c.request),
     );
-    cases.forEach((c, i) => expectCase(c, results[i]));
+    for (const [i, c] of cases.entries()) expectCase(c, results[i]);
   });
 
   it('pingback list --json then shows exactly what was accepted, with title, excerpt and author', async () => {

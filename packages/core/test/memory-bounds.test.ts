@@ -38,14 +38,23 @@ describe('SourceCache', () => {
     expect(cache.heldBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect(cache.size).toBe(3);
     let fetched = 0;
-    await cache.get('http://s.example/19', 1, async () => (fetched++, response(1)));
+    await cache.get('http://s.example/19', 1, async () => {
+      fetched++;
+      return response(1);
+    });
     expect(fetched).toBe(0); // the newest is still there
   });
 
   it('still fetches a source once for concurrent pings, and forgets "too busy" at once', async () => {
     const cache = new SourceCache();
     let fetches = 0;
-    const slow = () => new Promise<HttpResponse>((resolve) => setTimeout(() => (fetches++, resolve(response(10))), 10));
+    const slow = () =>
+      new Promise<HttpResponse>((resolve) =>
+        setTimeout(() => {
+          fetches++;
+          resolve(response(10));
+        }, 10),
+      );
     await Promise.all(Array.from({ length: 20 }, () => cache.get('http://s.example/a', 0, slow)));
     expect(fetches).toBe(1);
     await cache.get('http://s.example/b', 0, () => Promise.reject(new TransportError('busy', 'http://s.example/b', 'busy'))).catch(() => {});

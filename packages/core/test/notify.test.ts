@@ -124,7 +124,12 @@ describe('the arrival webhook', () => {
   it('answers the sender while the webhook has not answered yet: the ping never waits for it', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const hook = await webhook([async () => (await held, [200])]);
+    const hook = await webhook([
+      async () => {
+        await held;
+        return [200];
+      },
+    ]);
     const { receiver: r } = receiver({ url: hook.url });
     try {
       const answered = await ping(r);
@@ -209,7 +214,11 @@ describe('the arrival webhook', () => {
   it('queues at most maxQueued deliveries: past it a notification is dropped and logged, not held', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const hook = await webhook([async () => (await held, [200]), async () => (await held, [200])]);
+    const afterRelease = async (): Promise<[number]> => {
+      await held;
+      return [200];
+    };
+    const hook = await webhook([afterRelease, afterRelease]);
     const log = logs();
     const notifier = new WebhookNotifier(resolveNotifyOptions({ url: hook.url, secret: SECRET, allowPrivateNetwork: true, maxQueued: 2 }), log.logger, SITE);
     try {

@@ -202,7 +202,12 @@ describe('the read endpoint over many pingbacks', () => {
     const counted = new Proxy(store, {
       get: (target, property) => {
         const value = Reflect.get(target, property) as unknown;
-        return typeof value === 'function' ? (...args: unknown[]) => (calls++, (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+        return typeof value === 'function'
+          ? (...args: unknown[]) => {
+              calls++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            }
+          : value;
       },
     });
     const r = receiver({ store: counted });

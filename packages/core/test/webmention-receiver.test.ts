@@ -41,7 +41,12 @@ const doc = (body: string, head = '<title>A reply</title>') => `<!doctype html><
 /** A clock the test moves: the source cache's window and `updatedAt` follow it. */
 function clock(start = Date.UTC(2026, 10, 1)) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 function receiver(extra: Partial<ReceiverOptions> = {}) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/http.ts';
 import { startServer } from '../../../test/support/http.ts';
 import { recordConnections } from '../../../test/hostile/support/network.ts';
+import type { BatchReport } from '../src/send/batch.ts';
 import { sendBatch } from '../src/send/batch.ts';
 import { MemoryLedger } from '../src/send/ledger.ts';
 import { sendWebmention } from '../src/send/send-webmention.ts';
@@ -297,7 +298,7 @@ describe('the address policy: nothing private is contacted unless allowPrivateNe
     const before = { ...sentinelHits };
     const ledger = new MemoryLedger();
     const recorder = recordConnections();
-    let report;
+    let report: BatchReport;
     try {
       report = await sendBatch(
         [

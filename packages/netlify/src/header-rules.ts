@@ -46,7 +46,10 @@ export function headerPaths(advertised: readonly string[], built: readonly strin
     let n = root;
     for (const part of key.split('/').filter(Boolean)) {
       let next = n.children.get(part);
-      if (!next) n.children.set(part, (next = node()));
+      if (!next) {
+        next = node();
+        n.children.set(part, next);
+      }
       n = next;
     }
     return n;

@@ -108,7 +108,7 @@ describe('the generated Netlify Function over the local Blobs server', () => {
       `${url}/xmlrpc`,
       cases.map((c) => c.request),
     );
-    cases.forEach((c, i) => expectCase(c, results[i]));
+    for (const [i, c] of cases.entries()) expectCase(c, results[i]);
 
     const stored = await new BlobsStore({ name: 'cases', ...blobs.client }).list();
     const expected = expectedRecords(sources.url);
@@ -297,7 +297,7 @@ describe('the generated Function receives Webmentions', () => {
       `${url}/webmention`,
       refused.map((c) => c.request),
     );
-    refused.forEach((c, i) => expectWebmentionCase(c, answers[i]));
+    for (const [i, c] of refused.entries()) expectWebmentionCase(c, answers[i]);
     expect(wmSources.requests.length).toBe(before);
     expect(kept).toEqual([]);
 
@@ -305,7 +305,7 @@ describe('the generated Function receives Webmentions', () => {
       `${url}/webmention`,
       accepted.map((c) => c.request),
     );
-    accepted.forEach((c, i) => expectWebmentionCase(c, results[i]));
+    for (const [i, c] of accepted.entries()) expectWebmentionCase(c, results[i]);
     // Each accepted Webmention's verification was handed to waitUntil: the answer did not wait for it.
     expect(kept.length).toBe(accepted.length);
     await settled();

@@ -276,6 +276,13 @@ function bool(option: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
+/** The `protocols` option as given, once it is known to be valid: each sender resolves it again. */
+function checkedProtocols(option: ProtocolOptions | undefined): ProtocolOptions | undefined {
+  if (option === undefined) return undefined;
+  resolveProtocols(option);
+  return { ...option };
+}
+
 /** Validates the shared options once, at config time; every error names the option and the fix. */
 export function resolveIntegrationOptions(options: IntegrationOptions, context: ResolveContext): ResolvedIntegrationOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -325,7 +332,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
   const allowlist = stringList('allowlist', options.allowlist, []);
   compileHostPatterns(allowlist, 'allowlist');
   const directories = stringList('directories', options.directories, INTEGRATION_DEFAULTS.directories);
-  directories.forEach((d, i) => checkUrl(`directories[${i}]`, d));
+  for (const [i, d] of directories.entries()) checkUrl(`directories[${i}]`, d);
   let feed: string | null | undefined;
   if (options.feed === null) feed = null;
   else if (options.feed !== undefined) feed = new URL(String(options.feed), site).href;
@@ -354,7 +361,7 @@ export function resolveIntegrationOptions(options: IntegrationOptions, context: 
     name: options.name,
     send: oneOf('send', options.send, ['after-deploy', 'build', 'off'] as const, context.onNetlify ? 'after-deploy' : 'build'),
     notifyEdits: bool('notifyEdits', options.notifyEdits, false),
-    protocols: options.protocols === undefined ? undefined : (resolveProtocols(options.protocols), { ...options.protocols }),
+    protocols: checkedProtocols(options.protocols),
     moderation: options.moderation ?? INTEGRATION_DEFAULTS.moderation,
     blocklist,
     allowlist,

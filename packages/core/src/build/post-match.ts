@@ -43,7 +43,10 @@ export function matchesAny(page: PageInfo, patterns: readonly string[]): boolean
       continue;
     }
     let re = compiled.get(p);
-    if (!re) compiled.set(p, (re = pathGlob(p)));
+    if (!re) {
+      re = pathGlob(p);
+      compiled.set(p, re);
+    }
     if (re.test(page.key)) return true;
   }
   return false;

@@ -281,7 +281,10 @@ class TreeBuilder {
     this.open.push(el);
     this.openFlags.push(flags);
     let positions = this.byName.get(el.name);
-    if (!positions) this.byName.set(el.name, (positions = []));
+    if (!positions) {
+      positions = [];
+      this.byName.set(el.name, positions);
+    }
     positions.push(at);
     if (flags & SCOPE) this.scopes.push(at);
     if (flags & SPECIAL) this.specials.push(at);
@@ -478,7 +481,10 @@ class TreeBuilder {
         this.openBody(this.scanner.start, false);
         return;
       }
-      if (name === 'html') return this.mergeAttributes(this.html);
+      if (name === 'html') {
+        this.mergeAttributes(this.html);
+        return;
+      }
       if (name === 'head') return;
       if (HEAD_VOID.has(name) || HEAD_CONTENT.has(name)) {
         // Head content between </head> and <body> still belongs to the head.
@@ -709,7 +715,10 @@ class TreeBuilder {
       }
     }
     if (this.phase === 'head' && !this.inHeadTemplate()) {
-      if (name === top.name && top !== this.head) return this.pop(scanner.end);
+      if (name === top.name && top !== this.head) {
+        this.pop(scanner.end);
+        return;
+      }
       if (name === 'head') {
         if (top === this.head) this.pop(scanner.end);
         this.headStarted = true;

@@ -99,7 +99,8 @@ export class HtmlScanner {
         this.start = p;
         this.end = this.pos = skipped;
         this.name = '';
-        return (this.kind = COMMENT);
+        this.kind = COMMENT;
+        return COMMENT;
       }
       p = skipped;
     }
@@ -110,7 +111,8 @@ export class HtmlScanner {
     this.start = textEnd;
     this.end = this.html.length;
     this.name = '';
-    return (this.kind = EOF);
+    this.kind = EOF;
+    return EOF;
   }
 
   /** Position just past a comment whose "<!--" ended before `from`. */

@@ -71,7 +71,7 @@ export function resolveNotifyOptions(options: NotifyOptions): NotifySettings {
   const retryDelaysMs = options.retryDelaysMs ?? [...NOTIFY_DEFAULTS.retryDelaysMs];
   if (!Array.isArray(retryDelaysMs) || retryDelaysMs.length > 10)
     throw new PingbackOptionError('notify.retryDelaysMs', 'must be an array of at most 10 waits', 'Write e.g. [1000, 3000, 9000].');
-  retryDelaysMs.forEach((ms, i) => checkPositiveInt(`notify.retryDelaysMs[${i}]`, ms, { allowZero: true }));
+  for (const [i, ms] of retryDelaysMs.entries()) checkPositiveInt(`notify.retryDelaysMs[${i}]`, ms, { allowZero: true });
   return {
     url,
     key,

@@ -3,7 +3,7 @@ import { BadReplyError } from '../errors.ts';
 import { PingbackFault } from '../faults.ts';
 import type { HttpTransport } from '../net/http-request.ts';
 import { httpRequest } from '../net/http-request.ts';
-import type { XmlRpcValue } from '../xmlrpc/index.ts';
+import type { MethodResponse, XmlRpcValue } from '../xmlrpc/index.ts';
 import { RESPONSE_LIMITS, parseMethodResponse, writeMethodCall } from '../xmlrpc/index.ts';
 
 /**
@@ -31,7 +31,7 @@ export async function callXmlRpc(
   if (response.truncated) {
     throw new BadReplyError(response.status, `reply longer than ${o.maxReplyBytes} bytes (HTTP ${response.status})`);
   }
-  let parsed;
+  let parsed: MethodResponse;
   try {
     parsed = parseMethodResponse(response.body, { ...RESPONSE_LIMITS, maxBytes: o.maxReplyBytes });
   } catch (error) {

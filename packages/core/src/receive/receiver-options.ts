@@ -194,7 +194,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ReceiverSettin
   const moderation = checkModeration('moderation', options.moderation ?? RECEIVER_DEFAULTS.moderation);
   const rateLimit = checkPositiveInt('rateLimit', options.rateLimit ?? RECEIVER_DEFAULTS.rateLimit, { allowZero: true });
   const allowedPorts = options.allowedPorts ?? [...RECEIVER_DEFAULTS.allowedPorts];
-  allowedPorts.forEach((p, i) => checkPositiveInt(`allowedPorts[${i}]`, p));
+  for (const [i, p] of allowedPorts.entries()) checkPositiveInt(`allowedPorts[${i}]`, p);
   if (options.allowAddresses !== undefined) trustedAddresses(options.allowAddresses); // throws, naming the bad entry
   const paths = {
     endpointPath: checkPath('endpointPath', options.endpointPath ?? RECEIVER_DEFAULTS.endpointPath),

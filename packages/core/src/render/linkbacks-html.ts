@@ -300,7 +300,11 @@ export function renderLinkbacksHtml(items: readonly PublicPingback[], options: R
 /** Pingbacks grouped by canonical post key, oldest first: what renderers look up. */
 export function groupByKey(items: readonly PublicPingback[]): Record<string, PublicPingback[]> {
   const byKey: Record<string, PublicPingback[]> = {};
-  for (const item of items) (byKey[item.key] ??= []).push(item);
+  for (const item of items) {
+    const list = byKey[item.key];
+    if (list) list.push(item);
+    else byKey[item.key] = [item];
+  }
   for (const list of Object.values(byKey)) list.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.id < b.id ? -1 : 1));
   return byKey;
 }

@@ -1,5 +1,6 @@
 import type { ResolvedClientOptions } from '../net/client-options.ts';
 import { END_TAG, EOF, HtmlScanner } from '../html/html-scan.ts';
+import type { HttpResponse } from '../net/http-request.ts';
 import { httpRequest } from '../net/http-request.ts';
 import { decodeText, parseContentType } from '../net/media-type.ts';
 
@@ -54,7 +55,7 @@ export async function liveTargets(
   client: ResolvedClientOptions,
   removed: readonly string[] = [],
 ): Promise<Liveness> {
-  let response;
+  let response: HttpResponse;
   try {
     response = await httpRequest({
       url: source,

@@ -156,21 +156,21 @@ const readable = (el: HtmlNode): el is HtmlElement =>
  */
 function impliedChildren(root: HtmlElement, shells: Set<HtmlElement>, readFrom: Set<HtmlElement>): void {
   const elements = root.children.filter(readable);
-  elements.slice(0, 2).forEach((e) => shells.add(e));
+  for (const e of elements.slice(0, 2)) shells.add(e);
   const first = elements[0];
   if (first && (first.name === 'img' || first.name === 'area' || first.name === 'abbr')) readFrom.add(first);
   for (const name of COUNTED) {
     const of = elements.filter((e) => e.name === name);
-    of.slice(0, 2).forEach((e) => shells.add(e));
+    for (const e of of.slice(0, 2)) shells.add(e);
     if (of.length === 1) readFrom.add(of[0]!);
   }
   if (elements.length === 1 && first) {
     const inner = first.children.filter(readable);
-    inner.slice(0, 2).forEach((e) => shells.add(e));
+    for (const e of inner.slice(0, 2)) shells.add(e);
     if (inner[0] && (inner[0].name === 'img' || inner[0].name === 'area' || inner[0].name === 'abbr')) readFrom.add(inner[0]);
     for (const name of COUNTED) {
       const of = inner.filter((e) => e.name === name);
-      of.slice(0, 2).forEach((e) => shells.add(e));
+      for (const e of of.slice(0, 2)) shells.add(e);
       if (of.length === 1) readFrom.add(of[0]!);
     }
   }
