@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 export interface BuildResult {
   code: number | null;
@@ -27,8 +28,7 @@ function spawnTool(tool: keyof typeof TOOLS, fixture: string, args: string[], en
 function linesOf(tool: keyof typeof TOOLS, text: string): string[] {
   const label = TOOLS[tool].label;
   // CI=true makes some tools colour their output whatever NO_COLOR says.
-  return text
-    .replace(/\u001b\[[0-9;]*m/g, '')
+  return stripVTControlCharacters(text)
     .split('\n')
     .filter((l) => l.includes(label))
     .map((l) => l.slice(l.indexOf(label) + label.length).trim());

@@ -30,6 +30,7 @@ function parsesOrFaults(body: string | Uint8Array): void {
 // XML-RPC values and documents
 
 /** Code units XML 1.0 can't carry; the writer turns each into U+FFFD (write.ts). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the code units XML 1.0 cannot carry are control characters.
 const UNWRITABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const XML_SPECIALS = fc.constantFrom(

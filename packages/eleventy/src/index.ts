@@ -146,6 +146,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   let data: PingbackData = { site: resolved.site.href, byKey: {}, count: 0, from: 'nothing yet' };
   const log = (message: string, type: 'info' | 'warn' | 'error' = 'info') => {
     if (eleventyConfig.logger) eleventyConfig.logger.logWithOptions({ message, prefix: PREFIX, type: type === 'info' ? 'log' : type, force: type !== 'info' });
+    // biome-ignore lint/suspicious/noConsole: a config without Eleventy's logger (it is optional in the type) leaves only the console.
     else (type === 'info' ? console.log : console.warn)(`${PREFIX} ${message}`);
   };
   const logger = { info: (m: string) => log(m), warn: (m: string) => log(m, 'warn'), error: (m: string) => log(m, 'error') };

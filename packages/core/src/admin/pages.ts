@@ -18,6 +18,7 @@ const e = escapeHtml;
  * small "U+202E" tag) instead of acting: records stored before they were stripped on arrival, or
  * imported, may hold them, and here of all places one must not turn a line around or hide a letter.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are shown, not obeyed.
 const HIDDEN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
 const text = (value: string) => e(value).replace(HIDDEN, (c) => `<span class="ctl">U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}</span>`);
 const bdi = (value: string) => `<bdi>${text(value)}</bdi>`;

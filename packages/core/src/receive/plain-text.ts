@@ -5,6 +5,7 @@
  * override in it would reverse everything after it on the line, and zero-width characters let one name
  * pass for another. Line and paragraph separators go too; whitespace is collapsed after.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are removed from names.
 const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** Whitespace collapsed, control, bidirectional and zero-width characters removed: text as stored and shown, never markup. */

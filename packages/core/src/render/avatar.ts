@@ -13,7 +13,7 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 function initialOf(word: string): string {
   // The common case without the segmenter, which costs some microseconds a call: an ASCII letter or
   // digit followed by another ASCII character (or nothing) is a grapheme of its own.
-  if (/^[A-Za-z0-9](?:[\x00-\x7f]|$)/.test(word)) return word[0]!.toUpperCase();
+  if (/^[A-Za-z0-9]/.test(word) && (word.length === 1 || word.charCodeAt(1) < 0x80)) return word[0]!.toUpperCase();
   let first = '';
   for (const { segment } of segmenter.segment(word)) {
     first = segment;

@@ -3,6 +3,7 @@ import type { SiteMatcher } from './site.ts';
 
 function trimUrl(href: string): string {
   // What the URL parser strips anyway: surrounding C0 controls and spaces.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the URL parser's own trim, C0 controls included.
   return href.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
 }
 

@@ -24,6 +24,7 @@ const MAX_REASON = 300;
 function flat(text: string): string {
   // Control, bidirectional and zero-width characters never reach a log or a terminal.
   const clean = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they never reach a log.
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
