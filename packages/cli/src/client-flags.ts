@@ -1,6 +1,12 @@
 import type { ClientOptions } from '@pingback/core';
-import type { FlagSpec, Parsed } from './args.ts';
+import type { CommandSpec, FlagSpec, Parsed } from './args.ts';
 import { intFlag } from './args.ts';
+
+/** The arguments of the commands that send one linkback, `ping` and `webmention`. */
+export const SOURCE_AND_TARGET: CommandSpec['positionals'] = [
+  { name: 'source', description: 'Your page, which links to the target and is already online.' },
+  { name: 'target', description: 'The page you link to, exactly as written in your page.' },
+];
 
 /** Flags every command that makes requests as a Pingback client shares. */
 export const CLIENT_FLAGS: Record<string, FlagSpec> = {

@@ -1,17 +1,14 @@
 import type { PingOptions } from '@pingback/core';
 import { sendPingback } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
-import { CLIENT_FLAGS, clientOptions } from '../client-flags.ts';
+import { CLIENT_FLAGS, SOURCE_AND_TARGET, clientOptions } from '../client-flags.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
 
 export const pingSpec: CommandSpec = {
   name: 'ping',
   summary: "Send pingback.ping(source, target): discover the target's endpoint (unless --endpoint is given) and call it.",
-  positionals: [
-    { name: 'source', description: 'Your page, which links to the target and is already online.' },
-    { name: 'target', description: 'The page you link to, exactly as written in your page.' },
-  ],
+  positionals: SOURCE_AND_TARGET,
   flags: {
     endpoint: { type: 'string', value: 'URL', description: "Call this XML-RPC endpoint instead of discovering the target's." },
     json: {

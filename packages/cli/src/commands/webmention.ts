@@ -1,7 +1,7 @@
 import type { WebmentionOptions } from '@pingback/core';
 import { sendWebmention } from '@pingback/core';
 import type { CommandSpec, Parsed } from '../args.ts';
-import { CLIENT_FLAGS, clientOptions } from '../client-flags.ts';
+import { CLIENT_FLAGS, SOURCE_AND_TARGET, clientOptions } from '../client-flags.ts';
 import type { Io } from '../io.ts';
 import { Exit } from '../io.ts';
 
@@ -11,10 +11,7 @@ export const webmentionSpec: CommandSpec = {
   name: 'webmention',
   summary:
     'Send one Webmention: discover the target\'s endpoint (Link header, else the first <link> or <a> with rel="webmention") and post source and target to it.',
-  positionals: [
-    { name: 'source', description: 'Your page, which links to the target and is already online.' },
-    { name: 'target', description: 'The page you link to, exactly as written in your page.' },
-  ],
+  positionals: SOURCE_AND_TARGET,
   flags: {
     endpoint: { type: 'string', value: 'URL', description: "Post to this endpoint instead of discovering the target's." },
     json: {
