@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest, PingbackRecord } from '@pingback/core';
+import type { PingbackRecord } from '@pingback/core';
 import {
   MemoryStore,
   RECEIVER_DEFAULTS,
@@ -18,6 +15,8 @@ import {
   renderPingbacksHtml,
   writeMethodCall,
 } from '@pingback/core';
+import type { Served } from '../../packages/cli/test/serve-support.ts';
+import { startServe, writeServedSite } from '../../packages/cli/test/serve-support.ts';
 import { startServer } from '../support/http.ts';
 import { runWebmentionClient } from '../support/webmention-cases.ts';
 import type { HostileCase, HostileWebmention } from './support/cases.ts';
@@ -25,7 +24,6 @@ import { POSTS, hostileCases, hostileWebmentionCases } from './support/cases.ts'
 import type { HostileNetwork } from './support/network.ts';
 import { SENTINEL_HOSTS, SITE, TRUSTED, hostileResolver, recordConnections, startHostileNetwork } from './support/network.ts';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./support/record-connections.ts', import.meta.url));
 const SOURCE_TIMEOUT_MS = 3000;
 
@@ -71,26 +69,104 @@ function expectMarkupIsText(record: PingbackRecord | undefined): void {
   expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
 }
 
-describe('hostile requests through the receiver handler', () => {
-  let net: HostileNetwork;
-  let receiver: Receiver;
+/** The receiver as the Function runs it, over a memory store and the hostile network's resolver, every connection attempt recorded. */
+interface Handler {
+  receiver: Receiver;
+  store: MemoryStore;
+  storeSnapshot(): Promise<string>;
+  newAttempts(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function startHandler(net: HostileNetwork): Handler {
   const store = new MemoryStore();
   const recorder = recordConnections();
   let seen = 0;
+  const receiver = new Receiver({
+    site: SITE,
+    store,
+    pages: POSTS.map((p) => `/posts/${p}`),
+    rateLimit: 0,
+    allowAddresses: [TRUSTED],
+    allowedPorts: [80, 443, net.port],
+    sourceTimeoutMs: SOURCE_TIMEOUT_MS,
+    resolve: hostileResolver(),
+  });
+  return {
+    receiver,
+    store,
+    storeSnapshot: async () => JSON.stringify(await store.list()),
+    newAttempts: async () => {
+      const fresh = recorder.attempts.slice(seen);
+      seen = recorder.attempts.length;
+      return fresh;
+    },
+    close: async () => {
+      recorder.stop();
+      await receiver.close();
+    },
+  };
+}
+
+async function filesOf(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = entries
+    .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  const parts = await Promise.all(files.map(async (f) => `${relative(dir, f)}\n${await readFile(f, 'utf8')}`));
+  return parts.join('\n---\n');
+}
+
+/**
+ * `pingback serve` over a built site in a temporary folder and a file store, sources trusted on the hostile
+ * network's address and port, every outgoing connection attempt logged by the recorder it imports.
+ */
+interface ServeUnderTest {
+  serve: Served;
+  storeSnapshot(): Promise<string>;
+  newAttempts(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+async function startHostileServe(net: HostileNetwork, prefix: string): Promise<ServeUnderTest> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const { root, manifest } = await writeServedSite(dir, SITE, POSTS, ['', 'tags/news']);
+  const log = join(dir, 'connections.log');
+  await writeFile(log, '');
+  const args = ['--root', root, '--manifest', manifest, '--store', join(dir, 'store'), '--allow-address', TRUSTED, '--allow-port', String(net.port)];
+  const serve = await startServe([...args, '--rate-limit', '0', '--source-timeout', String(SOURCE_TIMEOUT_MS)], dir, { PINGBACK_CONNECTION_LOG: log }, [
+    '--import',
+    RECORDER,
+  ]);
+  let logged = 0;
+  return {
+    serve,
+    storeSnapshot: () => filesOf(join(dir, 'store')),
+    newAttempts: async () => {
+      const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+      const fresh = lines.slice(logged);
+      logged = lines.length;
+      return fresh;
+    },
+    close: async () => {
+      await serve.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('hostile requests through the receiver handler', () => {
+  let net: HostileNetwork;
+  let handler: Handler;
+  let receiver: Receiver;
+  let store: MemoryStore;
   let h: Harness;
 
   beforeAll(async () => {
     net = await startHostileNetwork();
-    receiver = new Receiver({
-      site: SITE,
-      store,
-      pages: POSTS.map((p) => `/posts/${p}`),
-      rateLimit: 0,
-      allowAddresses: [TRUSTED],
-      allowedPorts: [80, 443, net.port],
-      sourceTimeoutMs: SOURCE_TIMEOUT_MS,
-      resolve: hostileResolver(),
-    });
+    handler = startHandler(net);
+    ({ receiver, store } = handler);
     h = {
       send: async (body) => {
         const response = await receiver.handle(new Request(`${SITE}xmlrpc`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } }), {
@@ -99,17 +175,12 @@ describe('hostile requests through the receiver handler', () => {
         expect(response.status).toBe(200);
         return outcome(new Uint8Array(await response.arrayBuffer()));
       },
-      storeSnapshot: async () => JSON.stringify(await store.list()),
-      newAttempts: async () => {
-        const fresh = recorder.attempts.slice(seen);
-        seen = recorder.attempts.length;
-        return fresh;
-      },
+      storeSnapshot: handler.storeSnapshot,
+      newAttempts: handler.newAttempts,
     };
   });
   afterAll(async () => {
-    recorder.stop();
-    await receiver?.close();
+    await handler?.close();
     await net?.close();
   });
 
@@ -144,100 +215,29 @@ describe('hostile requests through the receiver handler', () => {
   });
 });
 
-async function filesOf(dir: string): Promise<string> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const files = entries
-    .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-  const parts = await Promise.all(files.map(async (f) => `${relative(dir, f)}\n${await readFile(f, 'utf8')}`));
-  return parts.join('\n---\n');
-}
-
 describe('hostile requests over HTTP to pingback serve', () => {
   let net: HostileNetwork;
-  let dir: string;
-  let serve: ChildProcess;
+  let under: ServeUnderTest;
   let endpoint: string;
-  let stderr = '';
-  let logged = 0;
   let h: Harness;
 
   beforeAll(async () => {
     net = await startHostileNetwork();
-    dir = await mkdtemp(join(tmpdir(), 'pingback-hostile-'));
-    const root = join(dir, 'site');
-    for (const path of ['', 'tags/news', ...POSTS.map((p) => `posts/${p}`)]) {
-      await mkdir(join(root, path), { recursive: true });
-      await writeFile(join(root, path, 'index.html'), `<!doctype html><title>${path}</title><p>${path}</p>`);
-    }
-    const manifest: Manifest = {
-      version: 1,
-      site: SITE,
-      endpoint: `${SITE}xmlrpc`,
-      hosts: [],
-      pages: POSTS.map((p) => `/posts/${p}`),
-      posts: [],
-      directories: [],
-      feed: null,
-    };
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    const log = join(dir, 'connections.log');
-    await writeFile(log, '');
-    serve = spawn(
-      process.execPath,
-      [
-        '--import',
-        RECORDER,
-        CLI,
-        'serve',
-        '--root',
-        root,
-        '--manifest',
-        join(dir, 'manifest.json'),
-        '--store',
-        join(dir, 'store'),
-        '--port',
-        '0',
-        '--allow-address',
-        TRUSTED,
-        '--allow-port',
-        String(net.port),
-        '--rate-limit',
-        '0',
-        '--source-timeout',
-        String(SOURCE_TIMEOUT_MS),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: log } },
-    );
-    serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      serve.once('exit', (code) => reject(new Error(`pingback serve exited ${code}: ${stderr}`)));
-      createInterface({ input: serve.stdout! }).on('line', (line) => {
-        const m = /listening on (\S+)/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
-    endpoint = `${url}/xmlrpc`;
+    under = await startHostileServe(net, 'pingback-hostile-');
+    endpoint = under.serve.endpoint;
     h = {
       send: async (body) => {
         const response = await fetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
         expect(response.status).toBe(200);
         return outcome(new Uint8Array(await response.arrayBuffer()));
       },
-      storeSnapshot: () => filesOf(join(dir, 'store')),
-      newAttempts: async () => {
-        const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-        const fresh = lines.slice(logged);
-        logged = lines.length;
-        return fresh;
-      },
+      storeSnapshot: under.storeSnapshot,
+      newAttempts: under.newAttempts,
     };
   });
   afterAll(async () => {
-    serve?.kill('SIGINT');
+    await under?.close();
     await net?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('registers an honest pingback from the trusted source (the control)', async () => {
@@ -250,8 +250,8 @@ describe('hostile requests over HTTP to pingback serve', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
     for (const c of cases) await expectRefused(h, c, `${TRUSTED}:${net.port}`);
     expect(net.sentinelConnections()).toEqual(Object.fromEntries(SENTINEL_HOSTS.map((host) => [host, 0])));
-    expect(serve.exitCode).toBeNull();
-    expect(stderr).not.toMatch(/internal error|unhandled|uncaught/i);
+    expect(under.serve.child.exitCode).toBeNull();
+    expect(under.serve.stderr()).not.toMatch(/internal error|unhandled|uncaught/i);
   });
 
   it('stores markup as text and renders it escaped', async () => {
@@ -341,24 +341,15 @@ const wmForm = (source: string, target: string) => new URLSearchParams({ source,
 
 describe('hostile Webmentions through the receiver handler', () => {
   let net: HostileNetwork;
+  let handler: Handler;
   let receiver: Receiver;
-  const store = new MemoryStore();
-  const recorder = recordConnections();
-  let seen = 0;
+  let store: MemoryStore;
   let h: WebmentionHarness;
 
   beforeAll(async () => {
     net = await startHostileNetwork();
-    receiver = new Receiver({
-      site: SITE,
-      store,
-      pages: POSTS.map((p) => `/posts/${p}`),
-      rateLimit: 0,
-      allowAddresses: [TRUSTED],
-      allowedPorts: [80, 443, net.port],
-      sourceTimeoutMs: SOURCE_TIMEOUT_MS,
-      resolve: hostileResolver(),
-    });
+    handler = startHandler(net);
+    ({ receiver, store } = handler);
     h = {
       send: async (cases) => {
         const out: { status: number; body: string }[] = [];
@@ -377,17 +368,12 @@ describe('hostile Webmentions through the receiver handler', () => {
         return out;
       },
       verified: () => receiver.idle(),
-      storeSnapshot: async () => JSON.stringify(await store.list()),
-      newAttempts: async () => {
-        const fresh = recorder.attempts.slice(seen);
-        seen = recorder.attempts.length;
-        return fresh;
-      },
+      storeSnapshot: handler.storeSnapshot,
+      newAttempts: handler.newAttempts,
     };
   });
   afterAll(async () => {
-    recorder.stop();
-    await receiver?.close();
+    await handler?.close();
     await net?.close();
   });
 
@@ -428,68 +414,15 @@ describe('hostile Webmentions through the receiver handler', () => {
 
 describe('hostile Webmentions over HTTP to pingback serve', () => {
   let net: HostileNetwork;
-  let dir: string;
-  let serve: ChildProcess;
+  let under: ServeUnderTest;
   let base: string;
-  let stderr = '';
-  let logged = 0;
+  const stderr = () => under.serve.stderr();
   let h: WebmentionHarness;
 
   beforeAll(async () => {
     net = await startHostileNetwork();
-    dir = await mkdtemp(join(tmpdir(), 'pingback-hostile-wm-'));
-    const root = join(dir, 'site');
-    for (const path of ['', 'tags/news', ...POSTS.map((p) => `posts/${p}`)]) {
-      await mkdir(join(root, path), { recursive: true });
-      await writeFile(join(root, path, 'index.html'), `<!doctype html><title>${path}</title><p>${path}</p>`);
-    }
-    const manifest: Manifest = {
-      version: 1,
-      site: SITE,
-      endpoint: `${SITE}xmlrpc`,
-      hosts: [],
-      pages: POSTS.map((p) => `/posts/${p}`),
-      posts: [],
-      directories: [],
-      feed: null,
-    };
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    const log = join(dir, 'connections.log');
-    await writeFile(log, '');
-    serve = spawn(
-      process.execPath,
-      [
-        '--import',
-        RECORDER,
-        CLI,
-        'serve',
-        '--root',
-        root,
-        '--manifest',
-        join(dir, 'manifest.json'),
-        '--store',
-        join(dir, 'store'),
-        '--port',
-        '0',
-        '--allow-address',
-        TRUSTED,
-        '--allow-port',
-        String(net.port),
-        '--rate-limit',
-        '0',
-        '--source-timeout',
-        String(SOURCE_TIMEOUT_MS),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: log } },
-    );
-    serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      serve.once('exit', (code) => reject(new Error(`pingback serve exited ${code}: ${stderr}`)));
-      createInterface({ input: serve.stdout! }).on('line', (line) => {
-        const m = /listening on (\S+)/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
+    under = await startHostileServe(net, 'pingback-hostile-wm-');
+    base = under.serve.url;
     h = {
       // An independent client: Python's urllib, each body sent as it is.
       send: async (cases) => {
@@ -505,25 +438,19 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
       // serve logs one line per verification, naming the source as sent.
       verified: async (sources) => {
         const until = Date.now() + 4 * SOURCE_TIMEOUT_MS;
-        const done = () => sources.every((s) => stderr.includes(`: ${s} → `));
+        const done = () => sources.every((s) => stderr().includes(`: ${s} → `));
         while (!done()) {
-          if (Date.now() > until) throw new Error(`not verified: ${sources.filter((s) => !stderr.includes(`: ${s} → `)).join(', ')}`);
+          if (Date.now() > until) throw new Error(`not verified: ${sources.filter((s) => !stderr().includes(`: ${s} → `)).join(', ')}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       },
-      storeSnapshot: () => filesOf(join(dir, 'store')),
-      newAttempts: async () => {
-        const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-        const fresh = lines.slice(logged);
-        logged = lines.length;
-        return fresh;
-      },
+      storeSnapshot: under.storeSnapshot,
+      newAttempts: under.newAttempts,
     };
   });
   afterAll(async () => {
-    serve?.kill('SIGINT');
+    await under?.close();
     await net?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('stores an honest Webmention from the trusted source (the control)', async () => {
@@ -536,7 +463,7 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
       )[0]!.status,
     ).toBe(202);
     await h.verified([source]);
-    expect(stderr).toMatch(/webmention approved: .*wm-control → \/posts\/wm-control/);
+    expect(stderr()).toMatch(/webmention approved: .*wm-control → \/posts\/wm-control/);
     expect(await h.newAttempts()).toContain(`${TRUSTED}:${net.port}`);
   });
 
@@ -545,8 +472,8 @@ describe('hostile Webmentions over HTTP to pingback serve', () => {
     expect(cases.length).toBeGreaterThanOrEqual(80);
     await expectWebmentionsRefused(h, cases, `${TRUSTED}:${net.port}`);
     expect(net.sentinelConnections()).toEqual(Object.fromEntries(SENTINEL_HOSTS.map((host) => [host, 0])));
-    expect(serve.exitCode).toBeNull();
-    expect(stderr).not.toMatch(/internal error|unhandled|uncaught/i);
+    expect(under.serve.child.exitCode).toBeNull();
+    expect(stderr()).not.toMatch(/internal error|unhandled|uncaught/i);
   });
 });
 
