@@ -1,19 +1,16 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest, PingbackRecord } from '@pingback/core';
+import type { PingbackRecord } from '@pingback/core';
 import { parseMethodResponse, writeMethodCall } from '@pingback/core';
 import { pathologicalPages, plainPage } from '../../bench/pathological-pages.ts';
+import type { Served } from '../../packages/cli/test/serve-support.ts';
+import { startServe, writeServedSite } from '../../packages/cli/test/serve-support.ts';
 import type { TestServer } from '../support/http.ts';
 import { startServer } from '../support/http.ts';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
 const SITE = 'https://blog.example/';
 /** The receiver's own deadline for a source (`--source-timeout`, the default): the only time asserted. */
 const SOURCE_TIMEOUT_MS = 10_000;
@@ -37,9 +34,9 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
   /** Says `served <path>` when a source page has been written out in full. */
   const served = new EventEmitter();
   let dir: string;
-  let serve: ChildProcess;
+  let serve: Served;
   let base: string;
-  let stderr = '';
+  const stderr = () => serve.stderr();
 
   beforeAll(async () => {
     sources = await startServer((req, res) => {
@@ -63,55 +60,28 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
         .end(`<!doctype html><title>Control</title><p>I liked <a href="${SITE}posts/${target}/">this</a>.</p>`);
     });
     dir = await mkdtemp(join(tmpdir(), 'pingback-pathological-'));
-    const root = join(dir, 'site');
     const posts = [...PAGES.map(slug), ...CONTROLS, 'headers', 'headers-control', ...XML_CASES.map((c) => `xml-${c}`)];
-    for (const p of posts) {
-      await mkdir(join(root, 'posts', p), { recursive: true });
-      await writeFile(join(root, 'posts', p, 'index.html'), `<!doctype html><title>${p}</title>`);
-    }
-    const manifest: Manifest = {
-      version: 1,
-      site: SITE,
-      endpoint: `${SITE}xmlrpc`,
-      hosts: [],
-      pages: posts.map((p) => `/posts/${p}`),
-      posts: [],
-      directories: [],
-      feed: null,
-    };
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    serve = spawn(
-      process.execPath,
+    const { root, manifest } = await writeServedSite(dir, SITE, posts);
+    serve = await startServe(
       [
-        CLI,
-        'serve',
         '--root',
         root,
         '--manifest',
-        join(dir, 'manifest.json'),
+        manifest,
         '--store',
         join(dir, 'store'),
-        '--port',
-        '0',
         '--allow-private-network',
         '--rate-limit',
         '0',
         '--source-timeout',
         String(SOURCE_TIMEOUT_MS),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      dir,
     );
-    serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      serve.once('exit', (code) => reject(new Error(`pingback serve exited ${code}: ${stderr}`)));
-      createInterface({ input: serve.stdout! }).on('line', (line) => {
-        const m = /listening on (\S+)/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
+    base = serve.url;
   });
   afterAll(async () => {
-    serve?.kill('SIGINT');
+    await serve?.stop();
     await sources?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -192,7 +162,7 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
         const answered = await timed(() => fetch(`${base}/webmention`, { method: 'POST', body: new URLSearchParams({ source, target: post(name) }) }));
         expect(answered.value.status, name).toBe(202);
         const started = performance.now();
-        while (!stderr.includes(`webmention approved: ${source} → `)) {
+        while (!stderr().includes(`webmention approved: ${source} → `)) {
           expect(performance.now() - started, `${name}: not verified within the deadline`).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
@@ -267,7 +237,7 @@ describe('pathological source pages up to the 1 MiB cap, through pingback serve'
       expect(answer.value, name).toEqual(expected);
       expect(answer.ms, name).toBeLessThanOrEqual(SOURCE_TIMEOUT_MS);
     }
-    expect(serve.exitCode).toBeNull();
-    expect(stderr).not.toMatch(/internal error|unhandled|uncaught/i);
+    expect(serve.child.exitCode).toBeNull();
+    expect(stderr()).not.toMatch(/internal error|unhandled|uncaught/i);
   });
 });

@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import type { Manifest } from '@pingback/core';
 import { parseMethodResponse, writeMethodCall } from '@pingback/core';
+import type { Served } from '../../../packages/cli/test/serve-support.ts';
+import { startServe as startPingbackServe, writeServedSite } from '../../../packages/cli/test/serve-support.ts';
 
 /**
  * The load test's parts, shared by the one-receiver run (test/hostile/load.test.ts) and the run of several
@@ -20,7 +18,6 @@ import { parseMethodResponse, writeMethodCall } from '@pingback/core';
  * loopback address.
  */
 
-const CLI = fileURLToPath(new URL('../../../packages/cli/bin/pingback.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./record-connections.ts', import.meta.url));
 export const SITE = 'https://blog.example/';
 export const POSTS = 100;
@@ -76,71 +73,25 @@ export async function startSourceHosts(): Promise<{ port: number; close(): Promi
 }
 
 /** The site: 100 built posts and their manifest, in `dir`. */
-export async function writeSite(dir: string): Promise<{ root: string; manifest: string }> {
-  const root = join(dir, 'site');
-  for (let p = 0; p < POSTS; p++) {
-    await mkdir(join(root, 'posts', `p${p}`), { recursive: true });
-    await writeFile(join(root, 'posts', `p${p}`, 'index.html'), `<!doctype html><title>p${p}</title>`);
-  }
-  const manifest: Manifest = {
-    version: 1,
-    site: SITE,
-    endpoint: `${SITE}xmlrpc`,
-    hosts: [],
-    pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`),
-    posts: [],
-    directories: [],
-    feed: null,
-  };
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return { root, manifest: join(dir, 'manifest.json') };
+export function writeSite(dir: string): Promise<{ root: string; manifest: string }> {
+  const posts = Array.from({ length: POSTS }, (_, p) => `p${p}`);
+  return writeServedSite(dir, SITE, posts);
 }
 
-export interface Serve {
-  child: ChildProcess;
-  endpoint: string;
-  stderr(): string;
-}
+export type Serve = Served;
 
 /**
  * `pingback serve` with its default rate limits over `store`, every outgoing connection attempt logged to
  * `connectionLog`, sources trusted on 127.0.1.0/24 at the sources' port.
  */
-export async function startServe(dir: string, store: string, sourcePort: number, connectionLog: string): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      RECORDER,
-      CLI,
-      'serve',
-      '--root',
-      join(dir, 'site'),
-      '--manifest',
-      join(dir, 'manifest.json'),
-      '--store',
-      store,
-      '--port',
-      '0',
-      '--allow-address',
-      '127.0.1.0/24',
-      '--allow-port',
-      String(sourcePort),
-      '--source-timeout',
-      '10000',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINGBACK_CONNECTION_LOG: connectionLog } },
+export function startServe(dir: string, store: string, sourcePort: number, connectionLog: string): Promise<Serve> {
+  const site = ['--root', join(dir, 'site'), '--manifest', join(dir, 'manifest.json'), '--store', store];
+  return startPingbackServe(
+    [...site, '--allow-address', '127.0.1.0/24', '--allow-port', String(sourcePort), '--source-timeout', '10000'],
+    dir,
+    { PINGBACK_CONNECTION_LOG: connectionLog },
+    ['--import', RECORDER],
   );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`pingback serve exited ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      if (m) resolve(`${m[1]}/xmlrpc`);
-    });
-  });
-  return { child, endpoint, stderr: () => stderr };
 }
 
 const ping = (source: string, post: string) => writeMethodCall('pingback.ping', [source, `${SITE}posts/${post}/`]);
