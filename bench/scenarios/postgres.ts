@@ -6,26 +6,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import type { Manifest, PingbackRecord, PingbackStore } from '@pingback/core';
-import { FileStore, groupByKey, parseMethodResponse, readPingbacks, recordId, writeMethodCall } from '@pingback/core';
+import type { Manifest } from '@pingback/core';
+import { FileStore, groupByKey, parseMethodResponse, readPingbacks, writeMethodCall } from '@pingback/core';
 import { PostgresStore } from '@pingback/postgres';
 import { startPostgres } from '../../test/support/postgres.ts';
+import { pool } from '../../test/support/pool.ts';
 import type { Figure, Scenario } from '../harness.ts';
+import { benchRecord, fill } from '../records.ts';
 import { alternate, percentile } from '../harness.ts';
 
 const SOURCES = fileURLToPath(new URL('../workers/sources.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
 const SITE = 'https://receiver.example/';
 const POSTS = 200;
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
@@ -54,28 +47,6 @@ function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: 
       if (m) resolve({ child, url: m[1]! });
     });
   });
-}
-
-function makeRecord(i: number, posts: number): PingbackRecord {
-  const key = `/posts/p${i % posts}`;
-  const source = `https://writer${i % 300}.example/replies/${i}/`;
-  return {
-    id: recordId(key, source),
-    source,
-    target: `${SITE}posts/p${i % posts}/`,
-    key,
-    status: 'approved',
-    title: `A reply, number ${i}, to post ${i % posts}`,
-    excerpt: `[…] as ${SITE}posts/p${i % posts}/ argues, the web works best when pages talk to each other; here is why I half agree, with an example or two from my own notes […]`,
-    author: { name: `Writer ${i % 300}`, url: `https://writer${i % 300}.example/` },
-    published: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-    lang: 'en',
-    receivedAt: new Date(Date.UTC(2026, 0, 1) + i * 61_000).toISOString(),
-  };
-}
-
-async function fill(store: PingbackStore, records: readonly PingbackRecord[]): Promise<void> {
-  await pool(records, 32, async (r) => void (await store.insert(r)));
 }
 
 /**
@@ -153,7 +124,7 @@ export const postgres: Scenario = {
       );
 
       // Reading back at build time: the same 10,000 records in each store.
-      const records = Array.from({ length: total }, (_, i) => makeRecord(i, posts));
+      const records = Array.from({ length: total }, (_, i) => benchRecord(SITE, i, posts));
       const files = new FileStore(join(dir, 'read-store'));
       const readUrl = database.urlFor('reading');
       const filling = new PostgresStore({ url: readUrl });

@@ -6,11 +6,12 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PingbackRecord, PingbackStore, ReadResult } from '@pingback/core';
-import { FileStore, LINKBACK_KINDS, Receiver, groupByKey, publicRecord, readPingbacks, recordId, renderPingbacksHtml } from '@pingback/core';
+import type { PingbackStore, ReadResult } from '@pingback/core';
+import { FileStore, LINKBACK_KINDS, Receiver, groupByKey, publicRecord, readPingbacks, renderPingbacksHtml } from '@pingback/core';
 import { readPlainRequest, sendPlainResponse } from '@pingback/core/node';
 import { BlobsStore } from '@pingback/netlify';
 import type { Figure, Scenario } from '../harness.ts';
+import { benchRecord, fill } from '../records.ts';
 import { alternate } from '../harness.ts';
 
 const SITE = 'https://reader.example/';
@@ -20,33 +21,6 @@ function ask<T>(child: ChildProcess, message?: string): Promise<T> {
   const answer = new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   if (message) child.send(message);
   return answer;
-}
-
-function makeRecord(i: number, posts: number): PingbackRecord {
-  const key = `/posts/p${i % posts}`;
-  const source = `https://writer${i % 300}.example/replies/${i}/`;
-  return {
-    id: recordId(key, source),
-    source,
-    target: `${SITE}posts/p${i % posts}/`,
-    key,
-    status: 'approved',
-    title: `A reply, number ${i}, to post ${i % posts}`,
-    excerpt: `[…] as ${SITE}posts/p${i % posts}/ argues, the web works best when pages talk to each other; here is why I half agree, with an example or two from my own notes […]`,
-    author: { name: `Writer ${i % 300}`, url: `https://writer${i % 300}.example/` },
-    published: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-    lang: 'en',
-    receivedAt: new Date(Date.UTC(2026, 0, 1) + i * 61_000).toISOString(),
-  };
-}
-
-async function fill(store: PingbackStore, records: readonly PingbackRecord[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < records.length) await store.insert(records[next++]!);
-    }),
-  );
 }
 
 /** Counts the calls a reader makes on a store. */
@@ -102,8 +76,8 @@ export const reading: Scenario = {
     const total = smoke ? 500 : 10_000;
     const posts = smoke ? 50 : 1000;
     const extra = smoke ? 10 : 100;
-    const records = Array.from({ length: total }, (_, i) => makeRecord(i, posts));
-    const later = Array.from({ length: extra }, (_, i) => makeRecord(total + i, posts));
+    const records = Array.from({ length: total }, (_, i) => benchRecord(SITE, i, posts));
+    const later = Array.from({ length: extra }, (_, i) => benchRecord(SITE, total + i, posts));
     // Rendering what a build reads: every post's section, with every kind and half the authors with a
     // photo, against writing the same records out as JSON (a string of about the same size, made by the
     // engine's own serialiser). A per-item cost such as making a date formatter for each would be 50 ×.

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { Manifest } from '@pingback/core';
 import { FileStore, WEBMENTION_CONCURRENCY, WEBMENTION_PER_HOST, WEBMENTION_QUEUE, parseMethodResponse, writeMethodCall } from '@pingback/core';
+import { pool } from '../../test/support/pool.ts';
 import type { Figure, Scenario } from '../harness.ts';
 import { cpuOf, cpuSplitOf, percentile, rssOf } from '../harness.ts';
 
@@ -16,15 +17,6 @@ const SITE = 'https://receiver.example/';
 const POSTS = 200;
 const SOURCE_DELAY = 20;
 const BYTE_CAP = 1024 * 1024;
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 /**
  * `pingback serve --rate-limit 0` under 100 concurrent clients sending 2,000 distinct valid pingbacks

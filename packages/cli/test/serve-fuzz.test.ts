@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMethodResponse, writeMethodCall } from '@pingback/core';
 import { writeReceiverSite } from '../../../test/support/receiver-cases.ts';
 import type { RawReply } from '../../../test/support/raw-http.ts';
-import { pool, rawRequest } from '../../../test/support/raw-http.ts';
+import { pool } from '../../../test/support/pool.ts';
+import { rawRequest } from '../../../test/support/raw-http.ts';
 import type { Served } from './serve-support.ts';
 import { startServe } from './serve-support.ts';
 
