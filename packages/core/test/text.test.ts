@@ -25,6 +25,18 @@ describe('stored text holds no bidirectional or zero-width characters', () => {
     expect(plainText('שלום  world مرحبا')).toBe('שלום world مرحبا');
   });
 
+  it('keeps the joiners where a word or an emoji is written with them, and nowhere else', () => {
+    // Persian "می‌خواهم" and the Devanagari conjunct क्‍ष need their joiners; 👩‍💻 and 🏳️‍🌈 are one picture each.
+    for (const written of ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', '\u0915\u094d\u200d\u0937', '👩\u200d💻', '🏳\ufe0f\u200d🌈', '👍🏽\u200d👍'])
+      expect(plainText(`${written} wrote`)).toBe(`${written} wrote`);
+    // In Latin, Greek or Cyrillic, at an edge, beside a space or between pictograph and letter they are only a disguise.
+    expect(plainText('pay\u200dpal')).toBe('paypal');
+    expect(plainText('pay\u200cpal')).toBe('paypal');
+    expect(plainText('\u0410\u200d\u043d\u043d\u0430')).toBe('\u0410\u043d\u043d\u0430');
+    expect(plainText('\u200d\u0645\u06cc \u200c\u062e\u200c')).toBe('\u0645\u06cc \u062e');
+    expect(plainText('👩\u200dEve')).toBe('👩Eve');
+  });
+
   const SITE = 'https://blog.example/';
   let source: TestServer;
   beforeAll(async () => {
