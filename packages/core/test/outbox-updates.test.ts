@@ -69,4 +69,25 @@ describe('sendOutbox: updates of an edited post', () => {
     expect(ledger.getPost(`${site.url}/posts/p/`)?.targets).toEqual([A()]);
     expect(await run(v2, ledger)).toEqual({ '/posts/a/': 'skipped' });
   });
+
+  it('a dry run lists the resends, the lost links and the gone posts it would tell, sending nothing', async () => {
+    const ledger = new MemoryLedger();
+    const C = `${receiver.url}/posts/c/`;
+    page = html([A(), B(), C], 'v1');
+    const first = manifest([A(), B()], 'h1', 'c1');
+    first.posts.push({ source: `${site.url}/posts/q/`, key: '/posts/q', targets: [C], hash: 'hq', contentHash: 'cq' });
+    expect(await run(first, ledger)).toEqual({ '/posts/a/': 'registered', '/posts/b/': 'registered', '/posts/c/': 'registered' });
+    const requests = receiver.requests.length;
+    const edited: Manifest = {
+      ...manifest([A()], 'h2', 'c2'),
+      gone: [{ source: `${site.url}/posts/q/`, key: '/posts/q', targets: [C], since: '2027-04-30T00:00:00Z' }],
+    };
+    const report = await sendOutbox(edited, { ledger, clock, dryRun: true, allowPrivateNetwork: true });
+    expect(report.rows.map((r) => [new URL(r.target).pathname, r.status, r.protocol, r.why ?? '', r.message])).toEqual([
+      ['/posts/a/', 'skipped', null, '', 'dry run: not checked, not sent'],
+      ['/posts/b/', 'skipped', 'webmention', 'removed', 'dry run: not checked, not sent'],
+      ['/posts/c/', 'skipped', 'webmention', 'deleted', 'dry run: not checked, not sent'],
+    ]);
+    expect(receiver.requests.length).toBe(requests);
+  });
 });

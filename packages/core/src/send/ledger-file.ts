@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import { withFileLock } from '../store/file-lock.ts';
 import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
-import { ledgerKey } from './ledger.ts';
-import { PING_STATUSES } from '../outcome.ts';
+import { isLedgerEntry, isPostEntry, ledgerKey } from './ledger.ts';
 
 interface LedgerDocument {
   version: 1;
@@ -16,23 +15,9 @@ interface Loaded {
   posts: Map<string, PostEntry>;
 }
 
-function isPost(value: unknown): value is PostEntry {
-  const p = value as PostEntry;
-  return typeof p === 'object' && p !== null && typeof p.source === 'string' && typeof p.hash === 'string' && typeof p.lastSeenAt === 'string';
-}
-
-function isEntry(value: unknown): value is LedgerEntry {
-  const e = value as LedgerEntry;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof e.source === 'string' &&
-    typeof e.target === 'string' &&
-    (PING_STATUSES as readonly string[]).includes(e.status) &&
-    typeof e.attempts === 'number' &&
-    typeof e.lastAt === 'string'
-  );
-}
+// The file ledger merges concurrent writers by lastAt and ages posts by lastSeenAt: entries without them are skipped.
+const isEntry = (value: unknown): value is LedgerEntry => isLedgerEntry(value) && typeof value.lastAt === 'string';
+const isPost = (value: unknown): value is PostEntry => isPostEntry(value) && typeof value.lastSeenAt === 'string';
 
 async function load(path: string): Promise<Loaded> {
   let text: string;

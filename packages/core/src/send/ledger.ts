@@ -1,5 +1,5 @@
 import type { PingStatus } from '../outcome.ts';
-import { isDone } from '../outcome.ts';
+import { PING_STATUSES, isDone } from '../outcome.ts';
 import type { SendProtocol } from './protocols.ts';
 
 /**
@@ -215,4 +215,23 @@ export class MemoryLedger implements Ledger {
   put(entry: LedgerEntry): void {
     this.entries.set(ledgerKey(entry.source, entry.target), entry);
   }
+}
+
+/** Whether a value read back from storage has what every use of an entry relies on; anything else is skipped. */
+export function isLedgerEntry(value: unknown): value is LedgerEntry {
+  const e = value as LedgerEntry;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.source === 'string' &&
+    typeof e.target === 'string' &&
+    (PING_STATUSES as readonly string[]).includes(e.status) &&
+    typeof e.attempts === 'number'
+  );
+}
+
+/** Whether a value read back from storage is a post entry. */
+export function isPostEntry(value: unknown): value is PostEntry {
+  const p = value as PostEntry;
+  return typeof p === 'object' && p !== null && typeof p.source === 'string' && typeof p.hash === 'string';
 }

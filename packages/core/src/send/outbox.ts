@@ -173,35 +173,24 @@ export async function sendOutbox(manifest: Manifest, options: OutboxOptions): Pr
     ...(why ? { why } : {}),
   });
   if (dryRun) {
+    const skip = (source: string, target: string, why?: PingPair['why']) =>
+      emit({
+        source,
+        target,
+        protocol: why ? 'webmention' : null,
+        endpoint: null,
+        status: 'skipped',
+        message: 'dry run: not checked, not sent',
+        attempts: 0,
+        ms: 0,
+        ...(why ? { why } : {}),
+      });
     for (const { post, targets, removed } of due) {
-      for (const target of targets)
-        emit({ source: post.source, target, protocol: null, endpoint: null, status: 'skipped', message: 'dry run: not checked, not sent', attempts: 0, ms: 0 });
-      for (const target of removed)
-        emit({
-          source: post.source,
-          target,
-          protocol: 'webmention',
-          endpoint: null,
-          status: 'skipped',
-          message: 'dry run: not checked, not sent',
-          attempts: 0,
-          ms: 0,
-          why: 'removed',
-        });
+      for (const target of targets) skip(post.source, target);
+      for (const target of removed) skip(post.source, target, 'removed');
     }
     for (const { post, targets } of gone) {
-      for (const target of targets)
-        emit({
-          source: post.source,
-          target,
-          protocol: 'webmention',
-          endpoint: null,
-          status: 'skipped',
-          message: 'dry run: not checked, not sent',
-          attempts: 0,
-          ms: 0,
-          why: 'deleted',
-        });
+      for (const target of targets) skip(post.source, target, 'deleted');
     }
   } else {
     // A post with nothing due is still checked once if it is new or changed: directories want to know.

@@ -1,26 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Ledger, LedgerEntry, PostEntry } from './ledger.ts';
-import { PING_STATUSES } from '../outcome.ts';
+import { isLedgerEntry, isPostEntry } from './ledger.ts';
 import type { PingbackStore } from '../store/store.ts';
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
-
-function isEntry(value: unknown): value is LedgerEntry {
-  const e = value as LedgerEntry;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof e.source === 'string' &&
-    typeof e.target === 'string' &&
-    (PING_STATUSES as readonly string[]).includes(e.status) &&
-    typeof e.attempts === 'number'
-  );
-}
-
-function isPost(value: unknown): value is PostEntry {
-  const p = value as PostEntry;
-  return typeof p === 'object' && p !== null && typeof p.source === 'string' && typeof p.hash === 'string';
-}
 
 /**
  * The sent-ping ledger kept in a store (Netlify Blobs in the deploy-succeeded handler): one document per
@@ -47,7 +30,7 @@ export class StoreLedger implements Ledger {
 
   async get(source: string, target: string): Promise<LedgerEntry | undefined> {
     const value = await this.read(`ledger-${hash(source)}-${hash(target)}`);
-    return isEntry(value) ? value : undefined;
+    return isLedgerEntry(value) ? value : undefined;
   }
 
   put(entry: LedgerEntry): Promise<void> {
@@ -56,7 +39,7 @@ export class StoreLedger implements Ledger {
 
   async getPost(source: string): Promise<PostEntry | undefined> {
     const value = await this.read(`ledger-post-${hash(source)}`);
-    return isPost(value) ? value : undefined;
+    return isPostEntry(value) ? value : undefined;
   }
 
   putPost(entry: PostEntry): Promise<void> {
