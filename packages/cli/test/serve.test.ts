@@ -206,6 +206,32 @@ describe('moderation, rebuilds and the read endpoint', () => {
     }
   });
 
+  it('a pingback that comes after its interval asked for a rebuild is rebuilt for when the interval ends, once', async () => {
+    const hook = await startServer((_req, res) => void res.writeHead(200).end('{}'));
+    try {
+      const env = { PINGBACK_BUILD_HOOK_URL: `${hook.url}/build_hooks/owed` };
+      await serve('owed', ['--allow-private-network', '--rate-limit', '0', '--rebuild-interval', '3000'], env);
+      const served = servers.at(-1)!;
+      // Two approved pingbacks a moment apart: the second most often in the interval the first asked for.
+      const pings = await runWithPython(served.endpoint, [
+        { call: ['pingback.ping', [`${sources.url}/links`, T('/posts/hello/')]] },
+        { call: ['pingback.ping', [`${sources.url}/upper`, T('/posts/upper/')]] },
+      ]);
+      expect(pings.map((p) => p.result)).toEqual([expect.stringMatching(/registered/), expect.stringMatching(/registered/)]);
+      const deadline = Date.now() + 15_000;
+      while (hook.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(hook.requests.map((r) => [r.method, r.path])).toEqual([
+        ['POST', '/build_hooks/owed'],
+        ['POST', '/build_hooks/owed'],
+      ]);
+      // Nothing more is owed: two more intervals pass without a call.
+      await new Promise((r) => setTimeout(r, 6500));
+      expect(hook.requests).toHaveLength(2);
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('serves the moderation page when PINGBACK_ADMIN_TOKEN is set: sign in, see the pending pingback, approve it over HTTP', async () => {
     const token = 'serve-admin-token-0123456789abcdef';
     const served = await serve('admin', ['--allow-private-network', '--moderation', 'pending', '--admin-path', '/moderate'], { PINGBACK_ADMIN_TOKEN: token });

@@ -132,7 +132,7 @@ export { WEBMENTION_RETRY_AFTER } from './receive/webmention.ts';
 export { VerificationQueue, WEBMENTION_CONCURRENCY, WEBMENTION_PER_HOST, WEBMENTION_QUEUE } from './receive/verification-queue.ts';
 export type { WebmentionForm } from './webmention/receive-form.ts';
 export { MAX_WEBMENTION_URL, isFormContentType, parseWebmentionForm } from './webmention/receive-form.ts';
-export { triggerRebuild } from './receive/rebuild.ts';
+export { settleOwedRebuild, triggerRebuild } from './receive/rebuild.ts';
 
 export type { PageInfo } from './build/post-match.ts';
 export { isRoutePattern, matchesAny, pathGlob } from './build/post-match.ts';

@@ -71,6 +71,12 @@ export const serveSpec: CommandSpec = {
       description: 'Let the arrival webhook live on a loopback or private address and any port. For tests and intranets only.',
     },
     'source-timeout': { type: 'string', value: 'MS', description: 'Deadline for fetching a source (default 10000).' },
+    'rebuild-interval': {
+      type: 'string',
+      value: 'MS',
+      description:
+        'With PINGBACK_BUILD_HOOK_URL: at most one rebuild per this long (default 600000); a change that comes later in an interval is rebuilt for when it ends.',
+    },
     'max-connections': {
       type: 'string',
       value: 'N',
@@ -88,11 +94,15 @@ export const serveSpec: CommandSpec = {
   ],
 };
 
+/** How often a rebuild owed since an earlier interval is looked for. */
+const REBUILD_SETTLE_MS = 60_000;
+
 const FLAG_OF_OPTION: Record<string, string> = {
   allowAddresses: '--allow-address',
   allowedPorts: '--allow-port',
   rateLimit: '--rate-limit',
   sourceTimeoutMs: '--source-timeout',
+  rebuildIntervalMs: '--rebuild-interval',
   moderation: '--moderation',
   endpointPath: '--endpoint-path',
   webmentionPath: '--webmention-path',
@@ -202,6 +212,8 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
   if (rateLimit !== undefined) options.rateLimit = rateLimit;
   const sourceTimeout = intFlag(f, 'source-timeout');
   if (sourceTimeout !== undefined) options.sourceTimeoutMs = sourceTimeout;
+  const rebuildInterval = intFlag(f, 'rebuild-interval');
+  if (rebuildInterval !== undefined) options.rebuildIntervalMs = rebuildInterval;
   if (f.moderation !== undefined) options.moderation = f.moderation as ReceiverOptions['moderation'];
   if (io.env.PINGBACK_BUILD_HOOK_URL) options.rebuildHookUrl = io.env.PINGBACK_BUILD_HOOK_URL;
   const tokenEnv = (f['admin-token-env'] as string | undefined) ?? 'PINGBACK_ADMIN_TOKEN';
@@ -262,8 +274,17 @@ export async function serve(parsed: Parsed, io: Io): Promise<number> {
     io.stdout.write(`  moderation page ${receiver.moderationUrl} (sign in with the token in ${tokenEnv}), moderation ${receiver.settings.moderation}\n`);
   if (receiver.notifier) io.stdout.write(`  arrival webhook to ${receiver.notifier.settings.url.host} (${receiver.notifier.settings.format})\n`);
 
+  // A change that came after its interval's rebuild was asked for is owed one when the interval ends: the
+  // Function has no timer for that, this process does.
+  const settle = receiver.settings.rebuildHookUrl
+    ? setInterval(
+        () => void receiver.settleRebuild().catch((error: unknown) => log(`pingback serve: owed rebuild: ${(error as Error).message}`)),
+        Math.min(REBUILD_SETTLE_MS, receiver.settings.rebuildIntervalMs),
+      ).unref()
+    : undefined;
   await new Promise<void>((done) => {
     const stop = () => {
+      clearInterval(settle);
       server.close(() => done());
       server.closeAllConnections();
     };

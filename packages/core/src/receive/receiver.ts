@@ -16,7 +16,7 @@ import { sniffCharset } from './charset.ts';
 import { handleRead } from './read-endpoint.ts';
 import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
 import { resolveReceiverOptions } from './receiver-options.ts';
-import { triggerRebuild } from './rebuild.ts';
+import { settleOwedRebuild, triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from '../net/guarded-fetch.ts';
 import { guardStoreCall } from './store-guard.ts';
@@ -351,6 +351,19 @@ export class Receiver {
     const result = await triggerRebuild(s.store, s.rebuildHookUrl, s.rebuildIntervalMs, s.clock.now());
     s.logger.info(`[pingback] ${result.message}`);
     return result.message;
+  }
+
+  /**
+   * Asks for a rebuild that a change is owed (it came after its interval's rebuild was asked for, or the
+   * hook failed), once that interval is over; a long-running shell calls it on a timer. The message, or
+   * null when nothing was due.
+   */
+  async settleRebuild(): Promise<string | null> {
+    const s = this.settings;
+    if (!s.rebuildHookUrl) return null;
+    const result = await settleOwedRebuild(s.store, s.rebuildHookUrl, s.rebuildIntervalMs, s.clock.now());
+    if (result) s.logger.info(`[pingback] owed rebuild: ${result.message}`);
+    return result?.message ?? null;
   }
 
   /**
