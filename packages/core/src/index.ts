@@ -234,8 +234,8 @@ export {
   compilePathPattern,
   fillPathPattern,
   matchPathPattern,
-  parseNetlifyToml,
   parseRedirectsFile,
   patternNames,
   readDeclaredRedirects,
 } from './site/redirects.ts';
+export { parseNetlifyToml } from './site/netlify-toml.ts';
