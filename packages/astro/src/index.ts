@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
-import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
   PingbackOptionError,
   finishBuild,
@@ -13,7 +13,7 @@ import {
   readForBuild,
   resolveIntegrationOptions,
   summary,
-} from '@pingback/core';
+} from '@pingback/core/build';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
 import { setRegistry } from './registry.ts';

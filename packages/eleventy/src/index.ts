@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
-import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
   PingbackOptionError,
   canonicalKey,
   finishBuild,
-  groupByKey,
   isRoutePattern,
   matchesAny,
   openDatabaseStore,
@@ -13,7 +12,8 @@ import {
   readForBuild,
   resolveIntegrationOptions,
   summary,
-} from '@pingback/core';
+} from '@pingback/core/build';
+import { groupByKey } from '@pingback/core/render';
 import type { TemplateFacts } from './front-matter.ts';
 import { inputGlob, pageTags, templateFacts } from './front-matter.ts';
 import { renderingFilters } from './render-filters.ts';
