@@ -6,6 +6,7 @@ import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, Re
 import {
   PingbackOptionError,
   finishBuild,
+  keptPage,
   openDatabaseStore,
   pageInfo,
   passSettings,
@@ -126,7 +127,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
           if (result.changed) await writeFile(file, result.html);
           // The page text is not needed any more: keep memory flat on big sites.
-          return { ...result, html: '' };
+          return keptPage(result);
         });
         logger.info(summary.pass(pages, Date.now() - started));
 

@@ -5,6 +5,7 @@ import {
   canonicalKey,
   finishBuild,
   isRoutePattern,
+  keptPage,
   matchesAny,
   openDatabaseStore,
   passSettings,
@@ -174,7 +175,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     const started = performance.now();
     const result = processPage(content, info, settings);
     passMs += performance.now() - started;
-    pages.set(outputPath, { ...result, html: '' });
+    pages.set(outputPath, keptPage(result));
     return result.html;
   });
 

@@ -15,7 +15,7 @@ export { isRoutePattern, matchesAny } from './post-match.ts';
 export type { IntegrationOptions, ResolvedIntegrationOptions } from './options.ts';
 export { resolveIntegrationOptions } from './options.ts';
 export type { PageResult, PassSettings } from './page-pass.ts';
-export { pageInfo, passSettings, processPage } from './page-pass.ts';
+export { keptPage, pageInfo, passSettings, processPage } from './page-pass.ts';
 export { summary } from './summary.ts';
 export type { EmitStep, FinishInput, FinishResult } from './finish.ts';
 export type { OpenBlobs, OpenDatabase } from '../read/build-read.ts';
