@@ -17,7 +17,13 @@ describe('what an integration keeps of a page after the pass', () => {
     expect(buildManifest(kept, input)).toEqual(buildManifest(results, input));
     for (const [i, k] of kept.entries()) {
       expect(k).toMatchObject({ html: '', key: results[i]!.key, targets: results[i]!.targets, hash: results[i]!.hash, contentHash: results[i]!.contentHash });
-      expect(k.scan).toMatchObject({ links: [], contentRanges: [], title: results[i]!.scan.title, feed: '/feed.xml', contentSelector: results[i]!.scan.contentSelector });
+      expect(k.scan).toMatchObject({
+        links: [],
+        contentRanges: [],
+        title: results[i]!.scan.title,
+        feed: '/feed.xml',
+        contentSelector: results[i]!.scan.contentSelector,
+      });
     }
     expect(kept[1]!.targets).toEqual(['https://other.example/posts/1/']);
   });
