@@ -52,6 +52,34 @@ export async function alternate(
   return { baseline: median(b), subject: median(s), baselineRuns: b, subjectRuns: s };
 }
 
+/** The middle half of the values: the first and third quartiles (linear interpolation). */
+export function quartiles(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = (sorted.length - 1) * q;
+    const lo = Math.floor(i);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
+  };
+  return [at(0.25), at(0.75)];
+}
+
+/**
+ * A bootstrap 95 % confidence interval of the median: the median of 2,000 resamples (with replacement),
+ * their 2.5th and 97.5th percentiles. Seeded, so that the same runs give the same interval.
+ */
+export function medianInterval(values: readonly number[], resamples = 2000): [number, number] {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const medians: number[] = [];
+  for (let r = 0; r < resamples; r++) medians.push(median(Array.from(values, () => values[Math.floor(random() * values.length)]!)));
+  return [percentile(medians, 2.5), percentile(medians, 97.5)];
+}
+
 const round = (n: number | null, digits = 2) => (n === null ? '' : Number.isInteger(n) ? String(n) : n.toFixed(digits));
 
 export function table(figures: readonly Figure[]): string {

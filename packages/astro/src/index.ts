@@ -2,10 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
-import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
   PingbackOptionError,
   finishBuild,
+  keptPage,
   openDatabaseStore,
   pageInfo,
   passSettings,
@@ -13,7 +14,7 @@ import {
   readForBuild,
   resolveIntegrationOptions,
   summary,
-} from '@pingback/core';
+} from '@pingback/core/build';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
 import { setRegistry } from './registry.ts';
@@ -126,7 +127,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
           if (result.changed) await writeFile(file, result.html);
           // The page text is not needed any more: keep memory flat on big sites.
-          return { ...result, html: '' };
+          return keptPage(result);
         });
         logger.info(summary.pass(pages, Date.now() - started));
 

@@ -1,4 +1,4 @@
-import type { Redirect } from '@pingback/core';
+import type { Redirect } from '@pingback/core/build';
 
 /** One route of Astro's notation in Netlify's, which the core reads: `[slug]` → `:slug`, `[...rest]` → `*` / `:splat`. */
 function notation(route: string, side: 'from' | 'to', rest: string | null): string {

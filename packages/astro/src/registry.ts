@@ -1,4 +1,4 @@
-import type { ReadResult } from '@pingback/core';
+import type { ReadResult } from '@pingback/core/build';
 
 /**
  * The integration's reader, shared with `pingbackLoader()` through the process: Astro loads the config

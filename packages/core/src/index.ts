@@ -149,7 +149,7 @@ export type {
 } from './build/options.ts';
 export { INTEGRATION_DEFAULTS, resolveIntegrationOptions } from './build/options.ts';
 export type { Exclusion, PageResult, PassSettings } from './build/page-pass.ts';
-export { pageInfo, passSettings, pingbackLinkTag, processPage, webmentionLinkTag } from './build/page-pass.ts';
+export { keptPage, pageInfo, passSettings, pingbackLinkTag, processPage, webmentionLinkTag } from './build/page-pass.ts';
 export type { ManifestInput } from './build/manifest-builder.ts';
 export { buildManifest } from './build/manifest-builder.ts';
 export type { PostEntry } from './send/ledger.ts';
@@ -234,8 +234,8 @@ export {
   compilePathPattern,
   fillPathPattern,
   matchPathPattern,
-  parseNetlifyToml,
   parseRedirectsFile,
   patternNames,
   readDeclaredRedirects,
 } from './site/redirects.ts';
+export { parseNetlifyToml } from './site/netlify-toml.ts';

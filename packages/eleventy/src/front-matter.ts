@@ -1,4 +1,4 @@
-import type { PageInfo } from '@pingback/core';
+import type { PageInfo } from '@pingback/core/build';
 
 /** What the plugin needs to remember of a template's data between the preprocessor and the transform. */
 export interface TemplateFacts {

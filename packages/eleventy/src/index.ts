@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core';
+import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
   PingbackOptionError,
   canonicalKey,
   finishBuild,
-  groupByKey,
   isRoutePattern,
+  keptPage,
   matchesAny,
   openDatabaseStore,
   passSettings,
@@ -13,7 +13,8 @@ import {
   readForBuild,
   resolveIntegrationOptions,
   summary,
-} from '@pingback/core';
+} from '@pingback/core/build';
+import { groupByKey } from '@pingback/core/render';
 import type { TemplateFacts } from './front-matter.ts';
 import { inputGlob, pageTags, templateFacts } from './front-matter.ts';
 import { renderingFilters } from './render-filters.ts';
@@ -174,7 +175,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     const started = performance.now();
     const result = processPage(content, info, settings);
     passMs += performance.now() - started;
-    pages.set(outputPath, { ...result, html: '' });
+    pages.set(outputPath, keptPage(result));
     return result.html;
   });
 

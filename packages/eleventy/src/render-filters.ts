@@ -1,4 +1,4 @@
-import { PingbackOptionError } from '@pingback/core';
+import { PingbackOptionError } from '@pingback/core/build';
 import type { CountWords, LinkbackKind, PublicPingback, RenderOptions } from '@pingback/core/render';
 import {
   LINKBACKS_CSS,

@@ -14,6 +14,7 @@ import {
   pageInfo,
   passSettings,
   processPage,
+  keptPage,
   readManifest,
   resolveIntegrationOptions,
   sendOutbox,
@@ -88,7 +89,7 @@ async function scanRoot(root: string, site: string, io: Io): Promise<Manifest> {
     if (!file) continue;
     const html = await readFile(file, 'utf8');
     const result = processPage(html, pageInfo(options.site, path), settings);
-    if (result.hadLink) pages.push({ ...result, advertised: true, html: '' });
+    if (result.hadLink) pages.push({ ...keptPage(result), advertised: true });
   }
   io.stderr.write(`${summary.pass(pages, Date.now() - started)}\n`);
   return buildManifest(pages, {

@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.ts';
-import { FileLedger } from '../send/ledger-file.ts';
 import type { Manifest } from '../site/manifest.ts';
 import { PUBLISHED_MANIFEST_PATH, parseManifest } from '../site/manifest.ts';
-import { httpRequest } from '../net/http-request.ts';
-import { userAgent } from '../net/user-agent.ts';
 import type { Logger } from '../receive/logger.ts';
-import { sendOutbox } from '../send/outbox.ts';
 import type { OutboxReport } from '../send/outbox.ts';
 import type { ManifestInput } from './manifest-builder.ts';
 import { buildManifest } from './manifest-builder.ts';
@@ -86,6 +82,8 @@ async function previousManifest(text: string | null, path: string, options: Reso
   if (!options.netlify || options.dryRun) return null;
   const url = new URL(PUBLISHED_MANIFEST_PATH, options.site).href;
   try {
+    // Only a Netlify build that is no dry run reads over HTTP: the client is loaded then.
+    const [{ httpRequest }, { userAgent }] = await Promise.all([import('../net/http-request.ts'), import('../net/user-agent.ts')]);
     const response = await httpRequest({
       url,
       method: 'GET',
@@ -196,6 +194,8 @@ export async function finishBuild(input: FinishInput): Promise<FinishResult> {
     return { manifest, manifestPath };
   }
   try {
+    // The sender (discovery, both protocols, the XML-RPC codec) is loaded only by a build that sends.
+    const [{ FileLedger }, { sendOutbox }] = await Promise.all([import('../send/ledger-file.ts'), import('../send/outbox.ts')]);
     const ledger = await FileLedger.open(resolve(root, options.ledger));
     const report = await sendOutbox(manifest, {
       ledger,

@@ -124,6 +124,16 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   };
 }
 
+/**
+ * What an integration keeps of a page after the pass, until the manifest is written: everything but its
+ * text, the links of its content (the targets are what the manifest takes of them) and where its content
+ * was. The strings a scan cuts from a page (hrefs, the title) are slices that hold the whole page's text
+ * in memory, 27 MiB over the 1,000 pages of the bench site: the copy through JSON holds none of it.
+ */
+export function keptPage(result: PageResult): PageResult {
+  return JSON.parse(JSON.stringify({ ...result, html: '', scan: { ...result.scan, links: [], contentRanges: [] } })) as PageResult;
+}
+
 /** The page info of a built file's URL path on the site. */
 export function pageInfo(site: URL, pathname: string, extra: Omit<PageInfo, 'url' | 'key'> = {}): PageInfo {
   const url = new URL(pathname, site);

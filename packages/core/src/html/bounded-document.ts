@@ -1,4 +1,4 @@
-import { decodeHTML } from 'entities';
+import { decodeHTML } from 'entities/decode';
 import { COMMENT, END_TAG, EOF, HtmlScanner } from './html-scan.ts';
 
 /**

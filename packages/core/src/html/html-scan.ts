@@ -1,4 +1,4 @@
-import { decodeHTMLAttribute } from 'entities';
+import { decodeHTMLAttribute } from 'entities/decode';
 
 /**
  * A pull tokenizer over HTML source, after the WHATWG tokenizer's tag, attribute, comment and raw-text

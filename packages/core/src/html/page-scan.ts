@@ -1,4 +1,4 @@
-import { decodeHTML } from 'entities';
+import { decodeHTML } from 'entities/decode';
 import { ElementStack } from './element-stack.ts';
 import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
 import type { SelectorList } from './selector.ts';

@@ -1,4 +1,4 @@
-import { escapeAttribute, escapeText } from 'entities';
+import { escapeAttribute, escapeText } from 'entities/escape';
 import type { BoundedDocument, HtmlElement, HtmlNode } from './bounded-document.ts';
 
 const VOID = new Set([

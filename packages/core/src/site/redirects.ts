@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { canonicalKeyOfPath } from './canonical.ts';
 
 /**
@@ -52,27 +51,6 @@ export function parseRedirectsFile(text: string, origin: string): Redirect[] {
   return out;
 }
 
-/** The `[[redirects]]` of a `netlify.toml`. Throws (the TOML parser's error) when the file is not TOML. */
-export function parseNetlifyToml(text: string, origin: string): Redirect[] {
-  const doc = parseToml(text) as { redirects?: unknown };
-  if (!Array.isArray(doc.redirects)) return [];
-  const out: Redirect[] = [];
-  doc.redirects.forEach((value, index) => {
-    const r = value as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || typeof r.from !== 'string' || typeof r.to !== 'string') return;
-    const has = (name: string) => typeof r[name] === 'object' && r[name] !== null && Object.keys(r[name] as object).length > 0;
-    out.push({
-      from: r.from,
-      to: r.to,
-      status: typeof r.status === 'number' ? r.status : 301,
-      force: r.force === true,
-      conditional: has('conditions') || has('query'),
-      origin: `${origin} [[redirects]] #${index + 1}`,
-    });
-  });
-  return out;
-}
-
 /**
  * The redirects a built site declares in Netlify's files: `_redirects` in the build output (or, when the
  * build wrote none, in `public/`), then the `[[redirects]]` of `netlify.toml` in the project root, in the
@@ -92,6 +70,8 @@ export async function readDeclaredRedirects(root: string, outDir?: string): Prom
   const toml = await read(join(root, 'netlify.toml'));
   if (toml !== null) {
     try {
+      // The TOML parser is loaded only for a site that has the file.
+      const { parseNetlifyToml } = await import('./netlify-toml.ts');
       redirects.push(...parseNetlifyToml(toml, join(root, 'netlify.toml')));
     } catch (error) {
       problems.push(`${join(root, 'netlify.toml')} is not valid TOML, so its redirects were not read: ${(error as Error).message.split('\n')[0]}`);

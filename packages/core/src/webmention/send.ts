@@ -1,5 +1,5 @@
 import type { ResolvedClientOptions } from '../net/client-options.ts';
-import { decodeHTML } from 'entities';
+import { decodeHTML } from 'entities/decode';
 import { EOF, HtmlScanner, START_TAG } from '../html/html-scan.ts';
 import type { HttpResponse, HttpTransport } from '../net/http-request.ts';
 import { firstHeader } from '../net/http-request.ts';

@@ -1,4 +1,4 @@
-import { escapeAttribute, escapeText } from 'entities';
+import { escapeAttribute, escapeText } from 'entities/escape';
 import type { BoundedDocument, HtmlElement, HtmlNode } from '../../html/bounded-document.ts';
 import { NOT_TEXT, walk } from '../../html/bounded-document.ts';
 
