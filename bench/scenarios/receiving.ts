@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -43,6 +43,8 @@ interface RateRun {
   source: number[];
   lag: number[];
   cpu: { serve: number; sources: number; generator: number };
+  /** The machine's 1-minute load average after the run: the other work these cores were shared with. */
+  load: number;
 }
 
 /**
@@ -116,6 +118,7 @@ export const receiving: Scenario = {
           source: answered.map((s) => times[s[0]]!),
           lag: result.sent.map((s) => s[2]),
           cpu: { serve: after.serve - before.serve, sources: after.sources - before.sources, generator: after.generator - before.generator },
+          load: loadavg()[0]!,
         };
       };
       const describe = (run: RateRun) => {
@@ -125,7 +128,7 @@ export const receiving: Scenario = {
           `the source's own ${ms(percentile(run.source, 50))}/${ms(percentile(run.source, 99))} ms; ${n} sent over ${ms(run.wallMs)} ms; ` +
           `generator lag p99 ${percentile(run.lag, 99).toFixed(1)} ms, max ${Math.max(...run.lag).toFixed(1)} ms; ` +
           `CPU ms per request: serve ${(run.cpu.serve / n).toFixed(2)}, sources ${(run.cpu.sources / n).toFixed(2)}, generator ${(run.cpu.generator / n).toFixed(2)} ` +
-          `(${Math.round(((run.cpu.serve + run.cpu.sources + run.cpu.generator) / run.wallMs) * 100)} % of one core of ${availableParallelism()})`
+          `(${Math.round(((run.cpu.serve + run.cpu.sources + run.cpu.generator) / run.wallMs) * 100)} % of one core of ${availableParallelism()}, load average ${run.load.toFixed(1)})`
         );
       };
 
