@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PingPair } from '@pingback/core';
-import { BATCH_DEFAULTS, MemoryLedger, sendBatch, sendWebmention } from '@pingback/core';
+import { BATCH_DEFAULTS, MemoryLedger, SOURCE_CONCURRENCY, sendBatch, sendWebmention } from '@pingback/core';
 import type { Figure, Scenario } from '../harness.ts';
 import { median } from '../harness.ts';
 
@@ -128,7 +128,7 @@ export const sending: Scenario = {
           unit: 'ms',
           target: 'report',
           pass: true,
-          notes: `concurrency ${pairsCount}, ${BATCH_DEFAULTS.perHost} per host: how close the sender itself comes to the per-host bound on these cores`,
+          notes: `concurrency ${pairsCount}, ${BATCH_DEFAULTS.perHost} per host; the guarded fetcher still lets only ${SOURCE_CONCURRENCY} exchanges out at once, the bound that remains`,
         },
         {
           scenario: 'sending',
