@@ -9,7 +9,8 @@ import { parseMethodResponse, writeMethodCall } from '@pingback/core';
 
 export interface LoadJob {
   mode: 'open' | 'closed';
-  protocol: 'pingback' | 'webmention';
+  /** `direct`: the generator fetches the source itself, the baseline a receiver's overhead is set against. */
+  protocol: 'pingback' | 'webmention' | 'direct';
   /** The receiver's base URL. */
   url: string;
   /** Source bases (`http://127.0.3.1:port`); request n's source is `<sources[n % length]>/s/<n>`. */
@@ -36,7 +37,7 @@ export interface LoadResult {
   cpuMs: number;
 }
 
-/** A pingback's outcome: 0 registered, else its fault code; a Webmention's: its HTTP status; -1 no answer. */
+/** A pingback's outcome: 0 registered, else its fault code; a Webmention's or a direct fetch's: its HTTP status; -1 no answer. */
 export const NO_ANSWER = -1;
 
 const agent = new Agent({ connections: 512, keepAliveTimeout: 4_000, pipelining: 1 });
@@ -45,6 +46,11 @@ async function send(job: LoadJob, id: number): Promise<number> {
   const source = `${job.sources[id % job.sources.length]}/s/${id}`;
   const target = `${job.site}posts/p${id % job.posts}/`;
   try {
+    if (job.protocol === 'direct') {
+      const response = await request(source, { dispatcher: agent });
+      await response.body.text();
+      return response.statusCode;
+    }
     if (job.protocol === 'pingback') {
       const response = await request(`${job.url}/xmlrpc`, {
         method: 'POST',
