@@ -1,12 +1,9 @@
-import { fork, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import type { Manifest } from '@pingback/core';
 import { FileStore, groupByKey, parseMethodResponse, readPingbacks, writeMethodCall } from '@pingback/core';
 import { PostgresStore } from '@pingback/postgres';
 import { startPostgres } from '../../test/support/postgres.ts';
@@ -14,40 +11,12 @@ import { pool } from '../../test/support/pool.ts';
 import type { Figure, Scenario } from '../harness.ts';
 import { benchRecord, fill } from '../records.ts';
 import { alternate, percentile } from '../harness.ts';
+import type { BenchServe } from '../served-site.ts';
+import { BENCH_SITE, serveBenchSite, writeBenchSite } from '../served-site.ts';
 
 const SOURCES = fileURLToPath(new URL('../workers/sources.ts', import.meta.url));
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/pingback.js', import.meta.url));
-const SITE = 'https://receiver.example/';
+const SITE = BENCH_SITE;
 const POSTS = 200;
-
-function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--root',
-      join(dir, 'site'),
-      '--manifest',
-      join(dir, 'manifest.json'),
-      '--store',
-      store,
-      '--port',
-      '0',
-      '--allow-private-network',
-      '--rate-limit',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`pingback serve exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      if (m) resolve({ child, url: m[1]! });
-    });
-  });
-}
 
 /**
  * PostgreSQL against the file store, in one run: `pingback serve` receiving the same load over each
@@ -67,28 +36,14 @@ export const postgres: Scenario = {
     const database = await startPostgres({ fsync: true });
     const sources = fork(SOURCES, [SITE, String(POSTS), '20'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const agent = new Agent({ connections: concurrency, keepAliveTimeout: 10_000 });
-    const children: ChildProcess[] = [];
+    const children: BenchServe[] = [];
     const stores: PostgresStore[] = [];
     try {
       const { port } = await new Promise<{ port: number }>((resolve) => sources.once('message', (m) => resolve(m as { port: number })));
-      for (let p = 0; p < POSTS; p++) {
-        await mkdir(join(dir, 'site/posts', `p${p}`), { recursive: true });
-        await writeFile(join(dir, 'site/posts', `p${p}`, 'index.html'), `<!doctype html><title>p${p}</title>`);
-      }
-      const manifest: Manifest = {
-        version: 1,
-        site: SITE,
-        endpoint: `${SITE}xmlrpc`,
-        hosts: [],
-        pages: Array.from({ length: POSTS }, (_, p) => `/posts/p${p}`),
-        posts: [],
-        directories: [],
-        feed: null,
-      };
-      await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const site = await writeBenchSite(dir, POSTS);
       const receiveUrl = database.urlFor('receiving');
-      const [overFiles, overDatabase] = await Promise.all([serve(dir, join(dir, 'store')), serve(dir, receiveUrl)]);
-      children.push(overFiles.child, overDatabase.child);
+      const [overFiles, overDatabase] = await Promise.all([serveBenchSite(site, join(dir, 'store')), serveBenchSite(site, receiveUrl)]);
+      children.push(overFiles, overDatabase);
 
       let next = 0;
       const latencies = { files: [] as number[], database: [] as number[] };
@@ -205,10 +160,7 @@ export const postgres: Scenario = {
         },
       ] satisfies Figure[];
     } finally {
-      for (const child of children) child.kill('SIGINT');
-      await Promise.all(
-        children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))),
-      );
+      await Promise.all(children.map((c) => c.stop()));
       await Promise.all(stores.map((s) => s.close()));
       sources.kill();
       await agent.close();

@@ -1,18 +1,25 @@
-// A child process of `pnpm bench receiving`: the other blogs. /s/<n> answers after 20 ms with a page that
-// links to post n of the receiving site; /big streams 200 MB with the link at the very end; /trickle sends
-// one byte a second for ever.
+// A child process of `pnpm bench receiving` and `postgres`: the other blogs. /s/<n> answers after 20 ms with
+// a page that links to post n of the receiving site; /big streams 200 MB with the link at the very end;
+// /trickle sends one byte a second for ever. It listens on 127.0.0.1 and, given a fourth argument h, on
+// 127.0.3.1–h as well (the same port): distinct source hosts for the receiver's per-host limits. It times
+// its own answers to /s/<n>, from the request to the last byte written, and hands them over when sent
+// "times": the receiver's overhead is its answer time less the source's.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const site = process.argv[2]!;
 const posts = Number(process.argv[3] ?? 200);
 const delayMs = Number(process.argv[4] ?? 20);
+const extraHosts = Number(process.argv[5] ?? 0);
 const filler = Buffer.alloc(1024 * 1024, 'x');
+let times: Record<number, number> = {};
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0]!;
   if (path.startsWith('/s/')) {
     const n = Number(path.slice(3));
+    const started = performance.now();
+    res.once('finish', () => (times[n] = performance.now() - started));
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(
@@ -43,4 +50,18 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address() as AddressInfo;
+const hosts = ['127.0.0.1'];
+for (let h = 1; h <= extraHosts; h++) {
+  const host = `127.0.3.${h}`;
+  const more = createServer((req, res) => server.emit('request', req, res));
+  await new Promise<void>((resolve) => more.listen(port, host, resolve));
+  hosts.push(host);
+}
+process.send!({ port, hosts });
+process.on('message', (message) => {
+  if (message !== 'times') return;
+  process.send!({ times });
+  times = {};
+});

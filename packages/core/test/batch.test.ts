@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetSite } from '../../../test/support/pingback-target.ts';
 import { startTargetSite } from '../../../test/support/pingback-target.ts';
 import type { PingPair, SendRow } from '../src/send/batch.ts';
-import { sendBatch } from '../src/send/batch.ts';
+import { BATCH_DEFAULTS, sendBatch } from '../src/send/batch.ts';
+import { SOURCE_CONCURRENCY } from '../src/net/guarded-fetch.ts';
 import { MemoryLedger } from '../src/send/ledger.ts';
 import { FileLedger } from '../src/send/ledger-file.ts';
 
@@ -38,6 +39,23 @@ describe('sendBatch: limits', () => {
       // One GET per target finds both endpoints: no HEAD, no second fetch.
       const discovery = site.requests.slice(before[i]).filter((r) => r.method !== 'POST');
       expect(discovery.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /post/0', 'GET /post/1']);
+    }
+  });
+
+  it("by default sends to many hosts 64 at a time, the guarded fetcher's limit, each host 2 at a time", async () => {
+    const inFlight = { now: 0, max: 0 };
+    const many = await Promise.all(Array.from({ length: 40 }, () => startTargetSite({ delayMs: 150, inFlight })));
+    try {
+      const pairs = many.flatMap((site) => [0, 1, 2].map((i) => ({ source: SRC, target: `${site.url}/post/${i}` })));
+      const report = await sendBatch(pairs, LOOPBACK);
+      expect(report.counts.registered).toBe(120);
+      expect(BATCH_DEFAULTS.concurrency).toBe(SOURCE_CONCURRENCY);
+      expect(inFlight.max).toBeLessThanOrEqual(BATCH_DEFAULTS.concurrency);
+      // 40 hosts × 2 would allow 80: the global limit holds it, and well above the 16 it once was.
+      expect(inFlight.max).toBeGreaterThan(48);
+      for (const site of many) expect(site.maxConcurrent).toBeLessThanOrEqual(2);
+    } finally {
+      await Promise.all(many.map((s) => s.close()));
     }
   });
 

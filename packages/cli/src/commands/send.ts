@@ -59,9 +59,13 @@ export const sendSpec: CommandSpec = {
     },
     strict: { type: 'boolean', description: 'Exit 1 when any ping was refused or is to be retried.' },
     timeout: { type: 'string', value: 'MS', description: 'Deadline of each HTTP request (default 10000).' },
-    budget: { type: 'string', value: 'MS', description: 'Stop starting pings after this long (default 120000); the rest waits for the next run.' },
-    concurrency: { type: 'string', value: 'N', description: 'Pings in flight at once (default 16).' },
-    'per-host': { type: 'string', value: 'N', description: 'Pings in flight to one host (default 2).' },
+    budget: {
+      type: 'string',
+      value: 'MS',
+      description: `Stop starting pings after this long (default ${BATCH_DEFAULTS.budgetMs}); the rest waits for the next run.`,
+    },
+    concurrency: { type: 'string', value: 'N', description: `Pings in flight at once (default ${BATCH_DEFAULTS.concurrency}).` },
+    'per-host': { type: 'string', value: 'N', description: `Pings in flight to one host (default ${BATCH_DEFAULTS.perHost}).` },
   },
   notes: [
     'Run it as a post-deploy step: a post is pinged from only once the live page links to the target; what is not live yet stays queued for the next run.',
