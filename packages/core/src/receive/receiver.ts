@@ -12,7 +12,6 @@ import { StoreError } from '../store/store.ts';
 import type { MethodTable } from '../xmlrpc/index.ts';
 import { checkSignature, parseMethodCall, writeFault, writeMethodResponse } from '../xmlrpc/index.ts';
 import { isBlocked } from './blocklist.ts';
-import { sniffCharset } from './charset.ts';
 import { handleRead } from './read-endpoint.ts';
 import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
 import { resolveReceiverOptions } from './receiver-options.ts';
@@ -20,11 +19,11 @@ import { settleOwedRebuild, triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from '../net/guarded-fetch.ts';
 import { guardStoreCall } from './store-guard.ts';
-import { verifySource } from './verify.ts';
+import { loadSourceReading } from './source-reading-loader.ts';
 import { WebmentionEndpoint } from './webmention.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
-import { AdminPage } from '../admin/admin-page.ts';
+import { AdminRoute } from '../admin/admin-route.ts';
 import { WebhookNotifier } from '../notify/deliver.ts';
 import type { ArrivalContext } from '../notify/notify-arrival.ts';
 import { notifyArrival } from '../notify/notify-arrival.ts';
@@ -103,7 +102,7 @@ export class Receiver {
   private readonly listing: SnapshotListing;
   private readonly webmentions: WebmentionEndpoint;
   /** The moderation page, when a token turned it on. */
-  readonly admin: AdminPage | undefined;
+  readonly admin: AdminRoute | undefined;
   /** The arrival webhook, when one is configured. */
   readonly notifier: WebhookNotifier | undefined;
 
@@ -114,7 +113,7 @@ export class Receiver {
     this.fetcher = new SourceFetcher(s.source, s.site.href);
     this.notifier = s.notify ? new WebhookNotifier(s.notify, s.logger, s.site.href) : undefined;
     this.admin = s.admin
-      ? new AdminPage({
+      ? new AdminRoute({
           settings: s.admin,
           site: s.site,
           store: s.store,
@@ -283,6 +282,7 @@ export class Receiver {
     if (legacyId !== id && (await this.guarded('get', () => s.store.get(legacyId)))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
 
     // 4–5. Fetch the source through the guarded fetcher.
+    const reading = loadSourceReading();
     let response: HttpResponse;
     try {
       const identity = sourceUrl.href.replace(/#.*$/, '');
@@ -300,6 +300,7 @@ export class Receiver {
     if (!isTextualType(parseContentType(contentType).type)) throw fault(FaultCode.SOURCE_HAS_NO_LINK, MESSAGES.noLink);
 
     // 6–7. Verify and extract.
+    const { sniffCharset, verifySource } = await reading;
     const html = decodeText(response.body, sniffCharset(response.body, contentType));
     const facts = verifySource({
       html,
