@@ -54,13 +54,14 @@ async function loadedBy(...modules: string[]): Promise<string[]> {
   return JSON.parse(stdout) as string[];
 }
 
-/** What only some requests need: reading a source, the HTTP client, the moderation page, sending, the rest of core. */
+/** What only some requests need: the XML parser, reading a source, the HTTP client, the moderation page, sending, the rest of core. */
 const ON_DEMAND = [
   /\/parse5@/,
   /\/microformats-parser@/,
   /\/entities@/,
   /\/undici@/,
   /\/smol-toml@/,
+  /\/saxes@/,
   /core\/dist\/receive\/verify\.js$/,
   /core\/dist\/admin\/admin-page\.js$/,
   /core\/dist\/send\//,

@@ -9,8 +9,9 @@ import type { PingbackRecord } from '../store/record.ts';
 import { isVisible, legacyRecordId, recordId } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
-import type { MethodTable } from '../xmlrpc/index.ts';
-import { checkSignature, parseMethodCall, writeFault, writeMethodResponse } from '../xmlrpc/index.ts';
+import type { MethodTable } from '../xmlrpc/signature.ts';
+import { checkSignature } from '../xmlrpc/signature.ts';
+import { writeFault, writeMethodResponse } from '../xmlrpc/write.ts';
 import { isBlocked } from './blocklist.ts';
 import { handleRead } from './read-endpoint.ts';
 import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
@@ -67,6 +68,17 @@ export const MESSAGES = {
 const fault = (code: number, message: string) => new PingbackFault(code, message);
 
 const XML_HEADERS = { 'content-type': 'text/xml; charset=utf-8' };
+
+// The XML parser (saxes and its character tables), loaded with the first XML-RPC request: a cold
+// Function answering a Webmention or the read endpoint never needs it. A failed load is tried again.
+let xmlRpcParser: Promise<typeof import('../xmlrpc/parse.ts')> | undefined;
+function loadXmlRpcParser(): Promise<typeof import('../xmlrpc/parse.ts')> {
+  xmlRpcParser ??= import('../xmlrpc/parse.ts').catch((error: unknown) => {
+    xmlRpcParser = undefined;
+    throw error;
+  });
+  return xmlRpcParser;
+}
 
 /** A Web request's body, read only up to just over `max` bytes: a longer one is cut and flagged. */
 async function readCapped(request: Request, max: number): Promise<{ body: Uint8Array; complete: boolean }> {
@@ -196,6 +208,7 @@ export class Receiver {
   private async xmlrpc(request: PlainRequest, context: RequestContext): Promise<string> {
     try {
       if (!request.complete || (request.body?.byteLength ?? 0) > this.settings.maxRequestBytes) throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+      const { parseMethodCall } = await loadXmlRpcParser();
       const call = parseMethodCall(request.body ?? new Uint8Array(0));
       checkSignature(call, RECEIVER_METHODS);
       const [a, b] = call.params as string[];

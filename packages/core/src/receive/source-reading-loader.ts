@@ -7,7 +7,11 @@ let loading: Promise<typeof import('./source-reading.ts')> | undefined;
 
 export function loadSourceReading(): Promise<typeof import('./source-reading.ts')> {
   if (!loading) {
-    loading = import('./source-reading.ts');
+    // A failed load is tried again by the next caller rather than kept.
+    loading = import('./source-reading.ts').catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
     // A caller whose fetch failed never awaits it: a failed load must not become an unhandled rejection
     // there. Callers that await it still see the failure.
     loading.catch(() => {});
