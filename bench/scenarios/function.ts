@@ -119,10 +119,13 @@ export const functionBundle: Scenario = {
       // only then. The "then loads" rows are the entry plus the modules that request brings in.
       const undici = createRequire(local('packages/core/package.json')).resolve('undici');
       const paths = [
-        { metric: 'cold import, unbundled as Netlify ships it: the Function (a Webmention or a refused ping is answered with this)', files: [functionFile] },
         {
-          metric: 'cold import, unbundled: the Function, then what a verified pingback loads (source reading, undici)',
-          files: [functionFile, local('packages/core/dist/receive/source-reading.js'), undici],
+          metric: 'cold import, unbundled as Netlify ships it: the Function (a Webmention, the read endpoint, a 404 are answered with this)',
+          files: [functionFile],
+        },
+        {
+          metric: 'cold import, unbundled: the Function, then what a verified pingback loads (XML parser, source reading, undici)',
+          files: [functionFile, local('packages/core/dist/xmlrpc/parse.js'), local('packages/core/dist/receive/source-reading.js'), undici],
         },
         { metric: 'cold import, unbundled: the Function, then the moderation page', files: [functionFile, local('packages/core/dist/admin/admin-page.js')] },
         {
