@@ -1,7 +1,7 @@
 import type { Store } from '@netlify/blobs';
 import { getStore } from '@netlify/blobs';
-import type { PingbackRecord, PingbackStore } from '@pingback/core';
-import { StoreError, isRecord, keyHash, parseRecordId } from '@pingback/core';
+import type { PingbackRecord, PingbackStore } from '@pingback/core/receive';
+import { StoreError, isRecord, keyHash, parseRecordId } from '@pingback/core/receive';
 
 export interface BlobsStoreOptions {
   /** Blobs store name. Default "pingback". */

@@ -50,7 +50,7 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
             built,
           )
         : paths;
-    const { functionFile, headerRules, redirectRules } = await emitNetlifyFunction({
+    const { functionFile, rebuildFunctionFile, headerRules, redirectRules } = await emitNetlifyFunction({
       projectRoot,
       settings: functionSettings(options),
       manifestPath,
@@ -65,7 +65,8 @@ export function emitForBuild(options: ResolvedIntegrationOptions, projectRoot: s
     const gone = redirectRules.length > 0 ? `; 410 Gone on ${redirectRules.length} removed ${redirectRules.length === 1 ? 'post' : 'posts'}` : '';
     const only =
       pingbackOnly > 0 && webmention ? ` (no Link on ${pingbackOnly === 1 ? '1 page that takes' : `${pingbackOnly} pages that take`} pingbacks only)` : '';
-    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}; ${headers} on ${headerRules.length} header ${headerRules.length === 1 ? 'rule' : 'rules'}${only}${gone}`;
+    const rebuild = rebuildFunctionFile ? `; owed rebuilds asked for by ${relative(projectRoot, rebuildFunctionFile)} (scheduled)` : '';
+    return `Netlify Function emitted to ${relative(projectRoot, functionFile)}${rebuild}; ${headers} on ${headerRules.length} header ${headerRules.length === 1 ? 'rule' : 'rules'}${only}${gone}`;
   };
 }
 

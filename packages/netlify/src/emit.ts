@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Manifest } from '@pingback/core';
-import { PUBLISHED_MANIFEST_PATH, TOMBSTONE_PATH, writeFileAtomic } from '@pingback/core';
+import { PUBLISHED_MANIFEST_PATH, PingbackOptionError, TOMBSTONE_PATH, writeFileAtomic } from '@pingback/core';
 import type { HeaderRule, RedirectRule } from './header-rules.ts';
 import { goneRules, isOurRedirect, isOurRule, linkbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
-import { FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderSendFunction } from './template.ts';
+import { FUNCTION_NAME, REBUILD_FUNCTION_NAME, SEND_FUNCTION_NAME, renderFunction, renderRebuildFunction, renderSendFunction } from './template.ts';
 
 export interface EmitOptions {
   /** The Netlify base (or package) directory of the site: `.netlify/v1/` goes here. */
@@ -28,11 +28,18 @@ export interface EmitOptions {
   manifest?: Manifest;
   /** The build's output folder, where the published manifest and the tombstone page are written. */
   outDir?: string;
+  /**
+   * Emit the scheduled function that asks for owed rebuilds (`pingback-rebuild`). Default: when the build
+   * hook is in the build's environment, that is when `rebuildFunctionWanted(process.env)` says so.
+   */
+  rebuildFunction?: boolean;
 }
 
 export interface EmitResult {
   functionFile: string;
   sendFunctionFile: string;
+  /** The scheduled rebuild function's file, when it was emitted. */
+  rebuildFunctionFile: string | null;
   configFile: string;
   headerRules: HeaderRule[];
   redirectRules: RedirectRule[];
@@ -45,6 +52,26 @@ export const TOMBSTONE_HTML = `<!doctype html>
 <body><article class="h-entry"><p class="p-name e-content">Deleted</p></article></body>
 </html>
 `;
+
+/**
+ * Whether to emit the scheduled rebuild function: `PINGBACK_REBUILD_FUNCTION` set to `true` or `false`
+ * decides; otherwise it is emitted when `PINGBACK_BUILD_HOOK_URL` is set in the build's environment (a
+ * site whose hook is scoped to Functions only sets `PINGBACK_REBUILD_FUNCTION=true`). Without a hook the
+ * receiver never asks for a rebuild, so nothing is ever owed and a timer would only spend invocations.
+ */
+export function rebuildFunctionWanted(env: NodeJS.ProcessEnv): boolean {
+  const forced = env.PINGBACK_REBUILD_FUNCTION?.trim().toLowerCase();
+  if (forced === 'true') return true;
+  if (forced === 'false') return false;
+  if (forced) {
+    throw new PingbackOptionError(
+      'PINGBACK_REBUILD_FUNCTION',
+      `is ${JSON.stringify(env.PINGBACK_REBUILD_FUNCTION)}`,
+      'Set it to true or false, or leave it unset.',
+    );
+  }
+  return Boolean(env.PINGBACK_BUILD_HOOK_URL?.trim());
+}
 
 function importPath(from: string, to: string): string {
   const path = relative(from, to).split(sep).join('/');
@@ -66,6 +93,11 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   await writeFileAtomic(functionFile, renderFunction(options.settings, manifestImport));
   const sendFunctionFile = join(functionsDir, `${SEND_FUNCTION_NAME}.mjs`);
   await writeFileAtomic(sendFunctionFile, renderSendFunction(options.settings, manifestImport));
+  const rebuildFile = join(functionsDir, `${REBUILD_FUNCTION_NAME}.mjs`);
+  const rebuildFunctionFile = (options.rebuildFunction ?? rebuildFunctionWanted(process.env)) ? rebuildFile : null;
+  // One left by an earlier build with a hook would keep running after the hook was removed.
+  if (rebuildFunctionFile) await writeFileAtomic(rebuildFunctionFile, renderRebuildFunction(options.settings));
+  else await rm(rebuildFile, { force: true });
 
   const configFile = join(v1, 'config.json');
   let config: Record<string, unknown> = {};
@@ -97,5 +129,5 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
     await writeFileAtomic(join(options.outDir, ...PUBLISHED_MANIFEST_PATH.split('/').filter(Boolean)), `${JSON.stringify(options.manifest, null, 2)}\n`);
     if (gone.length > 0) await writeFileAtomic(join(options.outDir, ...TOMBSTONE_PATH.split('/').filter(Boolean)), TOMBSTONE_HTML);
   }
-  return { functionFile, sendFunctionFile, configFile, headerRules, redirectRules };
+  return { functionFile, sendFunctionFile, rebuildFunctionFile, configFile, headerRules, redirectRules };
 }

@@ -1,18 +1,20 @@
-import type { Manifest, PingbackStore, PostgresModule, ReceiverOptions } from '@pingback/core';
+// The runtime of every emitted Function. Netlify ships a Functions-v2 `.mjs` entry unbundled (its
+// bundler traces the files and keeps them as they are), so each module imported here at the top is read
+// and evaluated on every cold start: only what answering a request needs is, from core's narrow
+// `receive` entry. Sending after a deploy is loaded by the handlers that send.
+import type { Manifest, PingbackStore, ReceiverOptions } from '@pingback/core/receive';
 import {
   PingbackOptionError,
   RATE_WINDOW_MS,
+  RECEIVER_DEFAULTS,
   Receiver,
-  StoreError,
   StoreRateLimiter,
   StoreSignInLimiter,
-  databaseUrlFromEnv,
-  openDatabaseStore,
   parseManifest,
-} from '@pingback/core';
-import { BlobsStore } from './blobs-store.ts';
+  settleOwedRebuild,
+} from '@pingback/core/receive';
 import type { DeployEvent } from './deploy-send.ts';
-import { onBackgroundSend, onDeploySucceeded } from './deploy-send.ts';
+import { consoleLogger, openStore, withStore } from './function-store.ts';
 import type { FunctionSettings } from './settings.ts';
 
 /** The parts of Netlify's Function context we use (see @netlify/functions' `Context`). */
@@ -31,15 +33,6 @@ export interface SendFunction {
   fetch(request: Request, context?: NetlifyContext): Promise<Response>;
 }
 
-// A Function's console is its host's log: Netlify keeps what it prints with the invocation.
-// biome-ignore-start lint/suspicious/noConsole: the Function's one logger
-const consoleLogger = {
-  info: (m: string) => console.log(m),
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};
-// biome-ignore-end lint/suspicious/noConsole: the Function's one logger
-
 /**
  * The runtime of the generated Netlify Function: the core receiver over the site's Blobs store (or its
  * PostgreSQL database), with the rate limits kept in the store (each invocation may be a fresh process).
@@ -47,56 +40,6 @@ const consoleLogger = {
  * reused while the instance lives.
  */
 const parse = (manifest: unknown): Manifest => parseManifest(manifest, 'the manifest bundled with the pingback function');
-
-async function loadPostgres(): Promise<PostgresModule> {
-  // Inside try on purpose: a bundler (Netlify's esbuild) then leaves a missing @pingback/postgres to fail
-  // here at run time, if ever used, instead of failing every site's build that doesn't install it.
-  try {
-    return await import('@pingback/postgres');
-  } catch (error) {
-    // biome-ignore lint/complexity/noUselessCatch: the try is what the bundler needs to see (above).
-    throw error;
-  }
-}
-
-/** A store whose every call fails with `error`: the receiver answers fault 50 (503 when reading), and logs why. */
-function failingStore(error: unknown): PingbackStore {
-  const fail = async (): Promise<never> => {
-    throw error instanceof StoreError ? error : new StoreError(`[@pingback/netlify] ${(error as Error).message}`, { cause: error });
-  };
-  return { insert: fail, get: fail, update: fail, list: fail, getMeta: fail, setMeta: fail, createMeta: fail };
-}
-
-async function openStore(settings: FunctionSettings): Promise<PingbackStore> {
-  const url = databaseUrlFromEnv(process.env, settings.database === true);
-  try {
-    if (url) return await openDatabaseStore(url, 'PINGBACK_DATABASE_URL', loadPostgres);
-    if (settings.database) {
-      throw new StoreError(
-        "[@pingback/netlify] the setting `database` is on, but neither PINGBACK_DATABASE_URL nor NETLIFY_DATABASE_URL is set in the site's environment",
-      );
-    }
-  } catch (error) {
-    consoleLogger.error(`[pingback] store: ${(error as Error).message}`);
-    return failingStore(error);
-  }
-  return new BlobsStore(settings.storeName ? { name: settings.storeName } : {});
-}
-
-/**
- * Runs a deploy handler on the store given, or on one opened for it and closed after (a database's
- * connections must not outlive the invocation). No lock is taken: as over Blobs, the ledger keeps one
- * document per pair, and a frozen or killed serverless instance must never be able to hold one.
- */
-async function withStore<T>(settings: FunctionSettings, given: PingbackStore | undefined, fn: (store: PingbackStore) => Promise<T>): Promise<T> {
-  if (given) return fn(given);
-  const store = await openStore(settings);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close?.();
-  }
-}
 
 /**
  * The receiver, or, when the moderation page's token or the webhook's settings are wrong, the receiver
@@ -183,6 +126,7 @@ export function createPingbackFunction(settings: FunctionSettings, manifest: unk
     },
     async deploySucceeded(event) {
       try {
+        const { onDeploySucceeded } = await import('./deploy-send.ts');
         await withStore(settings, overrides.store, (store) => onDeploySucceeded(event, parse(manifest), store, settings, consoleLogger));
       } catch (error) {
         // Nothing is lost: the ledger says what was sent, and the next deploy sends the rest.
@@ -197,7 +141,45 @@ export function createSendFunction(settings: FunctionSettings, manifest: unknown
   return {
     async fetch(request, context = {}) {
       if (request.method !== 'POST') return new Response('POST only\n', { status: 405, headers: { allow: 'POST' } });
+      const { onBackgroundSend } = await import('./deploy-send.ts');
       return withStore(settings, overrides.store, (store) => onBackgroundSend(request, context.deploy?.id, parse(manifest), store, settings, consoleLogger));
+    },
+  };
+}
+
+export interface RebuildFunction {
+  fetch(request?: Request): Promise<Response>;
+}
+
+/**
+ * The scheduled function that asks for the rebuild a linkback is owed: one approved after its interval's
+ * rebuild was asked for (that build may already have read the store), or whose build hook failed. A
+ * Function has no timer of its own between requests, so Netlify's scheduler stands in for
+ * `pingback serve`'s minute timer. It opens the store, reads a mark or two, and only then, if a rebuild is
+ * due, loads the HTTP client to call the hook.
+ */
+export function createRebuildFunction(settings: FunctionSettings, overrides: { store?: PingbackStore } = {}): RebuildFunction {
+  return {
+    async fetch() {
+      const hook = process.env.PINGBACK_BUILD_HOOK_URL;
+      if (!hook) {
+        consoleLogger.warn('[pingback] owed rebuild: PINGBACK_BUILD_HOOK_URL is not set in the site environment (scope Functions); nothing to ask');
+        return new Response('no build hook\n', { status: 200 });
+      }
+      const interval = settings.rebuildIntervalMs ?? RECEIVER_DEFAULTS.rebuildIntervalMs;
+      if (!Number.isInteger(interval) || interval <= 0) {
+        consoleLogger.error(`[pingback] owed rebuild: the setting rebuildIntervalMs must be a positive whole number of milliseconds, not ${interval}`);
+        return new Response('bad rebuildIntervalMs\n', { status: 500 });
+      }
+      try {
+        const result = await withStore(settings, overrides.store, (store) => settleOwedRebuild(store, hook, interval, Date.now()));
+        if (result) consoleLogger.info(`[pingback] owed rebuild: ${result.message}`);
+        return new Response(`${result?.message ?? 'nothing owed'}\n`, { status: 200 });
+      } catch (error) {
+        // Nothing is lost: the owed mark stays, and the next run asks again.
+        consoleLogger.error(`[pingback] owed rebuild failed: ${(error as Error).message}`);
+        return new Response('owed rebuild failed; tried again on the next run\n', { status: 500 });
+      }
     },
   };
 }

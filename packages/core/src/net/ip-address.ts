@@ -67,23 +67,27 @@ function v6(text: string): bigint {
   return parseIPv6(text)!;
 }
 
-const FORBIDDEN_V6: Range6[] = (
-  [
-    ['::', 128], // unspecified
-    ['::1', 128], // loopback
-    ['::ffff:0:0:0', 96], // IPv4-translated (SIIT, RFC 2765): reaches a host only through a local translator
-    ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): whatever it embeds, the translator is someone's own network
-    ['100::', 64], // discard
-    ['2001::', 23], // IETF protocol assignments: Teredo, ORCHID, benchmarking, …
-    ['2001:db8::', 32], // documentation
-    ['3fff::', 20], // documentation
-    ['5f00::', 16], // SRv6 SIDs
-    ['fc00::', 7], // unique local
-    ['fe80::', 10], // link-local
-    ['fec0::', 10], // site-local (deprecated)
-    ['ff00::', 8], // multicast
-  ] as const
-).map(([base, bits]) => [v6(base), bits]);
+// Built on first use: parsing these calls node:net's isIPv6, whose first call compiles a large regular
+// expression (about 10 ms), which a Function answering from the store alone need not pay at import.
+let forbiddenV6: Range6[] | undefined;
+const FORBIDDEN_V6 = (): Range6[] =>
+  (forbiddenV6 ??= (
+    [
+      ['::', 128], // unspecified
+      ['::1', 128], // loopback
+      ['::ffff:0:0:0', 96], // IPv4-translated (SIIT, RFC 2765): reaches a host only through a local translator
+      ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): whatever it embeds, the translator is someone's own network
+      ['100::', 64], // discard
+      ['2001::', 23], // IETF protocol assignments: Teredo, ORCHID, benchmarking, …
+      ['2001:db8::', 32], // documentation
+      ['3fff::', 20], // documentation
+      ['5f00::', 16], // SRv6 SIDs
+      ['fc00::', 7], // unique local
+      ['fe80::', 10], // link-local
+      ['fec0::', 10], // site-local (deprecated)
+      ['ff00::', 8], // multicast
+    ] as const
+  ).map(([base, bits]) => [v6(base), bits]));
 
 function inRange4(value: number, [base, bits]: Range4): boolean {
   if (bits === 0) return true;
@@ -122,7 +126,7 @@ export function isForbiddenAddress(address: string): boolean {
     return value === 0n || value === 1n || forbiddenV4(carried);
   }
   if (carried !== null && forbiddenV4(carried)) return true;
-  return FORBIDDEN_V6.some((range) => inRange6(value, range));
+  return FORBIDDEN_V6().some((range) => inRange6(value, range));
 }
 
 /** An IP literal in URL host form (`127.0.0.1`, `[::1]`), unwrapped; null for a name. */

@@ -9,10 +9,10 @@ import type { PingbackRecord } from '../store/record.ts';
 import { isVisible, legacyRecordId, recordId } from '../store/record.ts';
 import { SnapshotListing } from '../store/snapshot-listing.ts';
 import { StoreError } from '../store/store.ts';
-import type { MethodTable } from '../xmlrpc/index.ts';
-import { checkSignature, parseMethodCall, writeFault, writeMethodResponse } from '../xmlrpc/index.ts';
+import type { MethodTable } from '../xmlrpc/signature.ts';
+import { checkSignature } from '../xmlrpc/signature.ts';
+import { writeFault, writeMethodResponse } from '../xmlrpc/write.ts';
 import { isBlocked } from './blocklist.ts';
-import { sniffCharset } from './charset.ts';
 import { handleRead } from './read-endpoint.ts';
 import type { ReceiverOptions, ReceiverSettings } from './receiver-options.ts';
 import { resolveReceiverOptions } from './receiver-options.ts';
@@ -20,11 +20,11 @@ import { settleOwedRebuild, triggerRebuild } from './rebuild.ts';
 import { SourceCache } from './source-cache.ts';
 import { SourceFetcher } from '../net/guarded-fetch.ts';
 import { guardStoreCall } from './store-guard.ts';
-import { verifySource } from './verify.ts';
+import { loadSourceReading } from './source-reading-loader.ts';
 import { WebmentionEndpoint } from './webmention.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
-import { AdminPage } from '../admin/admin-page.ts';
+import { AdminRoute } from '../admin/admin-route.ts';
 import { WebhookNotifier } from '../notify/deliver.ts';
 import type { ArrivalContext } from '../notify/notify-arrival.ts';
 import { notifyArrival } from '../notify/notify-arrival.ts';
@@ -69,6 +69,17 @@ const fault = (code: number, message: string) => new PingbackFault(code, message
 
 const XML_HEADERS = { 'content-type': 'text/xml; charset=utf-8' };
 
+// The XML parser (saxes and its character tables), loaded with the first XML-RPC request: a cold
+// Function answering a Webmention or the read endpoint never needs it. A failed load is tried again.
+let xmlRpcParser: Promise<typeof import('../xmlrpc/parse.ts')> | undefined;
+function loadXmlRpcParser(): Promise<typeof import('../xmlrpc/parse.ts')> {
+  xmlRpcParser ??= import('../xmlrpc/parse.ts').catch((error: unknown) => {
+    xmlRpcParser = undefined;
+    throw error;
+  });
+  return xmlRpcParser;
+}
+
 /** A Web request's body, read only up to just over `max` bytes: a longer one is cut and flagged. */
 async function readCapped(request: Request, max: number): Promise<{ body: Uint8Array; complete: boolean }> {
   const declared = Number(request.headers.get('content-length') ?? '');
@@ -103,7 +114,7 @@ export class Receiver {
   private readonly listing: SnapshotListing;
   private readonly webmentions: WebmentionEndpoint;
   /** The moderation page, when a token turned it on. */
-  readonly admin: AdminPage | undefined;
+  readonly admin: AdminRoute | undefined;
   /** The arrival webhook, when one is configured. */
   readonly notifier: WebhookNotifier | undefined;
 
@@ -114,7 +125,7 @@ export class Receiver {
     this.fetcher = new SourceFetcher(s.source, s.site.href);
     this.notifier = s.notify ? new WebhookNotifier(s.notify, s.logger, s.site.href) : undefined;
     this.admin = s.admin
-      ? new AdminPage({
+      ? new AdminRoute({
           settings: s.admin,
           site: s.site,
           store: s.store,
@@ -197,6 +208,7 @@ export class Receiver {
   private async xmlrpc(request: PlainRequest, context: RequestContext): Promise<string> {
     try {
       if (!request.complete || (request.body?.byteLength ?? 0) > this.settings.maxRequestBytes) throw fault(FaultCode.PARSE_ERROR, MESSAGES.tooLarge);
+      const { parseMethodCall } = await loadXmlRpcParser();
       const call = parseMethodCall(request.body ?? new Uint8Array(0));
       checkSignature(call, RECEIVER_METHODS);
       const [a, b] = call.params as string[];
@@ -283,6 +295,7 @@ export class Receiver {
     if (legacyId !== id && (await this.guarded('get', () => s.store.get(legacyId)))) throw fault(FaultCode.ALREADY_REGISTERED, MESSAGES.alreadyRegistered);
 
     // 4–5. Fetch the source through the guarded fetcher.
+    const reading = loadSourceReading();
     let response: HttpResponse;
     try {
       const identity = sourceUrl.href.replace(/#.*$/, '');
@@ -300,6 +313,7 @@ export class Receiver {
     if (!isTextualType(parseContentType(contentType).type)) throw fault(FaultCode.SOURCE_HAS_NO_LINK, MESSAGES.noLink);
 
     // 6–7. Verify and extract.
+    const { sniffCharset, verifySource } = await reading;
     const html = decodeText(response.body, sniffCharset(response.body, contentType));
     const facts = verifySource({
       html,

@@ -12,15 +12,13 @@ import type { ArrivalContext } from '../notify/notify-arrival.ts';
 import { notifyArrival } from '../notify/notify-arrival.ts';
 import { isFormContentType, parseWebmentionForm } from '../webmention/receive-form.ts';
 import { isBlocked } from './blocklist.ts';
-import { sniffCharset } from './charset.ts';
-import { findHtmlLink, jsonHasLink, sourceMedia, textLinkAt } from './link-check.ts';
 import { statusOnArrival } from './moderation.ts';
 import type { PlainRequest, PlainResponse } from './plain-http.ts';
 import { plain } from './plain-http.ts';
 import type { ReceiverSettings } from './receiver-options.ts';
 import { VerificationQueue } from './verification-queue.ts';
+import { loadSourceReading } from './source-reading-loader.ts';
 import type { SourceFacts } from './verify.ts';
-import { extractFacts, plainFacts } from './verify.ts';
 
 /** Seconds a sender is asked to wait after a 429 or a 503. */
 export const WEBMENTION_RETRY_AFTER = 60;
@@ -189,6 +187,7 @@ export class WebmentionEndpoint {
     const s = this.host.settings;
     const sourceUrl = new URL(job.source);
     sourceUrl.hash = '';
+    const reading = loadSourceReading();
     let response: HttpResponse;
     try {
       response = await this.host.fetchSource(sourceUrl.href, job.clientAddress, s.clock.now(), existing ? job.arrival : undefined);
@@ -199,6 +198,7 @@ export class WebmentionEndpoint {
     }
     if (response.status === 410) return { kind: 'no-link', why: 'the source answered 410 Gone' };
     if (response.status < 200 || response.status >= 300) return { kind: 'failed', why: `the source answered ${response.status}` };
+    const { extractFacts, findHtmlLink, jsonHasLink, plainFacts, sniffCharset, sourceMedia, textLinkAt } = await reading;
     const contentType = firstHeader(response, 'content-type');
     const media = sourceMedia(contentType);
     // A page cut at the byte cap may hold the link further on: its absence proves nothing.
