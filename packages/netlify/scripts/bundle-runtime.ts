@@ -1,0 +1,51 @@
+// Bundles the Function runtime (`@pingback/netlify/function`) into dist/runtime/, after `tsc -b` has
+// written dist/. Netlify ships a Functions-v2 entry unbundled (zip-it-and-ship-it forces nft for it), so a
+// cold instance pays Node's loader for every file the entry imports, about 0.6 ms each: one entry file
+// with what a cold request needs, and what only some requests load as chunks beside it, imported on
+// demand. nft follows the chunks' relative imports, so they ship with the Function.
+// Run by this package's `build` and `prepack`, which the root scripts call (see CONTRIBUTING.md).
+import { realpath, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const outdir = `${dist}runtime`;
+const core = await realpath(fileURLToPath(new URL('../node_modules/@pingback/core/dist/', import.meta.url)));
+
+/**
+ * The entry, and as entries of their own what it imports on demand: a dynamic import of an entry's module
+ * loads that entry's file, so each has a name a reader (and the benchmark, and the cold-start test) can
+ * find; what they share goes into chunks.
+ */
+const entryPoints = {
+  function: `${dist}function.js`,
+  'deploy-send': `${dist}deploy-send.js`,
+  'xmlrpc-parse': `${core}/xmlrpc/parse.js`,
+  'source-reading': `${core}/receive/source-reading.js`,
+  'admin-page': `${core}/admin/admin-page.js`,
+  undici: createRequire(`${core}/index.js`).resolve('undici'),
+};
+
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints,
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  outExtension: { '.js': '.js' },
+  chunkNames: 'chunk-[hash]',
+  // Loaded only for a PostgreSQL store, from the site's own install; @netlify/blobs is this package's
+  // dependency, left to the site's install so that a fixed copy (SECURITY.md) is the one used.
+  external: ['@pingback/postgres', 'pg'],
+  // undici and saxes are CommonJS: their `require` of Node's built-ins needs one in an ES module.
+  banner: { js: "import { createRequire as __pingbackRequire } from 'node:module'; const require = __pingbackRequire(import.meta.url);" },
+  sourcemap: false,
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'warning',
+});
+if (result.errors.length > 0) process.exit(1);
