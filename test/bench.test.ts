@@ -77,5 +77,7 @@ describe('pnpm bench --smoke', () => {
 
   it('measures the emitted Function against a trivial one', () => {
     expect(figure('function', /bundle size/).measured).toBeGreaterThan(figure('function', /bundle size/).baseline!);
+    // What every cold start loads of the pre-bundled runtime is a fraction of the whole.
+    expect(figure('function', /runtime size: function\.js/).measured).toBeLessThan(figure('function', /bundle size/).measured / 4);
   });
 });
