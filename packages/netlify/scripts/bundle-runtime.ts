@@ -5,7 +5,6 @@
 // demand. nft follows the chunks' relative imports, so they ship with the Function.
 // Run by this package's `build` and `prepack`, which the root scripts call (see CONTRIBUTING.md).
 import { realpath, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -16,7 +15,8 @@ const core = await realpath(fileURLToPath(new URL('../node_modules/@pingback/cor
 /**
  * The entry, and as entries of their own what it imports on demand: a dynamic import of an entry's module
  * loads that entry's file, so each has a name a reader (and the benchmark, and the cold-start test) can
- * find; what they share goes into chunks.
+ * find; what they share goes into chunks. undici is a chunk too: esbuild gives a lazily imported
+ * CommonJS module a default export only, which core's undici loader reads.
  */
 const entryPoints = {
   function: `${dist}function.js`,
@@ -24,7 +24,6 @@ const entryPoints = {
   'xmlrpc-parse': `${core}/xmlrpc/parse.js`,
   'source-reading': `${core}/receive/source-reading.js`,
   'admin-page': `${core}/admin/admin-page.js`,
-  undici: createRequire(`${core}/index.js`).resolve('undici'),
 };
 
 await rm(outdir, { recursive: true, force: true });

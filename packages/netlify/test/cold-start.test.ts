@@ -59,7 +59,7 @@ async function loadedBy(...modules: string[]): Promise<string[]> {
 const RUNTIME = /\/netlify\/dist\/runtime\//;
 
 /** The runtime's files a cold instance must not read: what only some requests load, each an entry of its own. */
-const ON_DEMAND = ['xmlrpc-parse.js', 'source-reading.js', 'admin-page.js', 'deploy-send.js', 'undici.js'];
+const ON_DEMAND = ['xmlrpc-parse.js', 'source-reading.js', 'admin-page.js', 'deploy-send.js'];
 
 const onDemandIn = (files: string[]) => files.filter((f) => RUNTIME.test(f) && ON_DEMAND.some((name) => f.endsWith(`/runtime/${name}`)));
 // Besides the emitted file and its manifest, only the runtime bundle: no module of core, no package.

@@ -79,7 +79,7 @@ describe('what Netlify ships of the bundled runtime', () => {
   it('every chunk the entry reaches, in each Function', async () => {
     const needed = await reachable('function.js');
     // The on-demand parts are among them: they must ship though a cold start does not load them.
-    expect(needed).toEqual(expect.arrayContaining(['xmlrpc-parse.js', 'source-reading.js', 'admin-page.js', 'deploy-send.js', 'undici.js']));
+    expect(needed).toEqual(expect.arrayContaining(['xmlrpc-parse.js', 'source-reading.js', 'admin-page.js', 'deploy-send.js']));
     expect([...shipped.keys()].sort()).toEqual(['pingback', 'pingback-rebuild', 'pingback-send-background']);
     for (const [name, files] of shipped) expect({ name, missing: needed.filter((f) => !files.includes(f)) }).toEqual({ name, missing: [] });
   });

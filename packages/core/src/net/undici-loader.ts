@@ -6,6 +6,9 @@
 let loading: Promise<typeof import('undici')> | undefined;
 
 export function loadUndici(): Promise<typeof import('undici')> {
-  loading ??= import('undici');
+  // undici is CommonJS: its `module.exports` is the default export both under Node's loader and in a
+  // bundle (esbuild gives a lazily imported CommonJS chunk a default export only, as in @pingback/netlify's
+  // Function runtime), so that is what is read, not the named exports Node adds alongside.
+  loading ??= import('undici').then((m) => (m as { default?: typeof import('undici') }).default ?? m);
   return loading;
 }
