@@ -28,7 +28,7 @@ import type { FunctionSettings } from '../src/settings.ts';
 
 // The generated module must resolve '@pingback/netlify/function' as a deployed site would, so it is
 // written inside the workspace (ignored by git), not in the system temp folder.
-const GENERATED = new URL('./.generated/', import.meta.url).pathname;
+const GENERATED = new URL('./.generated/function/', import.meta.url).pathname;
 
 interface NetlifyModule {
   default: { fetch(request: Request, context: { ip?: string; waitUntil?: (p: Promise<unknown>) => void }): Promise<Response> };
