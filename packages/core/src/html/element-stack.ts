@@ -95,6 +95,7 @@ export class ElementStack {
   private readonly compounds: Compound[] = [];
   /** Per global compound: how the selector reaches it from the compound before (-1: it is the first). */
   private readonly link: number[] = [];
+  private readonly testsAttributes: boolean[] = [];
   /** Per selector list, the global indexes of its selectors' last compounds. */
   private readonly lasts: number[][] = [];
   private readonly openByName = new Map<string, number>();
@@ -110,6 +111,7 @@ export class ElementStack {
       for (const selector of list.selectors) {
         selector.compounds.forEach((c, i) => {
           this.compounds.push(c);
+          this.testsAttributes.push(c.ids.length > 0 || c.classes.length > 0 || c.attrs.length > 0);
           this.link.push(i === 0 ? LINK_NONE : selector.combinators[i - 1] === 'child' ? LINK_CHILD : LINK_DESCENDANT);
         });
         lasts.push(this.compounds.length - 1);
@@ -137,6 +139,8 @@ export class ElementStack {
     for (let i = 0; i < this.n; i++) {
       const compound = this.compounds[i]!;
       if (compound.tag !== null && compound.tag !== name) continue;
+      // Most elements have no attributes, and a compound that tests one cannot match them.
+      if (this.testsAttributes[i] && scanner.attrCount === 0) continue;
       const link = this.link[i]!;
       // The selector's earlier compounds must hold where the combinator says before this one is worth testing.
       if (link === LINK_CHILD ? parent.bits[i - 1] !== 1 : link === LINK_DESCENDANT && parent.reach[i - 1] !== 1) continue;
