@@ -29,44 +29,6 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 }
 
-/**
- * Tag names a page is made of, looked up by a hash of the characters as they are read, so that the common
- * tags of a page cost no string of their own and compare as the same string everywhere after. Anything
- * else is cut from the page as before.
- */
-const KNOWN_TAGS =
-  'a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col colgroup data dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark math menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp script search section select slot small source span strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track u ul var video wbr g path circle rect line polyline polygon use defs symbol'.split(
-    ' ',
-  );
-const TAG_SLOTS = 1024;
-const tagTable: (string | undefined)[] = new Array(TAG_SLOTS);
-function tagHash(h: number, c: number): number {
-  return (Math.imul(h, 31) + c) | 0;
-}
-for (const tag of KNOWN_TAGS) {
-  let h = 0;
-  for (let k = 0; k < tag.length; k++) h = tagHash(h, tag.charCodeAt(k));
-  let slot = h & (TAG_SLOTS - 1);
-  while (tagTable[slot] !== undefined) slot = (slot + 1) & (TAG_SLOTS - 1);
-  tagTable[slot] = tag;
-}
-
-/** The known tag whose lower-cased characters hash to `h` and are `html[from, to)`, or null. */
-function knownTag(html: string, from: number, to: number, h: number): string | null {
-  for (let slot = h & (TAG_SLOTS - 1); ; slot = (slot + 1) & (TAG_SLOTS - 1)) {
-    const tag = tagTable[slot];
-    if (tag === undefined) return null;
-    if (tag.length !== to - from) continue;
-    let k = 0;
-    for (; k < tag.length; k++) {
-      let c = html.charCodeAt(from + k);
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if (c !== tag.charCodeAt(k)) break;
-    }
-    if (k === tag.length) return tag;
-  }
-}
-
 function isAlpha(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 }
@@ -205,15 +167,12 @@ export class HtmlScanner {
     const html = this.html;
     const len = html.length;
     let i = nameAt;
-    let h = 0;
     while (i < len) {
-      let c = html.charCodeAt(i);
+      const c = html.charCodeAt(i);
       if (isSpace(c) || c === 0x2f || c === 0x3e) break;
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      h = tagHash(h, c);
       i++;
     }
-    const name = (i - nameAt <= 10 ? knownTag(html, nameAt, i, h) : null) ?? html.slice(nameAt, i).toLowerCase();
+    const name = html.slice(nameAt, i).toLowerCase();
     this.count = 0;
     this.lastName = '';
     let selfClosing = false;
