@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
@@ -17,6 +17,7 @@ import {
 } from '@pingback/core/build';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
+import { rewriteFile } from './rewrite-file.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
 
@@ -117,7 +118,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           const { route, file } = files[i]!;
           const html = readFileSync(file, 'utf8');
           const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
-          if (result.changed) writeFileSync(file, result.html);
+          if (result.changed) rewriteFile(file, result.html);
           // The page text is not needed any more: keep memory flat on big sites.
           pages.push(keptPage(result));
           // Let the event loop breathe between batches (Astro's logger, other integrations' timers).
