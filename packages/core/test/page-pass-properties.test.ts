@@ -176,7 +176,7 @@ describe('scanPage: the open elements decide, not how deep they are or what stra
     fc.assert(
       fc.property(doc, fc.array(fc.nat(), { maxLength: 10 }), fc.constantFrom('</x-never>', '</h6>', '</table>'), (tokens, at, stray) => {
         const html = `<body>${tokens.join('')}`;
-        const withStray = [...tokens];
+        const withStray: string[] = [...tokens];
         for (const i of at) withStray.splice(i % (withStray.length + 1), 0, stray);
         for (const s of settings) expect(found(scanPage(`<body>${withStray.join('')}`, s))).toEqual(found(scanPage(html, s)));
       }),
