@@ -1,29 +1,81 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { PageResult } from '@pingback/core';
-import { buildManifest, pageInfo, passSettings, processPage, resolveIntegrationOptions, writeFileAtomic } from '@pingback/core';
+import {
+  buildManifest,
+  keptPage,
+  pageInfo,
+  pageScanSettings,
+  passSettings,
+  processPage,
+  resolveIntegrationOptions,
+  scanPage,
+  writeFileAtomic,
+} from '@pingback/core';
 import { generateSite, postHtml } from '../generate-site.ts';
 import type { Figure, Scenario } from '../harness.ts';
-import { alternate } from '../harness.ts';
+import { alternate, median } from '../harness.ts';
+import { pathologicalPages } from '../pathological-pages.ts';
 
 const SITE = 'https://bench.example/';
-const CONCURRENCY = 16;
+/** The receiver's pathological pages, and the shapes that cost the page scan most: deep, with stray end tags. */
+function worstPages(size: number): { name: string; html: string }[] {
+  const depth = Math.floor(size / 2 / 5);
+  return [
+    ...pathologicalPages('https://target.example/post/', size),
+    { name: 'unclosed blocks, then stray end tags', html: `<body>${'<div>'.repeat(depth)}${'</span>'.repeat(Math.floor((size - depth * 5) / 7))}` },
+    {
+      name: 'nested articles, then content',
+      html: `<body>${'<article>'.repeat(Math.floor(depth / 2))}${'<div class="e-content">'.repeat(Math.floor((size - depth * 4.5) / 23))}`,
+    },
+  ];
+}
 
-async function each(files: readonly string[], fn: (file: string) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < files.length) await fn(files[next++]!);
-    }),
-  );
+/**
+ * The page scan over the worst pages at two sizes, with the default content selectors and with descendant
+ * and child combinators: the worst page's time at the full size over its time at half (linear is 2 ×).
+ */
+function worstPageFigure(smoke: boolean): Figure {
+  const size = smoke ? 64 * 1024 : 1024 * 1024;
+  const settings = [pageScanSettings(), pageScanSettings('main article .e-content, body > main > article', 'nav a, div > .no-pingback')];
+  const time = (html: string) =>
+    median(
+      Array.from({ length: 3 }, () => {
+        const started = performance.now();
+        for (const s of settings) scanPage(html, s);
+        return performance.now() - started;
+      }),
+    );
+  const halves = worstPages(size / 2);
+  for (const page of halves) time(page.html); // warm-up, untimed: the first pages would pay for the JIT
+  let worst = { name: '', full: 0, half: 0 };
+  worstPages(size).forEach((page, i) => {
+    const half = time(halves[i]!.html);
+    const full = time(page.html);
+    if (full > worst.full) worst = { name: page.name, full, half };
+  });
+  const ratio = worst.full / worst.half;
+  return {
+    scenario: 'build pass',
+    metric: `scanning the worst page, ${size / 1024} KiB / ${size / 2048} KiB`,
+    measured: Math.round(worst.full),
+    baseline: Math.round(worst.half),
+    ratio,
+    unit: 'ms',
+    target: '≤ 3 × (linear 2 ×, quadratic 4 ×)',
+    pass: ratio <= 3,
+    notes: `worst of ${worstPages(size).length} pages: ${worst.name}; both selector sets, median of 3`,
+  };
 }
 
 /**
  * The integrations' whole post-build pass (read each page, scan it once, add the link element, collect
  * its external links, write it, write the manifest) against a baseline that reads and rewrites every file
- * unchanged, on a generated site of 30 KB posts. Each run starts from pristine files.
+ * unchanged, both with synchronous reads and writes, on a generated site of 30 KB posts. Each run starts
+ * from pristine files.
  */
 export const buildPass: Scenario = {
   name: 'build-pass',
@@ -43,13 +95,14 @@ export const buildPass: Scenario = {
       let last: PageResult[] = [];
       const pass = async (which = files) => {
         const pages: PageResult[] = [];
-        await each(which, async (file) => {
-          const html = await readFile(file, 'utf8');
+        // As @pingback/astro does it: each page read and written synchronously, and kept as keptPage keeps it.
+        for (const file of which) {
+          const html = readFileSync(file, 'utf8');
           const path = `/${relative(work, file).split(sep).join('/')}`.replace(/index\.html$/, '');
           const result = processPage(html, pageInfo(options.site, path), settings);
-          if (result.changed) await writeFile(file, result.html);
-          pages.push({ ...result, html: '' });
-        });
+          if (result.changed) writeFileSync(file, result.html);
+          pages.push(keptPage(result));
+        }
         const manifest = buildManifest(pages, {
           site: options.site,
           endpoint: options.endpoint,
@@ -62,11 +115,13 @@ export const buildPass: Scenario = {
         await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
         last = pages;
       };
-      const rewrite = (which = files) => each(which, async (file) => writeFile(file, await readFile(file, 'utf8')));
+      const rewrite = async (which = files) => {
+        for (const file of which) writeFileSync(file, readFileSync(file, 'utf8'));
+      };
       // Every run starts from the same state: pristine files written back from memory and flushed to disk,
       // untimed, so neither run pays for the other's write-back.
       const fresh = async () => {
-        await each(files, (file) => writeFile(file, pristine[index.get(file)!]!));
+        for (const file of files) writeFileSync(file, pristine[index.get(file)!]!);
         spawnSync('sync');
       };
       // Both warmed up on a few pages first (JIT), untimed.
@@ -94,6 +149,7 @@ export const buildPass: Scenario = {
           pass: ratio >= 0.5,
           notes: `median of ${rounds}; ${links} links collected`,
         },
+        worstPageFigure(smoke),
       ] satisfies Figure[];
     } finally {
       await rm(dir, { recursive: true, force: true });

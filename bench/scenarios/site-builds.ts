@@ -61,6 +61,70 @@ interface SiteSpec {
   integration: string;
   /** Alternating rounds each way; cheap builds get more, for a steadier median. */
   rounds: number;
+  /** The phases the build's own log times, in ms, by name: where a difference between the builds lies. */
+  phases: (output: string) => [string, number][];
+}
+
+const ms = (value: string, unit: string) => Number(value) * (unit === 'ms' ? 1 : 1000);
+
+/** Astro's log: content sync and types, build info, the Vite server build, the static routes, its total. */
+function astroPhases(output: string): [string, number][] {
+  const phases: [string, number][] = [];
+  const types = /\[types\] Generated ([\d.]+)(m?s)/.exec(output);
+  if (types) phases.push(['content sync and types', ms(types[1]!, types[2]!)]);
+  const info = /\[build\] ✓ Completed in ([\d.]+)(m?s)/.exec(output);
+  if (info) phases.push(['build info', ms(info[1]!, info[2]!)]);
+  const vite = /\[vite\] ✓ built in ([\d.]+)(m?s)/.exec(output);
+  if (vite) phases.push(['Vite server build', ms(vite[1]!, vite[2]!)]);
+  const routes = /^\S+ ✓ Completed in ([\d.]+)(m?s)/m.exec(output);
+  if (routes) phases.push(['static routes', ms(routes[1]!, routes[2]!)]);
+  const total = /page\(s\) built in ([\d.]+)(m?s)/.exec(output);
+  if (total) phases.push(["Astro's total", ms(total[1]!, total[2]!)]);
+  return phases;
+}
+
+/** Eleventy's log (with --quiet, one line): its total. */
+function eleventyPhases(output: string): [string, number][] {
+  const total = /Wrote \d+ files? in ([\d.]+) seconds/.exec(output);
+  return total ? [["Eleventy's total", ms(total[1]!, 's')]] : [];
+}
+
+/**
+ * Each phase's median with and without, and the process's time outside the build's own total (start,
+ * config, exit): which part of the build the integration makes longer, beside what its hooks were timed at.
+ */
+function phaseFigure(spec: SiteSpec, withRuns: { output: string; ms: number }[], withoutRuns: { output: string; ms: number }[]): Figure {
+  const table = (runs: { output: string; ms: number }[]) => {
+    const byName = new Map<string, number[]>();
+    for (const run of runs) {
+      const phases = spec.phases(run.output);
+      for (const [name, value] of phases) byName.set(name, [...(byName.get(name) ?? []), value]);
+      const total = phases.at(-1)?.[1];
+      if (total !== undefined) byName.set('process outside that', [...(byName.get('process outside that') ?? []), run.ms - total]);
+    }
+    return byName;
+  };
+  const a = table(withRuns);
+  const b = table(withoutRuns);
+  const parts = [...a.keys()]
+    .filter((name) => b.has(name))
+    .map((name) => {
+      const w = median(a.get(name)!);
+      const wo = median(b.get(name)!);
+      return `${name} ${Math.round(w)} / ${Math.round(wo)} ms (${w >= wo ? '+' : ''}${Math.round(w - wo)})`;
+    });
+  const difference = median(withRuns.map((r) => r.ms)) - median(withoutRuns.map((r) => r.ms));
+  return {
+    scenario: `${spec.label} build`,
+    metric: 'where the with build is longer: phases from its log, with / without',
+    measured: Math.round(difference),
+    baseline: null,
+    ratio: null,
+    unit: 'ms',
+    target: 'report',
+    pass: true,
+    notes: `medians of ${withRuns.length} builds each; ${parts.join(', ')}`,
+  };
 }
 
 /**
@@ -119,12 +183,20 @@ function siteScenario(spec: SiteSpec): Scenario {
       let output = '';
       const times = join(spec.dir, '.plugin-times.json');
       const plugin: PluginTimes[] = [];
+      const withRuns: { output: string; ms: number }[] = [];
+      const withoutRuns: { output: string; ms: number }[] = [];
+      const timed = async (runs: typeof withRuns, env: Record<string, string>) => {
+        const started = performance.now();
+        const out = await build(spec.cmd, spec.dir, env);
+        runs.push({ output: out, ms: performance.now() - started });
+        return out;
+      };
       try {
         const timing = await alternate(
           rounds,
-          () => build(spec.cmd, spec.dir, { PINGBACK_BENCH_OUT: 'out-without' }),
+          () => timed(withoutRuns, { PINGBACK_BENCH_OUT: 'out-without' }),
           async () => {
-            output = await build(spec.cmd, spec.dir, { PINGBACK_BENCH_OUT: 'out-with', PINGBACK_BENCH_WITH: '1', PINGBACK_BENCH_TIMES: times });
+            output = await timed(withRuns, { PINGBACK_BENCH_OUT: 'out-with', PINGBACK_BENCH_WITH: '1', PINGBACK_BENCH_TIMES: times });
             plugin.push(JSON.parse(await readFile(times, 'utf8')) as PluginTimes);
           },
         );
@@ -166,6 +238,7 @@ function siteScenario(spec: SiteSpec): Scenario {
             pass: fraction <= 0.03,
             notes: `import, plugin call, hooks, transforms, filters and Vite hooks timed in the build's process (hrtime), over the build's wall time; median of ${rounds}; ${spread(fractions, 4)}; last run: ${parts}`,
           },
+          phaseFigure(spec, withRuns, withoutRuns),
           ...(await importFigures(spec, smoke ? 2 : 15)),
         ] satisfies Figure[];
       } finally {
@@ -186,6 +259,7 @@ export const astroBuild = siteScenario({
   post: 'posts/post-1/index.html',
   integration: '@pingback/astro',
   rounds: 8,
+  phases: astroPhases,
 });
 
 export const eleventyBuild = siteScenario({
@@ -198,4 +272,5 @@ export const eleventyBuild = siteScenario({
   post: 'posts/post-1/index.html',
   integration: '@pingback/eleventy',
   rounds: 12,
+  phases: eleventyPhases,
 });

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
@@ -17,6 +17,7 @@ import {
 } from '@pingback/core/build';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
+import { rewriteFile } from './rewrite-file.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
 
@@ -26,7 +27,7 @@ export type { PingbackData } from './data-plugin.ts';
 export type PingbackAstroOptions = IntegrationOptions;
 
 const NAME = '@pingback/astro';
-const PAGE_CONCURRENCY = 16;
+const PAGE_BATCH = 64;
 
 function isTestRun(env: NodeJS.ProcessEnv): boolean {
   return env.VITEST !== undefined || env.NODE_ENV === 'test';
@@ -37,20 +38,6 @@ function pagePath(dir: string, file: string, base: string): string {
   const rel = relative(dir, file).split(sep).join('/');
   const path = rel.endsWith('index.html') ? rel.slice(0, -'index.html'.length) : rel;
   return posix.join(base.endsWith('/') ? base : `${base}/`, path);
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 /**
@@ -122,13 +109,21 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
             .map((file) => ({ route, file })),
         );
         const settings = passSettings(resolved);
-        const pages: PageResult[] = await mapLimit(files, PAGE_CONCURRENCY, async ({ route, file }) => {
-          const html = await readFile(file, 'utf8');
+        // Synchronous reads and writes, yielding between batches: the files are small and were just written,
+        // so they are in the page cache, and one call each costs far less than the thread-pool round trips of
+        // fs/promises (open, stat, read, close): on the 1,000-page bench site the pass took 450–590 ms that
+        // way, most of it waiting, and 310–400 ms so.
+        const pages: PageResult[] = [];
+        for (let i = 0; i < files.length; i++) {
+          const { route, file } = files[i]!;
+          const html = readFileSync(file, 'utf8');
           const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
-          if (result.changed) await writeFile(file, result.html);
+          if (result.changed) rewriteFile(file, result.html);
           // The page text is not needed any more: keep memory flat on big sites.
-          return keptPage(result);
-        });
+          pages.push(keptPage(result));
+          // Let the event loop breathe between batches (Astro's logger, other integrations' timers).
+          if (i % PAGE_BATCH === PAGE_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+        }
         logger.info(summary.pass(pages, Date.now() - started));
 
         let emit: EmitStep | undefined;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import { canonicalKey } from '../site/canonical.ts';
 import { selectTargets } from '../site/links.ts';
 import type { PageScan, PageScanSettings } from '../html/page-scan.ts';
@@ -72,6 +72,20 @@ export function webmentionLinkTag(endpoint: string): string {
   return `<link rel="webmention" href="${href}">`;
 }
 
+/** The link elements for the endpoints of `settings`, made once for a run of pages with the same endpoints. */
+let tagsFor: { endpoint: string; webmentionEndpoint: string | undefined; pingback: string; webmention: string } | null = null;
+function linkTags(settings: PassSettings): { pingback: string; webmention: string } {
+  if (tagsFor === null || tagsFor.endpoint !== settings.endpoint || tagsFor.webmentionEndpoint !== settings.webmentionEndpoint) {
+    tagsFor = {
+      endpoint: settings.endpoint,
+      webmentionEndpoint: settings.webmentionEndpoint,
+      pingback: pingbackLinkTag(settings.endpoint),
+      webmention: webmentionLinkTag(settings.webmentionEndpoint ?? new URL('/webmention', settings.endpoint).href),
+    };
+  }
+  return tagsFor;
+}
+
 /**
  * One built page through the build pass: scan it once, decide whether it is a post and whether it
  * advertises, add the link element where it belongs (once: a page that has one keeps it, so rebuilding
@@ -88,21 +102,23 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
   let out = html;
   let foreignLink: string | null = null;
   let tags = '';
-  if (advertised && announce.pingback && !scan.pingback) tags += pingbackLinkTag(settings.endpoint);
+  if (advertised && announce.pingback && !scan.pingback) tags += linkTags(settings).pingback;
   else if (scan.pingback && URL.parse(scan.pingback.href)?.href !== settings.endpoint) foreignLink = scan.pingback.href;
   // A page that already has one (ours from an earlier build, or the author's) keeps it as it is.
-  if (advertised && announce.webmention && !scan.webmention)
-    tags += webmentionLinkTag(settings.webmentionEndpoint ?? new URL('/webmention', settings.endpoint).href);
+  if (advertised && announce.webmention && !scan.webmention) tags += linkTags(settings).webmention;
   if (tags) out = `${html.slice(0, scan.insertAt)}${tags}${html.slice(scan.insertAt)}`;
   let targets: string[] = [];
   let hash: string | null = null;
   let contentHash: string | null = null;
   if (isPost && excluded === null) {
     targets = selectTargets(scan.links, { pageUrl: page.url, baseHref: scan.baseHref, site: settings.site, ...(settings.skip ? { skip: settings.skip } : {}) });
-    hash = createHash('sha256').update(targets.join('\n')).digest('hex').slice(0, 32);
-    if (scan.contentRanges.length > 0) {
+    hash = digest('sha256', targets.join('\n')).slice(0, 32);
+    const ranges = scan.contentRanges;
+    // A post's content is almost always one range: one call, no hash object.
+    if (ranges.length === 2) contentHash = digest('sha256', html.slice(ranges[0], ranges[1])).slice(0, 32);
+    else if (ranges.length > 0) {
       const content = createHash('sha256');
-      for (let i = 0; i < scan.contentRanges.length; i += 2) content.update(html.slice(scan.contentRanges[i], scan.contentRanges[i + 1]));
+      for (let i = 0; i < ranges.length; i += 2) content.update(html.slice(ranges[i], ranges[i + 1]));
       contentHash = content.digest('hex').slice(0, 32);
     }
   }

@@ -1,5 +1,5 @@
 import type { HtmlScanner } from './html-scan.ts';
-import type { ComplexSelector, Compound, SelectorList } from './selector.ts';
+import type { Compound, SelectorList } from './selector.ts';
 import { compoundMatches } from './selector.ts';
 
 /**
@@ -10,8 +10,10 @@ import { compoundMatches } from './selector.ts';
  */
 export interface OpenElement {
   name: string;
-  /** Which compounds (by global index) this element itself satisfies. */
+  /** Per compound (by global index): 1 when its selector, up to and including it, matches here with it on this element. */
   bits: Uint8Array;
+  /** Per compound: 1 when `bits` has it on this element or an ancestor. */
+  reach: Uint8Array;
   /** Bit `l` is set when this element or an ancestor matches list `l`. */
   inside: number;
   /** Inside `<template>`: inert, never a real link. */
@@ -75,16 +77,29 @@ const CLOSES_P = new Set([
 
 const NO_BITS = new Uint8Array(0);
 
-interface Indexed {
-  selector: ComplexSelector;
-  /** Global compound index of each compound of `selector`. */
-  index: number[];
-}
+/** How a compound joins the one before it in its selector. */
+const LINK_NONE = 0;
+const LINK_DESCENDANT = 1;
+const LINK_CHILD = 2;
 
+/**
+ * The open elements of a page being tokenized. Each compound of each selector (by global index) gets two
+ * bits an element: `own`, the selector up to that compound matches with the compound on this element;
+ * `reach`, it matches on this element or an ancestor. An element's bits follow from its parent's alone,
+ * so matching costs the same at any depth, and most elements match nothing and share one empty set.
+ * Open elements are counted by name, so a stray end tag is known to be stray without a walk down the
+ * stack: whatever the page's shape, the work per tag does not grow with its depth.
+ */
 export class ElementStack {
   private readonly stack: OpenElement[] = [];
   private readonly compounds: Compound[] = [];
-  private readonly lists: Indexed[][] = [];
+  /** Per global compound: how the selector reaches it from the compound before (-1: it is the first). */
+  private readonly link: number[] = [];
+  private readonly testsAttributes: boolean[] = [];
+  /** Per selector list, the global indexes of its selectors' last compounds. */
+  private readonly lasts: number[][] = [];
+  private readonly openByName = new Map<string, number>();
+  private readonly n: number;
   /** Bit `l` is set once any element matched list `l`. */
   matched = 0;
   private readonly root: OpenElement;
@@ -92,14 +107,19 @@ export class ElementStack {
   constructor(lists: readonly SelectorList[]) {
     if (lists.length > 30) throw new RangeError('at most 30 selector lists');
     for (const list of lists) {
-      this.lists.push(
-        list.selectors.map((selector) => ({
-          selector,
-          index: selector.compounds.map((c) => this.compounds.push(c) - 1),
-        })),
-      );
+      const lasts: number[] = [];
+      for (const selector of list.selectors) {
+        selector.compounds.forEach((c, i) => {
+          this.compounds.push(c);
+          this.testsAttributes.push(c.ids.length > 0 || c.classes.length > 0 || c.attrs.length > 0);
+          this.link.push(i === 0 ? LINK_NONE : selector.combinators[i - 1] === 'child' ? LINK_CHILD : LINK_DESCENDANT);
+        });
+        lasts.push(this.compounds.length - 1);
+      }
+      this.lasts.push(lasts);
     }
-    this.root = { name: '#document', bits: new Uint8Array(this.compounds.length), inside: 0, inert: false, foreign: false };
+    this.n = this.compounds.length;
+    this.root = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
   }
 
   get depth(): number {
@@ -115,76 +135,70 @@ export class ElementStack {
     const name = scanner.name;
     this.applyImpliedEnds(name);
     const parent = this.top();
-    // Most elements match no part of any selector: they share one empty bit set and skip the list checks.
     let bits = NO_BITS;
-    for (let i = 0; i < this.compounds.length; i++) {
+    for (let i = 0; i < this.n; i++) {
       const compound = this.compounds[i]!;
       if (compound.tag !== null && compound.tag !== name) continue;
+      // Most elements have no attributes, and a compound that tests one cannot match them.
+      if (this.testsAttributes[i] && scanner.attrCount === 0) continue;
+      const link = this.link[i]!;
+      // The selector's earlier compounds must hold where the combinator says before this one is worth testing.
+      if (link === LINK_CHILD ? parent.bits[i - 1] !== 1 : link === LINK_DESCENDANT && parent.reach[i - 1] !== 1) continue;
       if (compoundMatches(scanner, compound)) {
-        if (bits === NO_BITS) bits = new Uint8Array(this.compounds.length);
+        if (bits === NO_BITS) bits = new Uint8Array(this.n);
         bits[i] = 1;
       }
     }
     let inside = parent.inside;
+    let reach = parent.reach;
     if (bits !== NO_BITS) {
-      for (let l = 0; l < this.lists.length; l++) {
-        if (this.matchesList(l, bits)) {
-          inside |= 1 << l;
-          this.matched |= 1 << l;
+      reach = new Uint8Array(this.n);
+      for (let i = 0; i < this.n; i++) reach[i] = bits[i]! | (parent.reach[i] ?? 0);
+      for (let l = 0; l < this.lasts.length; l++) {
+        for (const last of this.lasts[l]!) {
+          if (bits[last] === 1) {
+            inside |= 1 << l;
+            this.matched |= 1 << l;
+            break;
+          }
         }
       }
     }
     const foreign = parent.foreign || name === 'svg' || name === 'math';
     const inert = parent.inert || name === 'template';
-    const entry: OpenElement = { name, bits, inside, inert, foreign };
+    const entry: OpenElement = { name, bits, reach, inside, inert, foreign };
     const closesItself = VOID_ELEMENTS.has(name) || (scanner.selfClosing && foreign);
-    if (!closesItself) this.stack.push(entry);
+    if (!closesItself) this.push(entry);
     return entry;
   }
 
   /** Handles an end tag: pops to the nearest open element of that name, or ignores a stray one. */
   close(name: string): void {
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      if (this.stack[i]!.name === name) {
-        this.stack.length = i;
-        return;
-      }
-    }
+    if (!this.openByName.get(name)) return;
+    for (;;) if (this.pop()!.name === name) return;
+  }
+
+  private push(entry: OpenElement): void {
+    this.stack.push(entry);
+    this.openByName.set(entry.name, (this.openByName.get(entry.name) ?? 0) + 1);
+  }
+
+  private pop(): OpenElement | undefined {
+    const entry = this.stack.pop();
+    if (entry) this.openByName.set(entry.name, this.openByName.get(entry.name)! - 1);
+    return entry;
   }
 
   private applyImpliedEnds(name: string): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) return;
-    if (top.name === 'p' && CLOSES_P.has(name)) this.stack.pop();
-    else if (name === 'li' && top.name === 'li') this.stack.pop();
-    else if ((name === 'dt' || name === 'dd') && (top.name === 'dt' || top.name === 'dd')) this.stack.pop();
+    if (top.name === 'p' && CLOSES_P.has(name)) this.pop();
+    else if (name === 'li' && top.name === 'li') this.pop();
+    else if ((name === 'dt' || name === 'dd') && (top.name === 'dt' || top.name === 'dd')) this.pop();
     else if ((name === 'td' || name === 'th' || name === 'tr') && (top.name === 'td' || top.name === 'th')) {
-      this.stack.pop();
-      if (name === 'tr' && this.top().name === 'tr') this.stack.pop();
-    } else if (name === 'tr' && top.name === 'tr') this.stack.pop();
-    else if (name === 'option' && top.name === 'option') this.stack.pop();
-  }
-
-  private matchesList(l: number, bits: Uint8Array): boolean {
-    for (const { selector, index } of this.lists[l]!) {
-      const last = index.length - 1;
-      if (!bits[index[last]!]) continue;
-      if (this.matchAncestors(selector, index, last - 1, this.stack.length - 1)) return true;
-    }
-    return false;
-  }
-
-  /** Whether compounds `0..ci` of the selector match ancestors at stack positions `<= k`. */
-  private matchAncestors(selector: ComplexSelector, index: number[], ci: number, k: number): boolean {
-    if (ci < 0) return true;
-    const combinator = selector.combinators[ci];
-    const compound = index[ci]!;
-    if (combinator === 'child') {
-      return k >= 0 && this.stack[k]!.bits[compound] === 1 && this.matchAncestors(selector, index, ci - 1, k - 1);
-    }
-    for (let j = k; j >= 0; j--) {
-      if (this.stack[j]!.bits[compound] === 1 && this.matchAncestors(selector, index, ci - 1, j - 1)) return true;
-    }
-    return false;
+      this.pop();
+      if (name === 'tr' && this.top().name === 'tr') this.pop();
+    } else if (name === 'tr' && top.name === 'tr') this.pop();
+    else if (name === 'option' && top.name === 'option') this.pop();
   }
 }

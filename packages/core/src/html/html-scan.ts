@@ -51,6 +51,8 @@ export class HtmlScanner {
   doctypeEnd = -1;
 
   private count = 0;
+  private lastName = '';
+  private lastValue: string | null = null;
   private readonly nameStart: number[] = [];
   private readonly nameEnd: number[] = [];
   private readonly valueStart: number[] = [];
@@ -172,6 +174,7 @@ export class HtmlScanner {
     }
     const name = html.slice(nameAt, i).toLowerCase();
     this.count = 0;
+    this.lastName = '';
     let selfClosing = false;
     for (;;) {
       let slash = false;
@@ -276,8 +279,14 @@ export class HtmlScanner {
 
   /** The attribute's value with character references decoded as a browser does in attributes. */
   attr(name: string): string | null {
+    if (this.count === 0) return null;
+    // Selectors ask for the same attribute (`class`) of one element again and again: cut it once.
+    if (name === this.lastName) return this.lastValue;
     const raw = this.rawAttr(name);
-    return raw === null || !raw.includes('&') ? raw : decodeHTMLAttribute(raw);
+    const value = raw === null || !raw.includes('&') ? raw : decodeHTMLAttribute(raw);
+    this.lastName = name;
+    this.lastValue = value;
+    return value;
   }
 
   /** Index of the attribute's name among the current tag's attributes, or -1; tells attribute order. */

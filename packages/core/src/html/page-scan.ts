@@ -99,13 +99,32 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   const ranges: number[][] = settings.content.map(() => []);
   const contentBits = (1 << settings.content.length) - 1;
   let prevEnd = 0;
+  // The lists in `runBits` end their last range at `runEnd`, not yet written: a token inside the same
+  // lists as the one before only moves `runEnd`, so the content of a long post costs one number a token.
+  let runBits = 0;
+  let runEnd = 0;
+  const settle = () => {
+    for (let bits = runBits, l = 0; bits !== 0; bits >>>= 1, l++) {
+      if ((bits & 1) === 0) continue;
+      const list = ranges[l]!;
+      list[list.length - 1] = runEnd;
+    }
+  };
   const cover = (inside: number, from: number, to: number) => {
-    for (let bits = inside & contentBits, l = 0; bits !== 0; bits >>>= 1, l++) {
+    const lists = inside & contentBits;
+    if (lists === runBits && from === runEnd) {
+      runEnd = to;
+      return;
+    }
+    settle();
+    for (let bits = lists, l = 0; bits !== 0; bits >>>= 1, l++) {
       if ((bits & 1) === 0) continue;
       const list = ranges[l]!;
       if (list.length > 0 && list[list.length - 1] === from) list[list.length - 1] = to;
       else list.push(from, to);
     }
+    runBits = lists;
+    runEnd = to;
   };
 
   for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
@@ -193,6 +212,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   }
   const links = chosen < 0 ? [] : found.filter((f) => f.inside & (1 << chosen)).map((f) => f.href);
   if (chosen >= 0) cover(stack.top().inside & (1 << chosen), prevEnd, scanner.start);
+  settle();
 
   let insertAt: number;
   if (headEnd >= 0) insertAt = headEnd;
