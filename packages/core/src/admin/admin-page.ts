@@ -20,6 +20,7 @@ import type { Session } from './session.ts';
 import { cookieValue, createSessionCookie, formToken, isAdminToken, isFormToken, readSessionCookie } from './session.ts';
 import type { ListQuery } from './view.ts';
 import { listView, queryString, readQuery } from './view.ts';
+import { ownsAdminPath } from './admin-path.ts';
 
 /** What the page needs of the receiver it is part of. */
 export interface AdminDeps {
@@ -85,8 +86,7 @@ export class AdminPage {
 
   /** Whether a request path is the page's: its path or anything under it. */
   owns(pathname: string): boolean {
-    const base = this.deps.settings.path;
-    return pathname === base || pathname.startsWith(`${base}/`);
+    return ownsAdminPath(this.deps.settings.path, pathname);
   }
 
   get path(): string {

@@ -1,5 +1,6 @@
 import type { AdminDeps, AdminPage, AdminRequestContext } from './admin-page.ts';
 import type { PlainRequest, PlainResponse } from '../receive/plain-http.ts';
+import { ownsAdminPath } from './admin-path.ts';
 
 /**
  * The moderation page as the receiver routes it: which paths are its, known at once; the page itself (its
@@ -16,8 +17,7 @@ export class AdminRoute {
 
   /** Whether a request path is the page's: its path or anything under it. */
   owns(pathname: string): boolean {
-    const base = this.deps.settings.path;
-    return pathname === base || pathname.startsWith(`${base}/`);
+    return ownsAdminPath(this.deps.settings.path, pathname);
   }
 
   get path(): string {
