@@ -46,6 +46,20 @@ const result = await build({
   external: ['@pingback/postgres', 'pg'],
   // undici and saxes are CommonJS: their `require` of Node's built-ins needs one in an ES module.
   banner: { js: "import { createRequire as __pingbackRequire } from 'node:module'; const require = __pingbackRequire(import.meta.url);" },
+  // Builds load entities' decoder when a page first needs it (core's html/entities-load.ts, by require
+  // from core's own node_modules); a bundle has none, and a receiver decodes pages anyway: imported here.
+  plugins: [
+    {
+      name: 'entities-static',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]html[\\/]entities-load\.js$/ }, (args) => ({
+          contents: "import * as decoders from 'entities/decode'; export function loadEntities() { return decoders; }",
+          resolveDir: dirname(args.path),
+          loader: 'js',
+        }));
+      },
+    },
+  ],
   sourcemap: false,
   legalComments: 'eof',
   metafile: true,

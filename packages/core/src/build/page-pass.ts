@@ -147,7 +147,37 @@ export function processPage(html: string, page: PageInfo, settings: PassSettings
  * in memory, 27 MiB over the 1,000 pages of the bench site: the copy through JSON holds none of it.
  */
 export function keptPage(result: PageResult): PageResult {
-  return JSON.parse(JSON.stringify({ ...result, html: '', scan: { ...result.scan, links: [], contentRanges: [] } })) as PageResult;
+  const { scan } = result;
+  // Only these strings are cut from the page (key and url come from its URL, the hashes are new): one
+  // copy of them through JSON, rather than of the whole result, which cost a thousand pages 13 ms.
+  const cut = [
+    scan.title,
+    scan.canonical,
+    scan.feed,
+    scan.baseHref,
+    scan.pingback?.href ?? null,
+    scan.webmention?.href ?? null,
+    result.foreignLink,
+    result.targets,
+  ];
+  const [title, canonical, feed, baseHref, pingbackHref, webmentionHref, foreignLink, targets] = JSON.parse(JSON.stringify(cut)) as typeof cut;
+  return {
+    ...result,
+    html: '',
+    foreignLink: foreignLink as string | null,
+    targets: targets as string[],
+    scan: {
+      ...scan,
+      links: [],
+      contentRanges: [],
+      title: title as string | null,
+      canonical: canonical as string | null,
+      feed: feed as string | null,
+      baseHref: baseHref as string | null,
+      pingback: scan.pingback && { ...scan.pingback, href: pingbackHref as string },
+      webmention: scan.webmention && { href: webmentionHref as string },
+    },
+  };
 }
 
 /** The page info of a built file's URL path on the site. */

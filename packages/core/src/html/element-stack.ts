@@ -83,26 +83,18 @@ const LINK_DESCENDANT = 1;
 const LINK_CHILD = 2;
 
 /**
- * The open elements of a page being tokenized. Each compound of each selector (by global index) gets two
- * bits an element: `own`, the selector up to that compound matches with the compound on this element;
- * `reach`, it matches on this element or an ancestor. An element's bits follow from its parent's alone,
- * so matching costs the same at any depth, and most elements match nothing and share one empty set.
- * Open elements are counted by name, so a stray end tag is known to be stray without a walk down the
- * stack: whatever the page's shape, the work per tag does not grow with its depth.
+ * The selector lists compiled for matching as elements open: every compound of every selector by global
+ * index, how each joins the one before it, and which are the last of their selector. Made once for a
+ * build's settings and shared by the stacks of all its pages.
  */
-export class ElementStack {
-  private readonly stack: OpenElement[] = [];
-  private readonly compounds: Compound[] = [];
+export class SelectorPlan {
+  readonly compounds: Compound[] = [];
   /** Per global compound: how the selector reaches it from the compound before (-1: it is the first). */
-  private readonly link: number[] = [];
-  private readonly testsAttributes: boolean[] = [];
+  readonly link: number[] = [];
+  readonly testsAttributes: boolean[] = [];
   /** Per selector list, the global indexes of its selectors' last compounds. */
-  private readonly lasts: number[][] = [];
-  private readonly openByName = new Map<string, number>();
-  private readonly n: number;
-  /** Bit `l` is set once any element matched list `l`. */
-  matched = 0;
-  private readonly root: OpenElement;
+  readonly lasts: number[][] = [];
+  readonly n: number;
 
   constructor(lists: readonly SelectorList[]) {
     if (lists.length > 30) throw new RangeError('at most 30 selector lists');
@@ -119,7 +111,35 @@ export class ElementStack {
       this.lasts.push(lasts);
     }
     this.n = this.compounds.length;
-    this.root = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
+  }
+}
+
+/**
+ * The open elements of a page being tokenized. Each compound of each selector (by global index) gets two
+ * bits an element: `own`, the selector up to that compound matches with the compound on this element;
+ * `reach`, it matches on this element or an ancestor. An element's bits follow from its parent's alone,
+ * so matching costs the same at any depth, and most elements match nothing and share one empty set.
+ * Open elements are counted by name, so a stray end tag is known to be stray without a walk down the
+ * stack: whatever the page's shape, the work per tag does not grow with its depth.
+ */
+export class ElementStack {
+  private readonly stack: OpenElement[] = [];
+  private readonly compounds: Compound[];
+  private readonly link: number[];
+  private readonly testsAttributes: boolean[];
+  private readonly lasts: number[][];
+  private readonly openByName = new Map<string, number>();
+  private readonly n: number;
+  /** Bit `l` is set once any element matched list `l`. */
+  matched = 0;
+  private readonly root: OpenElement = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
+
+  constructor(plan: SelectorPlan) {
+    this.compounds = plan.compounds;
+    this.link = plan.link;
+    this.testsAttributes = plan.testsAttributes;
+    this.lasts = plan.lasts;
+    this.n = plan.n;
   }
 
   get depth(): number {

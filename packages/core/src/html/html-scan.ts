@@ -1,4 +1,4 @@
-import { decodeHTMLAttribute } from 'entities/decode';
+import { decodeAttributeValue } from './char-refs.ts';
 
 /**
  * A pull tokenizer over HTML source, after the WHATWG tokenizer's tag, attribute, comment and raw-text
@@ -283,7 +283,7 @@ export class HtmlScanner {
     // Selectors ask for the same attribute (`class`) of one element again and again: cut it once.
     if (name === this.lastName) return this.lastValue;
     const raw = this.rawAttr(name);
-    const value = raw === null || !raw.includes('&') ? raw : decodeHTMLAttribute(raw);
+    const value = raw === null ? raw : decodeAttributeValue(raw);
     this.lastName = name;
     this.lastValue = value;
     return value;
@@ -309,7 +309,7 @@ export class HtmlScanner {
     const vs = this.valueStart[n]!;
     if (vs < 0) return '';
     const raw = this.html.slice(vs, this.valueEnd[n]!);
-    return raw.includes('&') ? decodeHTMLAttribute(raw) : raw;
+    return decodeAttributeValue(raw);
   }
 }
 

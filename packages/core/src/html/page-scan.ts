@@ -1,5 +1,5 @@
-import { decodeHTML } from 'entities/decode';
-import { ElementStack } from './element-stack.ts';
+import { decodeText } from './char-refs.ts';
+import { ElementStack, SelectorPlan } from './element-stack.ts';
 import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
 import type { SelectorList } from './selector.ts';
 import { parseSelector } from './selector.ts';
@@ -65,6 +65,17 @@ export interface PageScan {
   feed: string | null;
 }
 
+/** The content and exclude lists compiled for matching, once per settings (a build's pages share them). */
+const plans = new WeakMap<PageScanSettings, SelectorPlan>();
+function planOf(settings: PageScanSettings): SelectorPlan {
+  let plan = plans.get(settings);
+  if (!plan) {
+    plan = new SelectorPlan(settings.exclude ? [...settings.content, settings.exclude] : settings.content);
+    plans.set(settings, plan);
+  }
+  return plan;
+}
+
 function isOff(value: string | null): boolean {
   const v = value?.trim().toLowerCase();
   return v === 'off' || v === 'false' || v === 'no';
@@ -77,9 +88,8 @@ function isOff(value: string | null): boolean {
  */
 export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETTINGS): PageScan {
   const scanner = new HtmlScanner(html);
-  const lists = settings.exclude ? [...settings.content, settings.exclude] : settings.content;
   const excludeBit = settings.exclude ? 1 << settings.content.length : 0;
-  const stack = new ElementStack(lists);
+  const stack = new ElementStack(planOf(settings));
   const found: { href: string; inside: number }[] = [];
   let headEnd = -1;
   let bodyStart = -1;
@@ -169,7 +179,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
       case 'title':
         if (title === null) {
           const end = html.indexOf('</', scanner.end);
-          title = decodeHTML(html.slice(scanner.end, end < 0 ? html.length : end))
+          title = decodeText(html.slice(scanner.end, end < 0 ? html.length : end))
             .replace(/\s+/g, ' ')
             .trim();
         }
