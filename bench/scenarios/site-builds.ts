@@ -128,6 +128,27 @@ function phaseFigure(spec: SiteSpec, withRuns: { output: string; ms: number }[],
 }
 
 /**
+ * The instrument's own spread: each build without the integration over the next one without (the same
+ * build, a pair or two apart, as A/A). A difference narrower than this spread is not seen by the paired
+ * ratio; the integration's own time, timed in-process, is the figure that sees it.
+ */
+function noiseFigure(spec: SiteSpec, withoutRuns: readonly number[]): Figure {
+  const ratios = withoutRuns.slice(1).map((ms, i) => ms / withoutRuns[i]!);
+  const [q1, q3] = ratios.length > 1 ? quartiles(ratios) : [1, 1];
+  return {
+    scenario: `${spec.label} build`,
+    metric: 'noise floor: a build without over the next build without (A/A)',
+    measured: ratios.length > 0 ? median(ratios) : 1,
+    baseline: null,
+    ratio: null,
+    unit: '×',
+    target: 'report',
+    pass: true,
+    notes: `${ratios.length} consecutive pairs of the builds without; ${ratios.length > 1 ? `${spread(ratios, 3)}; the IQR spans ${((q3 - q1) * 100).toFixed(1)} % against the 3 % margin` : 'too few builds for a spread'}`,
+  };
+}
+
+/**
  * The integration imported alone, in a fresh process each time, alternating with a process that imports an
  * empty module: the import's own time, and what it adds to the peak resident memory.
  */
@@ -174,7 +195,8 @@ function siteScenario(spec: SiteSpec): Scenario {
     summary: `a real ${spec.label} build of a 1,000-page site, with and without the integration`,
     async run({ smoke, log }) {
       const count = smoke ? 20 : 1000;
-      const rounds = smoke ? 1 : spec.rounds;
+      // PINGBACK_BENCH_ROUNDS asks for more pairs (a longer run, a narrower interval) than the default.
+      const rounds = smoke ? 1 : Number(process.env.PINGBACK_BENCH_ROUNDS) || spec.rounds;
       await rm(spec.postsDir, { recursive: true, force: true });
       await mkdir(spec.postsDir, { recursive: true });
       for (const [file, content] of Object.entries(spec.extra ?? {})) await writeFile(join(spec.postsDir, file), content);
@@ -238,6 +260,7 @@ function siteScenario(spec: SiteSpec): Scenario {
             pass: fraction <= 0.03,
             notes: `import, plugin call, hooks, transforms, filters and Vite hooks timed in the build's process (hrtime), over the build's wall time; median of ${rounds}; ${spread(fractions, 4)}; last run: ${parts}`,
           },
+          noiseFigure(spec, timing.baselineRuns),
           phaseFigure(spec, withRuns, withoutRuns),
           ...(await importFigures(spec, smoke ? 2 : 15)),
         ] satisfies Figure[];
