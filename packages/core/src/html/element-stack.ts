@@ -89,7 +89,7 @@ const LINK_CHILD = 2;
  */
 export class SelectorPlan {
   readonly compounds: Compound[] = [];
-  /** Per global compound: how the selector reaches it from the compound before (-1: it is the first). */
+  /** Per global compound: how the selector reaches it from the compound before (LINK_NONE: it is the first). */
   readonly link: number[] = [];
   readonly testsAttributes: boolean[] = [];
   /** Per selector list, the global indexes of its selectors' last compounds. */
@@ -124,22 +124,14 @@ export class SelectorPlan {
  */
 export class ElementStack {
   private readonly stack: OpenElement[] = [];
-  private readonly compounds: Compound[];
-  private readonly link: number[];
-  private readonly testsAttributes: boolean[];
-  private readonly lasts: number[][];
+  private readonly plan: SelectorPlan;
   private readonly openByName = new Map<string, number>();
-  private readonly n: number;
   /** Bit `l` is set once any element matched list `l`. */
   matched = 0;
   private readonly root: OpenElement = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
 
   constructor(plan: SelectorPlan) {
-    this.compounds = plan.compounds;
-    this.link = plan.link;
-    this.testsAttributes = plan.testsAttributes;
-    this.lasts = plan.lasts;
-    this.n = plan.n;
+    this.plan = plan;
   }
 
   get depth(): number {
@@ -153,29 +145,30 @@ export class ElementStack {
   /** Handles the scanner's current start tag and returns the element's entry (pushed unless void). */
   open(scanner: HtmlScanner): OpenElement {
     const name = scanner.name;
+    const { compounds, link: links, testsAttributes, lasts, n } = this.plan;
     this.applyImpliedEnds(name);
     const parent = this.top();
     let bits = NO_BITS;
-    for (let i = 0; i < this.n; i++) {
-      const compound = this.compounds[i]!;
+    for (let i = 0; i < n; i++) {
+      const compound = compounds[i]!;
       if (compound.tag !== null && compound.tag !== name) continue;
       // Most elements have no attributes, and a compound that tests one cannot match them.
-      if (this.testsAttributes[i] && scanner.attrCount === 0) continue;
-      const link = this.link[i]!;
+      if (testsAttributes[i] && scanner.attrCount === 0) continue;
+      const link = links[i]!;
       // The selector's earlier compounds must hold where the combinator says before this one is worth testing.
       if (link === LINK_CHILD ? parent.bits[i - 1] !== 1 : link === LINK_DESCENDANT && parent.reach[i - 1] !== 1) continue;
       if (compoundMatches(scanner, compound)) {
-        if (bits === NO_BITS) bits = new Uint8Array(this.n);
+        if (bits === NO_BITS) bits = new Uint8Array(n);
         bits[i] = 1;
       }
     }
     let inside = parent.inside;
     let reach = parent.reach;
     if (bits !== NO_BITS) {
-      reach = new Uint8Array(this.n);
-      for (let i = 0; i < this.n; i++) reach[i] = bits[i]! | (parent.reach[i] ?? 0);
-      for (let l = 0; l < this.lasts.length; l++) {
-        for (const last of this.lasts[l]!) {
+      reach = new Uint8Array(n);
+      for (let i = 0; i < n; i++) reach[i] = bits[i]! | (parent.reach[i] ?? 0);
+      for (let l = 0; l < lasts.length; l++) {
+        for (const last of lasts[l]!) {
           if (bits[last] === 1) {
             inside |= 1 << l;
             this.matched |= 1 << l;
