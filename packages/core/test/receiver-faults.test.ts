@@ -18,6 +18,11 @@ import { parseMethodResponse, writeMethodCall } from '../src/xmlrpc/index.ts';
 const SITE = 'https://blog.example/';
 const TARGET = `${SITE}posts/a/`;
 const TIMEOUT_MS = 200;
+/**
+ * The healthy store's receiver, for the retry: the tight timeout that tells a hanging store from a slow
+ * one has no job there, and on a loaded machine a healthy FileStore once took longer (a fault 50 on the retry).
+ */
+const HEALTHY = { storeTimeoutMs: 10_000 };
 // The wire's own values, not the implementation's constants: renumbering or rewording them must fail here.
 const STORE_DOWN = { kind: 'fault', faultCode: 50, faultString: 'The pingback could not be stored right now; try again later.' };
 
@@ -205,7 +210,7 @@ describe('a store that fails during pingback.ping', () => {
     }
 
     // The sender retries later, against the same store, now healthy.
-    const again = await ping(receiver(healthy, errors));
+    const again = await ping(receiver(healthy, errors, HEALTHY));
     if (landed) expect(again).toEqual({ kind: 'fault', faultCode: 48, faultString: 'The pingback has already been registered.' });
     else expect(again).toEqual({ kind: 'result', value: `Pingback from ${sourceUrl} to ${TARGET} registered. Keep the web talking!` });
     expect(errors).toHaveLength(1);
@@ -222,7 +227,7 @@ describe('a store that fails during getPingbacks', () => {
     const dir = freshDir();
     const errors: string[] = [];
     const healthy = new FileStore(dir);
-    expect(await ping(receiver(healthy, errors))).toMatchObject({ kind: 'result' });
+    expect(await ping(receiver(healthy, errors, HEALTHY))).toMatchObject({ kind: 'result' });
     const before = await healthy.list();
 
     const faulty = new FaultyStore(dir, 'list', mode);
@@ -232,7 +237,7 @@ describe('a store that fails during getPingbacks', () => {
 
     await expectWholeStore(dir);
     expect(await healthy.list()).toEqual(before);
-    expect(await getPingbacks(receiver(healthy, errors))).toEqual({ kind: 'result', value: [sourceUrl] });
+    expect(await getPingbacks(receiver(healthy, errors, HEALTHY))).toEqual({ kind: 'result', value: [sourceUrl] });
   });
 });
 
