@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PageResult } from '@pingback/core';
 import {
   buildManifest,
@@ -17,10 +18,11 @@ import {
 } from '@pingback/core';
 import { generateSite, postHtml } from '../generate-site.ts';
 import type { Figure, Scenario } from '../harness.ts';
-import { alternate, median } from '../harness.ts';
+import { alternate, median, quartiles } from '../harness.ts';
 import { pathologicalPages } from '../pathological-pages.ts';
 
 const SITE = 'https://bench.example/';
+const COLD_PASS = fileURLToPath(new URL('../workers/cold-pass.ts', import.meta.url));
 /** The receiver's pathological pages, and the shapes that cost the page scan most: deep, with stray end tags. */
 function worstPages(size: number): { name: string; html: string }[] {
   const depth = Math.floor(size / 2 / 5);
@@ -68,6 +70,40 @@ function worstPageFigure(smoke: boolean): Figure {
     target: '≤ 3 × (linear 2 ×, quadratic 4 ×)',
     pass: ratio <= 3,
     notes: `worst of ${worstPages(size).length} pages: ${worst.name}; both selector sets, median of 3`,
+  };
+}
+
+function coldPassOnce(count: number): Promise<{ first: number; warm: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(COLD_PASS, [String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve(m as { first: number; warm: number }));
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`the cold pass exited ${code}`)));
+  });
+}
+
+/**
+ * The pass over a build's worth of pages in a fresh process, the first time (what a build pays) over the
+ * same pages once V8 has compiled the code: what a thousand-page build pays for the code being new.
+ */
+async function coldPassFigure(smoke: boolean): Promise<Figure> {
+  const count = smoke ? 200 : 1000;
+  const runs: { first: number; warm: number }[] = [];
+  for (let r = 0; r < (smoke ? 1 : 7); r++) runs.push(await coldPassOnce(count));
+  const ratios = runs.map((r) => r.first / r.warm);
+  const [q1, q3] = quartiles(ratios);
+  const first = median(runs.map((r) => r.first));
+  const warm = median(runs.map((r) => r.warm));
+  return {
+    scenario: 'build pass',
+    metric: `${count} pages, first pass in a fresh process / warm`,
+    measured: Math.round(first),
+    baseline: Math.round(warm),
+    ratio: median(ratios),
+    unit: 'ms',
+    target: 'report',
+    pass: true,
+    notes: `processPage and keptPage over ${count} 30 KB posts; median of ${runs.length} fresh processes, IQR ${q1.toFixed(2)}–${q3.toFixed(2)}; ${((first / count) * 1000).toFixed(0)} µs a page first, ${((warm / count) * 1000).toFixed(0)} µs warm`,
   };
 }
 
@@ -150,6 +186,7 @@ export const buildPass: Scenario = {
           notes: `median of ${rounds}; ${links} links collected`,
         },
         worstPageFigure(smoke),
+        await coldPassFigure(smoke),
       ] satisfies Figure[];
     } finally {
       await rm(dir, { recursive: true, force: true });

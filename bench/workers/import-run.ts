@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { PingbackRecord, PingbackStore } from '@pingback/core';
 import { FileStore, PostMatcher, importWordPress } from '@pingback/core';
 import { postSlug } from '../generate-wxr.ts';
+import { peakRss } from './peak-rss.ts';
 
 const [mode, file, posts, dir] = process.argv.slice(2) as [string, string, string, string | undefined];
 const open = () => createReadStream(file, { highWaterMark: 256 * 1024 });
@@ -33,4 +34,4 @@ if (mode === 'read') {
   records = Object.values(report.imported).reduce((a, b) => a + b, 0);
 }
 const ms = performance.now() - started;
-process.send!({ ms, records, maxRss: process.resourceUsage().maxRSS * 1024 });
+process.send!({ ms, records, maxRss: peakRss() });

@@ -4,6 +4,7 @@
 // resident memory, and with IMPORT_FILES=1 how many files of how many bytes were loaded for them (the
 // counting hook costs a little time, so the timed runs go without it).
 import { registerHooks } from 'node:module';
+import { peakRss } from './peak-rss.ts';
 
 const loaded = { files: 0, bytes: 0 };
 if (process.env.IMPORT_FILES === '1') {
@@ -21,4 +22,4 @@ if (process.env.IMPORT_FILES === '1') {
 const started = performance.now();
 for (const module of process.argv.slice(2)) await import(module);
 const ms = performance.now() - started;
-process.send!({ ms, heap: process.memoryUsage().heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, ...loaded });
+process.send!({ ms, heap: process.memoryUsage().heapUsed, maxRss: peakRss(), ...loaded });

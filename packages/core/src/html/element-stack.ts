@@ -95,6 +95,10 @@ export class SelectorPlan {
   /** Per selector list, the global indexes of its selectors' last compounds. */
   readonly lasts: number[][] = [];
   readonly n: number;
+  /** The compounds that name no tag: they are tested on every element. */
+  private readonly anyTag: number[] = [];
+  /** Per tag name a compound names, those compounds and the ones that name no tag, in global order. */
+  private readonly byTag = new Map<string, number[]>();
 
   constructor(lists: readonly SelectorList[]) {
     if (lists.length > 30) throw new RangeError('at most 30 selector lists');
@@ -111,6 +115,20 @@ export class SelectorPlan {
       this.lasts.push(lasts);
     }
     this.n = this.compounds.length;
+    for (let i = 0; i < this.n; i++) {
+      const tag = this.compounds[i]!.tag;
+      if (tag === null) this.anyTag.push(i);
+      else if (!this.byTag.has(tag))
+        this.byTag.set(
+          tag,
+          this.compounds.flatMap((d, j) => (d.tag === null || d.tag === tag ? [j] : [])),
+        );
+    }
+  }
+
+  /** The compounds that can match an element of this name, in global order: most elements get only the tagless ones. */
+  candidates(name: string): readonly number[] {
+    return this.byTag.get(name) ?? this.anyTag;
   }
 }
 
@@ -129,6 +147,8 @@ export class ElementStack {
   /** Bit `l` is set once any element matched list `l`. */
   matched = 0;
   private readonly root: OpenElement = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
+  /** The innermost open element (the document when none is open): what `top()` returns, kept as the stack changes. */
+  current: OpenElement = this.root;
 
   constructor(plan: SelectorPlan) {
     this.plan = plan;
@@ -139,7 +159,7 @@ export class ElementStack {
   }
 
   top(): OpenElement {
-    return this.stack[this.stack.length - 1] ?? this.root;
+    return this.current;
   }
 
   /** Handles the scanner's current start tag and returns the element's entry (pushed unless void). */
@@ -147,13 +167,15 @@ export class ElementStack {
     const name = scanner.name;
     const { compounds, link: links, testsAttributes, lasts, n } = this.plan;
     this.applyImpliedEnds(name);
-    const parent = this.top();
+    const parent = this.current;
     let bits = NO_BITS;
-    for (let i = 0; i < n; i++) {
-      const compound = compounds[i]!;
-      if (compound.tag !== null && compound.tag !== name) continue;
+    const candidates = this.plan.candidates(name);
+    const bare = scanner.attrCount === 0;
+    for (let c = 0; c < candidates.length; c++) {
+      const i = candidates[c]!;
       // Most elements have no attributes, and a compound that tests one cannot match them.
-      if (testsAttributes[i] && scanner.attrCount === 0) continue;
+      if (bare && testsAttributes[i]) continue;
+      const compound = compounds[i]!;
       const link = links[i]!;
       // The selector's earlier compounds must hold where the combinator says before this one is worth testing.
       if (link === LINK_CHILD ? parent.bits[i - 1] !== 1 : link === LINK_DESCENDANT && parent.reach[i - 1] !== 1) continue;
@@ -193,11 +215,13 @@ export class ElementStack {
 
   private push(entry: OpenElement): void {
     this.stack.push(entry);
+    this.current = entry;
     this.openByName.set(entry.name, (this.openByName.get(entry.name) ?? 0) + 1);
   }
 
   private pop(): OpenElement | undefined {
     const entry = this.stack.pop();
+    this.current = this.stack[this.stack.length - 1] ?? this.root;
     if (entry) this.openByName.set(entry.name, this.openByName.get(entry.name)! - 1);
     return entry;
   }

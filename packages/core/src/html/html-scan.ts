@@ -25,6 +25,11 @@ export interface ScannerOptions {
 /** Elements whose content the tokenizer reads as text up to the matching end tag. */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript']);
 
+/** A bit for an attribute name's length: `find` skips a tag none of whose attributes is as long as the name. */
+function lengthBit(length: number): number {
+  return 1 << (length & 31);
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 }
@@ -51,6 +56,8 @@ export class HtmlScanner {
   doctypeEnd = -1;
 
   private count = 0;
+  /** `lengthBit` of every attribute name of the current start tag, or-ed. */
+  private lengths = 0;
   private lastName = '';
   private lastValue: string | null = null;
   private readonly nameStart: number[] = [];
@@ -174,6 +181,7 @@ export class HtmlScanner {
     }
     const name = html.slice(nameAt, i).toLowerCase();
     this.count = 0;
+    this.lengths = 0;
     this.lastName = '';
     let selfClosing = false;
     for (;;) {
@@ -231,6 +239,7 @@ export class HtmlScanner {
         this.nameEnd[n] = ne;
         this.valueStart[n] = vs;
         this.valueEnd[n] = ve;
+        this.lengths |= lengthBit(ne - ns);
       }
     }
     this.kind = kind;
@@ -245,6 +254,7 @@ export class HtmlScanner {
   }
 
   private find(name: string): number {
+    if ((this.lengths & lengthBit(name.length)) === 0) return -1;
     const html = this.html;
     for (let n = 0; n < this.count; n++) {
       const ns = this.nameStart[n]!;

@@ -1,4 +1,5 @@
 import { decodeText } from './char-refs.ts';
+import { ContentRanges } from './content-ranges.ts';
 import { ElementStack, SelectorPlan } from './element-stack.ts';
 import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
 import type { SelectorList } from './selector.ts';
@@ -104,108 +105,83 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   let webmentionOff = false;
   let title: string | null = null;
   let feed: string | null = null;
-  // Per content list, the page ranges inside it (a change there is an edit of the post): contiguous
-  // tokens extend one range, so a post is usually one range however long.
-  const ranges: number[][] = settings.content.map(() => []);
-  const contentBits = (1 << settings.content.length) - 1;
+  const ranges = new ContentRanges(settings.content.length);
   let prevEnd = 0;
-  // The lists in `runBits` end their last range at `runEnd`, not yet written: a token inside the same
-  // lists as the one before only moves `runEnd`, so the content of a long post costs one number a token.
-  let runBits = 0;
-  let runEnd = 0;
-  const settle = () => {
-    for (let bits = runBits, l = 0; bits !== 0; bits >>>= 1, l++) {
-      if ((bits & 1) === 0) continue;
-      const list = ranges[l]!;
-      list[list.length - 1] = runEnd;
-    }
-  };
-  const cover = (inside: number, from: number, to: number) => {
-    const lists = inside & contentBits;
-    if (lists === runBits && from === runEnd) {
-      runEnd = to;
-      return;
-    }
-    settle();
-    for (let bits = lists, l = 0; bits !== 0; bits >>>= 1, l++) {
-      if ((bits & 1) === 0) continue;
-      const list = ranges[l]!;
-      if (list.length > 0 && list[list.length - 1] === from) list[list.length - 1] = to;
-      else list.push(from, to);
-    }
-    runBits = lists;
-    runEnd = to;
-  };
 
   for (let kind = scanner.next(); kind !== EOF; kind = scanner.next()) {
     const name = scanner.name;
-    const before = stack.top().inside;
+    const before = stack.current.inside;
     if (kind === END_TAG) {
       if (name === 'head' && headEnd < 0) headEnd = scanner.start;
-      cover(before, prevEnd, scanner.end);
+      ranges.cover(before, prevEnd, scanner.end);
       prevEnd = scanner.end;
       stack.close(name);
       continue;
     }
-    switch (name) {
-      case 'html':
-        if (htmlOpenEnd < 0) htmlOpenEnd = scanner.end;
-        break;
-      case 'head':
-        if (headOpenEnd < 0) headOpenEnd = scanner.end;
-        break;
-      case 'body':
-        if (bodyStart < 0) bodyStart = scanner.start;
-        break;
-      case 'link': {
-        const rel = scanner.attr('rel');
-        if (pingback === null && hasToken(rel, 'pingback')) {
-          const relAt = scanner.attrIndex('rel');
-          const hrefAt = scanner.attrIndex('href');
-          pingback = {
-            href: scanner.attr('href') ?? '',
-            relBeforeHref: hrefAt >= 0 && relAt < hrefAt,
-            start: scanner.start,
-            end: scanner.end,
-          };
+    // The elements looked at by name (html, head, body, link, title, meta, base) have five letters or fewer.
+    if (name.length <= 5)
+      switch (name) {
+        case 'html':
+          if (htmlOpenEnd < 0) htmlOpenEnd = scanner.end;
+          break;
+        case 'head':
+          if (headOpenEnd < 0) headOpenEnd = scanner.end;
+          break;
+        case 'body':
+          if (bodyStart < 0) bodyStart = scanner.start;
+          break;
+        case 'link': {
+          const rel = scanner.attr('rel');
+          if (pingback === null && hasToken(rel, 'pingback')) {
+            const relAt = scanner.attrIndex('rel');
+            const hrefAt = scanner.attrIndex('href');
+            pingback = {
+              href: scanner.attr('href') ?? '',
+              relBeforeHref: hrefAt >= 0 && relAt < hrefAt,
+              start: scanner.start,
+              end: scanner.end,
+            };
+          }
+          if (webmention === null && hasToken(rel, 'webmention')) webmention = { href: scanner.attr('href') ?? '' };
+          if (canonical === null && hasToken(rel, 'canonical')) canonical = scanner.attr('href');
+          if (feed === null && hasToken(rel, 'alternate') && /^application\/(rss|atom)\+xml$/i.test(scanner.attr('type')?.trim() ?? '')) {
+            feed = scanner.attr('href');
+          }
+          break;
         }
-        if (webmention === null && hasToken(rel, 'webmention')) webmention = { href: scanner.attr('href') ?? '' };
-        if (canonical === null && hasToken(rel, 'canonical')) canonical = scanner.attr('href');
-        if (feed === null && hasToken(rel, 'alternate') && /^application\/(rss|atom)\+xml$/i.test(scanner.attr('type')?.trim() ?? '')) {
-          feed = scanner.attr('href');
+        case 'title':
+          if (title === null) {
+            const end = html.indexOf('</', scanner.end);
+            title = decodeText(html.slice(scanner.end, end < 0 ? html.length : end))
+              .replace(/\s+/g, ' ')
+              .trim();
+          }
+          break;
+        case 'meta': {
+          const metaName = scanner.attr('name')?.toLowerCase();
+          if (!noindex && metaName === 'robots') {
+            const directives = (scanner.attr('content') ?? '')
+              .toLowerCase()
+              .split(',')
+              .map((d) => d.trim());
+            noindex = directives.includes('noindex') || directives.includes('none');
+          }
+          if (metaName === 'pingback' && isOff(scanner.attr('content'))) optOut = true;
+          if (metaName === 'webmention' && isOff(scanner.attr('content'))) webmentionOff = true;
+          break;
         }
-        break;
+        case 'base':
+          if (baseHref === null) baseHref = scanner.attr('href');
+          break;
       }
-      case 'title':
-        if (title === null) {
-          const end = html.indexOf('</', scanner.end);
-          title = decodeText(html.slice(scanner.end, end < 0 ? html.length : end))
-            .replace(/\s+/g, ' ')
-            .trim();
-        }
-        break;
-      case 'meta': {
-        const metaName = scanner.attr('name')?.toLowerCase();
-        if (!noindex && metaName === 'robots') {
-          const directives = (scanner.attr('content') ?? '')
-            .toLowerCase()
-            .split(',')
-            .map((d) => d.trim());
-          noindex = directives.includes('noindex') || directives.includes('none');
-        }
-        if (metaName === 'pingback' && isOff(scanner.attr('content'))) optOut = true;
-        if (metaName === 'webmention' && isOff(scanner.attr('content'))) webmentionOff = true;
-        break;
-      }
-      case 'base':
-        if (baseHref === null) baseHref = scanner.attr('href');
-        break;
-    }
-    if (!optOut && isOff(scanner.attr('data-pingback'))) optOut = true;
+    if (!optOut && scanner.attrCount > 0 && isOff(scanner.attr('data-pingback'))) optOut = true;
     const entry = stack.open(scanner);
-    // Text before a tag belongs to the element it sits in; the tag to the element it opens.
-    cover(before, prevEnd, scanner.start);
-    cover(entry.inside, scanner.start, scanner.end);
+    // Text before a tag belongs to the element it sits in; the tag to the element it opens (mostly the same).
+    if (entry.inside === before) ranges.cover(before, prevEnd, scanner.end);
+    else {
+      ranges.cover(before, prevEnd, scanner.start);
+      ranges.cover(entry.inside, scanner.start, scanner.end);
+    }
     prevEnd = scanner.end;
     if ((name === 'a' || name === 'area') && !entry.inert && (entry.inside & excludeBit) === 0) {
       const href = scanner.attr('href');
@@ -221,8 +197,8 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     }
   }
   const links = chosen < 0 ? [] : found.filter((f) => f.inside & (1 << chosen)).map((f) => f.href);
-  if (chosen >= 0) cover(stack.top().inside & (1 << chosen), prevEnd, scanner.start);
-  settle();
+  if (chosen >= 0) ranges.cover(stack.current.inside & (1 << chosen), prevEnd, scanner.start);
+  ranges.settle();
 
   let insertAt: number;
   if (headEnd >= 0) insertAt = headEnd;
@@ -241,7 +217,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
     canonical,
     links,
     contentSelector: chosen < 0 ? null : (settings.content[chosen]?.source ?? null),
-    contentRanges: chosen < 0 ? [] : ranges[chosen]!,
+    contentRanges: chosen < 0 ? [] : ranges.lists[chosen]!,
     optOut,
     webmentionOff,
     title,
