@@ -147,7 +147,7 @@ export class ElementStack {
   /** Bit `l` is set once any element matched list `l`. */
   matched = 0;
   private readonly root: OpenElement = { name: '#document', bits: NO_BITS, reach: NO_BITS, inside: 0, inert: false, foreign: false };
-  /** The innermost open element (the document when none is open): what `top()` returns, kept as the stack changes. */
+  /** The innermost open element (the document when none is open), kept as the stack changes. */
   current: OpenElement = this.root;
 
   constructor(plan: SelectorPlan) {
@@ -156,10 +156,6 @@ export class ElementStack {
 
   get depth(): number {
     return this.stack.length;
-  }
-
-  top(): OpenElement {
-    return this.current;
   }
 
   /** Handles the scanner's current start tag and returns the element's entry (pushed unless void). */
@@ -227,14 +223,14 @@ export class ElementStack {
   }
 
   private applyImpliedEnds(name: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (!top) return;
+    // The document's own entry matches none of these names, so an empty stack is left as it is.
+    const top = this.current;
     if (top.name === 'p' && CLOSES_P.has(name)) this.pop();
     else if (name === 'li' && top.name === 'li') this.pop();
     else if ((name === 'dt' || name === 'dd') && (top.name === 'dt' || top.name === 'dd')) this.pop();
     else if ((name === 'td' || name === 'th' || name === 'tr') && (top.name === 'td' || top.name === 'th')) {
       this.pop();
-      if (name === 'tr' && this.top().name === 'tr') this.pop();
+      if (name === 'tr' && this.current.name === 'tr') this.pop();
     } else if (name === 'tr' && top.name === 'tr') this.pop();
     else if (name === 'option' && top.name === 'option') this.pop();
   }
