@@ -16,6 +16,7 @@ import {
   scanPage,
   writeFileAtomic,
 } from '@pingback/core';
+// The integration's own writers (internal to @pingback/astro, so imported from its source).
 import { rewriteFile, writeInsertion } from '../../packages/astro/src/rewrite-file.ts';
 import { generateSite, postHtml } from '../generate-site.ts';
 import type { Figure, Scenario } from '../harness.ts';
@@ -112,8 +113,7 @@ async function coldPassFigure(smoke: boolean): Promise<Figure> {
  * The integrations' whole post-build pass (read each page, scan it once, add the link element, collect
  * its external links, write it, write the manifest) against a baseline that reads and rewrites every file
  * unchanged, both with synchronous reads and in-place writes as @pingback/astro does them, on a generated
- * site of 30 KB posts. Each run starts
- * from pristine files.
+ * site of 30 KB posts. Each run starts from pristine files.
  */
 export const buildPass: Scenario = {
   name: 'build-pass',
@@ -157,10 +157,7 @@ export const buildPass: Scenario = {
       };
       // The same reads and writes without the pass: each page read, then written back over itself in place.
       const rewrite = async (which = files) => {
-        for (const file of which) {
-          const text = readFileSync(file).toString('utf8');
-          rewriteFile(file, text);
-        }
+        for (const file of which) rewriteFile(file, readFileSync(file, 'utf8'));
       };
       // Every run starts from the same state: pristine files written back from memory and flushed to disk,
       // untimed, so neither run pays for the other's write-back.
