@@ -46,7 +46,7 @@ export { BATCH_DEFAULTS, SEND_STATUSES, countRows, sendBatch } from './send/batc
 export type { DecideContext, Decision, Ledger, LedgerEntry, RetryPolicy } from './send/ledger.ts';
 export { DEFAULT_RETRY, MemoryLedger, decide, decideDeleted, entryProtocol, ledgerKey, nextEntry } from './send/ledger.ts';
 export { FileLedger } from './send/ledger-file.ts';
-export { writeFileAtomic } from './store/atomic-file.ts';
+export { replaceFile, writeFileAtomic } from './store/atomic-file.ts';
 
 export { COMMENT, END_TAG, EOF, HtmlScanner, START_TAG, hasToken, tokens } from './html/html-scan.ts';
 export type { ScannerOptions, TokenKind } from './html/html-scan.ts';

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Manifest } from '@pingback/core';
-import { PUBLISHED_MANIFEST_PATH, PingbackOptionError, TOMBSTONE_PATH, writeFileAtomic } from '@pingback/core';
+import { PUBLISHED_MANIFEST_PATH, PingbackOptionError, TOMBSTONE_PATH, replaceFile } from '@pingback/core';
 import type { HeaderRule, RedirectRule } from './header-rules.ts';
 import { goneRules, isOurRedirect, isOurRule, linkbackRules } from './header-rules.ts';
 import type { FunctionSettings } from './settings.ts';
@@ -86,17 +86,18 @@ function importPath(from: string, to: string): string {
  * rules from an earlier build.
  */
 export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitResult> {
+  // Build outputs, read by the deploy that follows and written again by the next build: replaced, never flushed.
   const v1 = join(options.projectRoot, '.netlify', 'v1');
   const functionsDir = join(v1, 'functions');
   const functionFile = join(functionsDir, `${FUNCTION_NAME}.mjs`);
   const manifestImport = importPath(functionsDir, options.manifestPath);
-  await writeFileAtomic(functionFile, renderFunction(options.settings, manifestImport));
+  await replaceFile(functionFile, renderFunction(options.settings, manifestImport));
   const sendFunctionFile = join(functionsDir, `${SEND_FUNCTION_NAME}.mjs`);
-  await writeFileAtomic(sendFunctionFile, renderSendFunction(options.settings, manifestImport));
+  await replaceFile(sendFunctionFile, renderSendFunction(options.settings, manifestImport));
   const rebuildFile = join(functionsDir, `${REBUILD_FUNCTION_NAME}.mjs`);
   const rebuildFunctionFile = (options.rebuildFunction ?? rebuildFunctionWanted(process.env)) ? rebuildFile : null;
   // One left by an earlier build with a hook would keep running after the hook was removed.
-  if (rebuildFunctionFile) await writeFileAtomic(rebuildFunctionFile, renderRebuildFunction(options.settings));
+  if (rebuildFunctionFile) await replaceFile(rebuildFunctionFile, renderRebuildFunction(options.settings));
   else await rm(rebuildFile, { force: true });
 
   const configFile = join(v1, 'config.json');
@@ -123,11 +124,11 @@ export async function emitNetlifyFunction(options: EmitOptions): Promise<EmitRes
   const theirRedirects = Array.isArray(config.redirects) ? config.redirects.filter((rule) => !isOurRedirect(rule, TOMBSTONE_PATH)) : [];
   // Ours first: Netlify takes the first matching rule, and a gone post's path must answer 410.
   if (redirectRules.length > 0 || theirRedirects.length > 0 || Array.isArray(config.redirects)) config.redirects = [...redirectRules, ...theirRedirects];
-  await writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  await replaceFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
   if (options.outDir && options.manifest) {
     // The next build starts from a fresh clone: it learns what this deploy had from the deploy itself.
-    await writeFileAtomic(join(options.outDir, ...PUBLISHED_MANIFEST_PATH.split('/').filter(Boolean)), `${JSON.stringify(options.manifest, null, 2)}\n`);
-    if (gone.length > 0) await writeFileAtomic(join(options.outDir, ...TOMBSTONE_PATH.split('/').filter(Boolean)), TOMBSTONE_HTML);
+    await replaceFile(join(options.outDir, ...PUBLISHED_MANIFEST_PATH.split('/').filter(Boolean)), `${JSON.stringify(options.manifest, null, 2)}\n`);
+    if (gone.length > 0) await replaceFile(join(options.outDir, ...TOMBSTONE_PATH.split('/').filter(Boolean)), TOMBSTONE_HTML);
   }
   return { functionFile, sendFunctionFile, rebuildFunctionFile, configFile, headerRules, redirectRules };
 }

@@ -26,7 +26,7 @@ export interface ScannerOptions {
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript']);
 
 /** A bit for an attribute name's length: `find` skips a tag none of whose attributes is as long as the name. */
-function lengthBit(length: number): number {
+export function lengthBit(length: number): number {
   return 1 << (length & 31);
 }
 
@@ -56,8 +56,11 @@ export class HtmlScanner {
   doctypeEnd = -1;
 
   private count = 0;
-  /** `lengthBit` of every attribute name of the current start tag, or-ed. */
-  private lengths = 0;
+  /**
+   * `lengthBit` of every attribute name of the current start tag, or-ed: a tag without this bit for a name
+   * has no such attribute, which settles most selector tests without looking at the tag.
+   */
+  lengths = 0;
   private lastName = '';
   private lastValue: string | null = null;
   private readonly nameStart: number[] = [];

@@ -1,7 +1,7 @@
 import { decodeText } from './char-refs.ts';
 import { ContentRanges } from './content-ranges.ts';
 import { ElementStack, SelectorPlan } from './element-stack.ts';
-import { END_TAG, EOF, HtmlScanner, hasToken } from './html-scan.ts';
+import { END_TAG, EOF, HtmlScanner, hasToken, lengthBit } from './html-scan.ts';
 import type { SelectorList } from './selector.ts';
 import { parseSelector } from './selector.ts';
 
@@ -76,6 +76,9 @@ function planOf(settings: PageScanSettings): SelectorPlan {
   }
   return plan;
 }
+
+/** Tags with no attribute name as long as `data-pingback` cannot opt the page out: most are settled by this bit. */
+const DATA_PINGBACK = lengthBit('data-pingback'.length);
 
 function isOff(value: string | null): boolean {
   const v = value?.trim().toLowerCase();
@@ -174,7 +177,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
           if (baseHref === null) baseHref = scanner.attr('href');
           break;
       }
-    if (!optOut && scanner.attrCount > 0 && isOff(scanner.attr('data-pingback'))) optOut = true;
+    if (!optOut && (scanner.lengths & DATA_PINGBACK) !== 0 && isOff(scanner.attr('data-pingback'))) optOut = true;
     const entry = stack.open(scanner);
     // Text before a tag belongs to the element it sits in; the tag to the element it opens (mostly the same).
     if (entry.inside === before) ranges.cover(before, prevEnd, scanner.end);

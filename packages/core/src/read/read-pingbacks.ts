@@ -1,7 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
-import { writeFileAtomic } from '../store/atomic-file.ts';
+import { replaceFile } from '../store/atomic-file.ts';
 import { httpRequest } from '../net/http-request.ts';
 import type { PublicPingback } from '../receive/read-endpoint.ts';
 import { publicRecord } from '../receive/read-endpoint.ts';
@@ -116,8 +115,8 @@ export async function readPingbacks(source: ReadSource, options: ReadOptions): P
       requests = read.requests;
       if (read.missing) warning = `${label} is not there yet (404): no pingbacks to show until the site with its Function is deployed`;
     }
-    await mkdir(dirname(options.cacheFile), { recursive: true });
-    await writeFileAtomic(options.cacheFile, JSON.stringify({ version: 1, readAt: new Date().toISOString(), from: label, items }));
+    // Only a fallback for a read that fails later: replaced, never flushed (see replaceFile).
+    await replaceFile(options.cacheFile, JSON.stringify({ version: 1, readAt: new Date().toISOString(), from: label, items }));
     return { items, pending, from: label, stale: false, requests, ...(warning ? { warning } : {}) };
   } catch (error) {
     const why = `could not read pingbacks from ${label}: ${(error as Error).message}`;
