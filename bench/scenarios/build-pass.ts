@@ -55,23 +55,33 @@ function worstPageFigure(smoke: boolean): Figure {
     );
   const halves = worstPages(size / 2);
   for (const page of halves) time(page.html); // warm-up, untimed: the first pages would pay for the JIT
-  let worst = { name: '', full: 0, half: 0 };
-  worstPages(size).forEach((page, i) => {
-    const half = time(halves[i]!.html);
+  const fulls = worstPages(size);
+  let worst = { index: 0, full: 0 };
+  fulls.forEach((page, i) => {
     const full = time(page.html);
-    if (full > worst.full) worst = { name: page.name, full, half };
+    if (full > worst.full) worst = { index: i, full };
   });
-  const ratio = worst.full / worst.half;
+  // The slowest page is picked by one median of 3, which a pause can inflate: its two sizes are then timed
+  // again, alternated, so that the ratio is not the pick's own noise over a quiet half.
+  const fullTimes: number[] = [];
+  const halfTimes: number[] = [];
+  for (let r = 0; r < (smoke ? 1 : 7); r++) {
+    halfTimes.push(time(halves[worst.index]!.html));
+    fullTimes.push(time(fulls[worst.index]!.html));
+  }
+  const full = median(fullTimes);
+  const half = median(halfTimes);
+  const ratio = full / half;
   return {
     scenario: 'build pass',
     metric: `scanning the worst page, ${size / 1024} KiB / ${size / 2048} KiB`,
-    measured: Math.round(worst.full),
-    baseline: Math.round(worst.half),
+    measured: Math.round(full),
+    baseline: Math.round(half),
     ratio,
     unit: 'ms',
     target: '≤ 3 × (linear 2 ×, quadratic 4 ×)',
     pass: ratio <= 3,
-    notes: `worst of ${worstPages(size).length} pages: ${worst.name}; both selector sets, median of 3`,
+    notes: `worst of ${fulls.length} pages: ${fulls[worst.index]!.name}; both selector sets, medians of ${smoke ? 1 : 7} alternated rounds of a median of 3`,
   };
 }
 

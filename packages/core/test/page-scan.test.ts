@@ -37,6 +37,20 @@ describe('scanPage: where the content is', () => {
     expect(scanPage(html, pageScanSettings('.missing')).contentSelector).toBe(null);
   });
 
+  it('tries a tagless selector on elements without attributes when it tests none, and only on those with the attribute when it does', () => {
+    const html = page(
+      '<div><p><a href="https://1.example/a">1</a></p></div><span data-content><a href="https://2.example/a">2</a></span>' +
+        '<span data-contents><a href="https://3.example/a">3</a></span><em data-CONTENT=""><a href="https://4.example/a">4</a></em>',
+    );
+    const links = (content: string) => scanPage(html, pageScanSettings(content)).links;
+    // `<p>` has no attribute at all: a compound that tests none must still be tried on it.
+    expect(links('div > *')).toEqual(['https://1.example/a']);
+    expect(links('[data-content]')).toEqual(['https://2.example/a', 'https://4.example/a']);
+    // The elements under a matched one share nothing with it for a child combinator.
+    expect(links('div > p > a')).toEqual(['https://1.example/a']);
+    expect(links('div > a')).toEqual([]);
+  });
+
   it('never counts links in comments, scripts, styles, templates, noscript, nav or marked regions', () => {
     const body = `<article>
       <!-- <a href="https://comment.example/x">c</a> -->
