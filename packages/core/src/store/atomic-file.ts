@@ -73,15 +73,7 @@ export async function sweepTempFiles(dir: string): Promise<void> {
  * folder entry so the rename itself survives a crash.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, tmpDir?: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = await writeTempFile(tmpDir ?? dir, data);
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  const dir = await renameIntoPlace(path, data, tmpDir, true);
   try {
     const folder = await open(dir, 'r');
     try {
@@ -102,13 +94,19 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, t
  * kernel writes the file back loses only what the next build writes again.
  */
 export async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
+  await renameIntoPlace(path, data, undefined, false);
+}
+
+/** Writes `data` to a temporary file in `tmpDir` (default: beside `path`) and renames it over `path`; returns `path`'s folder. */
+async function renameIntoPlace(path: string, data: string | Uint8Array, tmpDir: string | undefined, flush: boolean): Promise<string> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = await writeTempFile(dir, data, false);
+  const temp = await writeTempFile(tmpDir ?? dir, data, flush);
   try {
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+  return dir;
 }
