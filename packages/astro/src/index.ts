@@ -4,6 +4,7 @@ import { posix, relative, sep } from 'node:path';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import type { EmitStep, IntegrationOptions, PageResult, ReadResult, Redirect, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
+  PageCache,
   PingbackOptionError,
   finishBuild,
   keptPage,
@@ -109,6 +110,7 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
             .map((file) => ({ route, file })),
         );
         const settings = passSettings(resolved);
+        const cache = await PageCache.open(resolved, root);
         // Synchronous reads and writes, yielding between batches: the files are small and were just written,
         // so they are in the page cache, and one call each costs far less than the thread-pool round trips of
         // fs/promises (open, stat, read, close): on the 1,000-page bench site the pass took 450–590 ms that
@@ -118,15 +120,18 @@ export default function pingback(options: PingbackAstroOptions = {}): AstroInteg
           const { route, file } = files[i]!;
           const bytes = readFileSync(file);
           const html = bytes.toString('utf8');
-          const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings);
+          const result = processPage(html, pageInfo(resolved.site, pagePath(outDir, file, base), { route }), settings, cache);
           // The pass only ever inserts the link elements, at the one place the scan gives.
           if (result.changed) writeInsertion(file, bytes, html, result.html, result.scan.insertAt);
           // The page text is not needed any more: keep memory flat on big sites.
-          pages.push(keptPage(result));
+          const kept = keptPage(result);
+          cache.keep(kept);
+          pages.push(kept);
           // Let the event loop breathe between batches (Astro's logger, other integrations' timers).
           if (i % PAGE_BATCH === PAGE_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
         }
         logger.info(summary.pass(pages, Date.now() - started));
+        await cache.save();
 
         let emit: EmitStep | undefined;
         if (resolved.netlify) {

@@ -41,8 +41,12 @@ let photos: TestServer;
 /** Photo URLs for builds that never load them. */
 const NO_PHOTOS = 'https://photos.example';
 
+/** The page cache the integration keeps between builds (`cacheDir`, by default under node_modules). */
+const pageCache = join(FIXTURE, 'node_modules/.cache/pingback/build-pass.json');
+
 async function seed(photoBase = NO_PHOTOS): Promise<void> {
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
+  await rm(pageCache, { force: true });
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
   // Three forms of one post's URL, one pending and one deleted: the page must show exactly two of these,
   // records from before Webmention (no protocol, no kind: pingback mentions).
@@ -74,6 +78,7 @@ afterAll(async () => {
   await photos?.close();
   for (const dir of built) await rm(out(dir), { recursive: true, force: true });
   await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
+  await rm(pageCache, { force: true });
 });
 
 describe('a real astro build of a blog with the integration', () => {
@@ -238,10 +243,15 @@ describe('a real astro build of a blog with the integration', () => {
     expect(lines).toContain('dry run: 3 links would be checked and pinged; nothing was sent');
   });
 
-  it('a second build of unchanged input changes no output file', async () => {
+  it('a second build of unchanged input scans no page again and changes no output file', async () => {
     built.push('dist-again');
+    const cached = Object.keys((JSON.parse(await readFile(pageCache, 'utf8')) as { pages: Record<string, unknown> }).pages);
+    expect(cached).toContain('https://blog.example/posts/hello/');
     const again = await astroBuild(FIXTURE, { PINGBACK_FIXTURE_OUT: 'dist-again' });
     expect(again.code, again.stderr).toBe(0);
+    expect(again.lines.find((l) => l.startsWith('advertised'))).toMatch(
+      new RegExp(`, 3 links to other sites, in \\d+ ms \\(${cached.length} pages unchanged since the last build, not scanned again\\)$`),
+    );
     expect(again.lines).toContain('manifest unchanged at .pingback/manifest.json (2 pingable pages, 2 posts)');
     expect(await treeHashes(out('dist-again'))).toEqual(await treeHashes(out('dist-main')));
   }, 120_000);

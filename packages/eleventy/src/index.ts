@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { EmitStep, IntegrationOptions, PageInfo, PageResult, PublicPingback, ReadResult, ResolvedIntegrationOptions } from '@pingback/core/build';
 import {
+  PageCache,
   PingbackOptionError,
   canonicalKey,
   finishBuild,
@@ -66,6 +67,11 @@ interface EleventyEvent {
   outputMode?: 'fs' | 'json' | 'ndjson';
   incremental?: boolean;
   directories?: { output?: string };
+}
+
+/** A build of every page to the file system: the only kind that writes the manifest, sends, or keeps the page cache. */
+function isFullBuild(event: EleventyEvent): boolean {
+  return event.runMode === 'build' && !event.incremental && event.outputMode === 'fs';
 }
 
 function isTestRun(env: NodeJS.ProcessEnv): boolean {
@@ -143,6 +149,7 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   const settings = passSettings(resolved);
   const facts = new Map<string, TemplateFacts>();
   const pages = new Map<string, PageResult>();
+  let cache = PageCache.none();
   let passMs = 0;
   let data: PingbackData = { site: resolved.site.href, byKey: {}, count: 0, from: 'nothing yet' };
   const log = (message: string, type: 'info' | 'warn' | 'error' = 'info') => {
@@ -173,9 +180,11 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
       ...(fact?.pingbackOnly ? { pingbackOnly: true } : {}),
     };
     const started = performance.now();
-    const result = processPage(content, info, settings);
+    const result = processPage(content, info, settings, cache);
+    const kept = keptPage(result);
+    cache.keep(kept);
     passMs += performance.now() - started;
-    pages.set(outputPath, keptPage(result));
+    pages.set(outputPath, kept);
     return result.html;
   });
 
@@ -185,11 +194,13 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
   const read = (): Promise<ReadResult> => readForBuild(resolved, root, process.env, openBlobs, openDatabase);
 
   // Read once per build, before any template renders; filters and shortcodes then look it up synchronously.
-  eleventyConfig.on('eleventy.before', async () => {
+  eleventyConfig.on('eleventy.before', async (event) => {
     pages.clear();
     passMs = 0;
     const started = Date.now();
-    const result = await read();
+    // Only a full build keeps the pass's results for the next one (it alone sees every page).
+    const [result, opened] = await Promise.all([read(), isFullBuild(event) ? PageCache.open(resolved, root) : PageCache.none()]);
+    cache = opened;
     if (result.warning) log(result.warning, 'warn');
     log(summary.read(result, Date.now() - started));
     data = { site: resolved.site.href, byKey: groupByKey(result.items), count: result.items.length, from: result.from };
@@ -204,13 +215,14 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
 
   eleventyConfig.on('eleventy.after', async (event) => {
     const all = [...pages.values()];
-    if (event.runMode !== 'build' || event.incremental || event.outputMode !== 'fs') {
+    if (!isFullBuild(event)) {
       log(
         `${event.runMode ?? 'partial'} build: advertised on ${all.filter((p) => p.advertised).length} pages; no manifest written and nothing sent (only a full build does that)`,
       );
       return;
     }
     log(summary.pass(all, Math.round(passMs)));
+    await cache.save();
     let emit: EmitStep | undefined;
     if (resolved.netlify) {
       try {

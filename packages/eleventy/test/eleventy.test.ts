@@ -30,8 +30,12 @@ const outs = new Set<string>();
 /** Where the seeded avatars live: a real server on loopback, started before the first build. */
 let photos: TestServer;
 
+/** The page cache the plugin keeps between full builds (`cacheDir`, by default under node_modules). */
+const pageCache = join(FIXTURE, 'node_modules/.cache/pingback/build-pass.json');
+
 async function seed(photoBase = 'https://photos.example'): Promise<void> {
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
+  await rm(pageCache, { force: true });
   const store = new FileStore(join(FIXTURE, '.pingback/store'));
   // Webmentions of every kind on the Nunjucks post, beside the pingbacks from before (mentions).
   for (const r of kindRecords('/posts/hello', photoBase)) await store.insert(r);
@@ -63,6 +67,7 @@ afterAll(async () => {
   for (const out of outs) await rm(join(FIXTURE, out), { recursive: true, force: true });
   await rm(join(FIXTURE, '.pingback'), { recursive: true, force: true });
   await rm(join(FIXTURE, '.netlify'), { recursive: true, force: true });
+  await rm(pageCache, { force: true });
 });
 
 it('declares its version and the Eleventy versions it supports', () => {
@@ -228,6 +233,22 @@ describe('a real Eleventy build of a blog with the plugin', () => {
     );
     expect(lines).toContain('manifest written to .pingback/manifest.json (4 pingable pages, 4 posts)');
     expect(lines).toContain('dry run: 5 links would be checked and pinged; nothing was sent');
+  });
+
+  it('a rebuild of the unchanged site scans no page again, and writes the same pages and the same manifest', async () => {
+    const paths = ['', 'about', 'posts/hello', 'posts/older', 'posts/js-post', 'posts/webc-post', 'posts/draft', 'posts/quiet', 'posts/hidden'];
+    const pages = await Promise.all(paths.map((p) => read('_site-main', p)));
+    const manifest = await readFile(manifestPath, 'utf8');
+    const cached = JSON.parse(await readFile(pageCache, 'utf8')) as { pages: Record<string, unknown> };
+    expect(Object.keys(cached.pages)).toContain('https://blog.example/posts/hello/');
+    const result = await build('_site-main');
+    expect(result.code, result.stderr).toBe(0);
+    const pass = result.lines.find((l) => l.startsWith('advertised'));
+    expect(pass).toMatch(/, 5 links to other sites, in \d+ ms \((\d+) pages unchanged since the last build, not scanned again\)$/);
+    expect(Number(/\((\d+) pages unchanged/.exec(pass!)![1])).toBe(Object.keys(cached.pages).length);
+    expect(await Promise.all(paths.map((p) => read('_site-main', p)))).toEqual(pages);
+    expect(await readFile(manifestPath, 'utf8')).toBe(manifest);
+    expect(result.lines).toContain('manifest unchanged at .pingback/manifest.json (4 pingable pages, 4 posts)');
   });
 
   it('an in-memory build (--to=json) renders the same lists and writes no manifest', async () => {

@@ -16,6 +16,8 @@ export type { IntegrationOptions, ResolvedIntegrationOptions } from './options.t
 export { resolveIntegrationOptions } from './options.ts';
 export type { PageResult, PassSettings } from './page-pass.ts';
 export { keptPage, pageInfo, passSettings, processPage } from './page-pass.ts';
+export type { PageFacts } from './page-cache.ts';
+export { PAGE_CACHE_FILE, PageCache } from './page-cache.ts';
 export { summary } from './summary.ts';
 export type { EmitStep, FinishInput, FinishResult } from './finish.ts';
 export type { OpenBlobs, OpenDatabase } from '../read/build-read.ts';

@@ -13,11 +13,12 @@ export const summary = {
     const noindex = pages.filter((p) => p.isPost && p.excluded === 'noindex').length;
     const optOut = pages.filter((p) => p.isPost && p.excluded === 'opt-out').length;
     const links = posts.reduce((n, p) => n + p.targets.length, 0);
+    const cached = pages.filter((p) => p.cached).length;
     const excluded =
       noindex + optOut > 0
         ? ` (${[noindex ? `${noindex} noindex` : '', optOut ? `${optOut} opted out or drafts` : ''].filter(Boolean).join(', ')} left alone)`
         : '';
-    return `advertised on ${plural(advertised.length, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts.length, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms`;
+    return `advertised on ${plural(advertised.length, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts.length, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms${cached ? ` (${plural(cached, 'page')} unchanged since the last build, not scanned again)` : ''}`;
   },
   manifest(path: string, pages: number, posts: number, changed: boolean): string {
     return `manifest ${changed ? 'written to' : 'unchanged at'} ${path} (${plural(pages, 'pingable page')}, ${plural(posts, 'post')})`;

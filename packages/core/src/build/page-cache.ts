@@ -1,0 +1,133 @@
+import { hash as digest } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { PageScan } from '../html/page-scan.ts';
+import { VERSION } from '../version.ts';
+import type { ResolvedIntegrationOptions } from './options.ts';
+import type { PageResult } from './page-pass.ts';
+
+/**
+ * What a page's text settles, whatever its front matter says: the scan (as `keptPage` keeps it, without
+ * the links and content ranges) and, when the page was a post, its targets and hashes. The same text at
+ * the same URL, under the same settings, settles the same again.
+ */
+export interface PageFacts {
+  scan: PageScan;
+  /** Null when the page was not a post taking part last time: its links were not kept then. */
+  targets: string[] | null;
+  hash: string | null;
+  contentHash: string | null;
+}
+
+interface Entry {
+  fingerprint: string;
+  facts: PageFacts;
+}
+
+/** Bumped when what an entry holds changes shape; a file of another format is read as empty. */
+const FORMAT = 1;
+
+/** The cache's file under the integration's `cacheDir`. */
+export const PAGE_CACHE_FILE = 'build-pass.json';
+
+/**
+ * The build pass's results kept from one build to the next (`node_modules/.cache/pingback/build-pass.json`,
+ * which Netlify keeps between builds with the rest of `node_modules`). Most pages of a rebuilt blog are
+ * byte for byte what they were: such a page costs a hash of its text instead of a scan, the targets'
+ * URL parsing and the content hash, about a fifth of the pass. A page whose text, URL, the scan settings,
+ * the site's hosts or this package's version changed is scanned again. Nothing here is read from a
+ * stranger: the file is the build's own, and one that can't be read is an empty cache.
+ */
+export class PageCache {
+  private readonly next = new Map<string, Entry>();
+  private changed = false;
+
+  private readonly path: string | null;
+  private readonly key: string;
+  private readonly previous: ReadonlyMap<string, Entry>;
+
+  private constructor(path: string | null, key: string, previous: ReadonlyMap<string, Entry>) {
+    this.path = path;
+    this.key = key;
+    this.previous = previous;
+  }
+
+  /** A cache that keeps nothing: every page is scanned. */
+  static none(): PageCache {
+    return new PageCache(null, '', new Map());
+  }
+
+  /** The cache of the integration's options, as the last full build left it (empty when there is none or it can't be used). */
+  static async open(options: ResolvedIntegrationOptions, root: string): Promise<PageCache> {
+    const key = JSON.stringify([
+      FORMAT,
+      VERSION,
+      options.scan.content.map((s) => s.source),
+      options.scan.exclude?.source ?? null,
+      options.site.href,
+      options.hosts,
+      options.skipHosts,
+    ]);
+    const path = resolve(root, options.cacheDir, PAGE_CACHE_FILE);
+    const text = await readFile(path, 'utf8').catch(() => null);
+    return new PageCache(path, key, text === null ? new Map() : entriesOf(text, key));
+  }
+
+  /** What identifies a page's text: a byte-identical page, and only one, has the same. */
+  fingerprint(html: string): string | null {
+    return this.path === null ? null : digest('sha256', html).slice(0, 32);
+  }
+
+  /** The facts of the page at `url` in the last build, if its text had this fingerprint then. */
+  lookup(url: string, fingerprint: string): PageFacts | undefined {
+    const entry = this.previous.get(url);
+    return entry?.fingerprint === fingerprint ? entry.facts : undefined;
+  }
+
+  /** Keeps a page's result (as `keptPage` left it: the cache holds no page's text) for the next build. */
+  keep(result: PageResult): void {
+    if (this.path === null || !result.fingerprint) return;
+    const taking = result.isPost && result.excluded === null;
+    const facts: PageFacts = {
+      scan: result.scan,
+      targets: taking ? result.targets : null,
+      hash: taking ? result.hash : null,
+      contentHash: taking ? (result.contentHash ?? null) : null,
+    };
+    this.next.set(result.url, { fingerprint: result.fingerprint, facts });
+    if (!result.cached) this.changed = true;
+  }
+
+  /**
+   * Writes what this build kept, the pages of this build only, if anything differs from what was read.
+   * Replaced without a flush: a lost or stale file only means a build that scans every page.
+   */
+  async save(): Promise<void> {
+    if (this.path === null || (!this.changed && this.next.size === this.previous.size)) return;
+    const pages: Record<string, [string, PageFacts]> = {};
+    for (const [url, entry] of this.next) pages[url] = [entry.fingerprint, entry.facts];
+    // Loaded here: a build imports this module on every run, and writes the cache at most once.
+    const { replaceFile } = await import('../store/atomic-file.ts');
+    await replaceFile(this.path, JSON.stringify({ format: FORMAT, key: this.key, pages }));
+  }
+}
+
+/** The entries of a cache file written under `key`; none when it was written under another, or is not one. */
+function entriesOf(text: string, key: string): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return entries;
+  }
+  const file = parsed as { format?: unknown; key?: unknown; pages?: unknown };
+  if (file?.format !== FORMAT || file.key !== key || typeof file.pages !== 'object' || file.pages === null) return entries;
+  for (const [url, value] of Object.entries(file.pages as Record<string, unknown>)) {
+    if (!Array.isArray(value) || typeof value[0] !== 'string') continue;
+    const facts = value[1] as PageFacts | null;
+    if (typeof facts?.scan?.insertAt !== 'number' || !Array.isArray(facts.scan.links) || !Array.isArray(facts.scan.contentRanges)) continue;
+    entries.set(url, { fingerprint: value[0], facts });
+  }
+  return entries;
+}
