@@ -145,6 +145,31 @@ describe('the page cache: a rebuilt page that did not change is not scanned agai
     }
   });
 
+  it('leaves out an entry edited into another shape, and scans that page', async () => {
+    const { file } = await pass({ '/posts/1/': post(1), '/posts/2/': post(2) });
+    const good = await readFile(file, 'utf8');
+    const damage: ((facts: Record<string, unknown> & { scan: Record<string, unknown> }) => void)[] = [
+      (f) => (f.targets = 'https://other.example/posts/1/'),
+      (f) => (f.targets = [1]),
+      (f) => (f.scan.insertAt = -1),
+      (f) => (f.scan.title = 3),
+      (f) => (f.scan.pingback = { href: 1 }),
+      (f) => (f.scan.links = ['https://x.example/']),
+      (f) => (f.contentHash = {}),
+    ];
+    for (const change of damage) {
+      const data = JSON.parse(good);
+      change(data.pages['https://blog.example/posts/1/'][1]);
+      await writeFile(file, JSON.stringify(data));
+      const result = await pass({ '/posts/1/': post(1), '/posts/2/': post(2) });
+      expect(
+        result.full.map((r) => r.cached),
+        String(change),
+      ).toEqual([false, true]);
+      expect(result.full[0]!.targets).toEqual(['https://other.example/posts/1/']);
+    }
+  });
+
   it('without a cache, every page is scanned and nothing is written', async () => {
     const resolved = resolveIntegrationOptions({}, context);
     const cache = PageCache.none();

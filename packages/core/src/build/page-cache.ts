@@ -125,9 +125,38 @@ function entriesOf(text: string, key: string): Map<string, Entry> {
   if (file?.format !== FORMAT || file.key !== key || typeof file.pages !== 'object' || file.pages === null) return entries;
   for (const [url, value] of Object.entries(file.pages as Record<string, unknown>)) {
     if (!Array.isArray(value) || typeof value[0] !== 'string') continue;
-    const facts = value[1] as PageFacts | null;
-    if (typeof facts?.scan?.insertAt !== 'number' || !Array.isArray(facts.scan.links) || !Array.isArray(facts.scan.contentRanges)) continue;
-    entries.set(url, { fingerprint: value[0], facts });
+    if (isFacts(value[1])) entries.set(url, { fingerprint: value[0], facts: value[1] });
   }
   return entries;
+}
+
+const isText = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+/** Whether a value read back has the shape this module writes: an edited or damaged entry is left out, never used. */
+function isFacts(value: unknown): value is PageFacts {
+  const facts = value as PageFacts | null;
+  const scan = facts?.scan;
+  if (!scan || typeof scan !== 'object') return false;
+  const pingback = scan.pingback as Record<string, unknown> | null;
+  const webmention = scan.webmention as Record<string, unknown> | null;
+  return (
+    Number.isInteger(scan.insertAt) &&
+    scan.insertAt >= 0 &&
+    [scan.hasHeadEnd, scan.noindex, scan.optOut, scan.webmentionOff].every((b) => typeof b === 'boolean') &&
+    [scan.baseHref, scan.canonical, scan.contentSelector, scan.title, scan.feed].every(isText) &&
+    (pingback === null ||
+      (typeof pingback === 'object' &&
+        typeof pingback.href === 'string' &&
+        typeof pingback.relBeforeHref === 'boolean' &&
+        Number.isInteger(pingback.start) &&
+        Number.isInteger(pingback.end))) &&
+    (webmention === null || (typeof webmention === 'object' && typeof webmention.href === 'string')) &&
+    Array.isArray(scan.links) &&
+    scan.links.length === 0 &&
+    Array.isArray(scan.contentRanges) &&
+    scan.contentRanges.length === 0 &&
+    (facts.targets === null || (Array.isArray(facts.targets) && facts.targets.every((t) => typeof t === 'string'))) &&
+    isText(facts.hash) &&
+    isText(facts.contentHash)
+  );
 }
