@@ -200,7 +200,6 @@ async function measure(spec: SiteSpec, count: number, rounds: number, times: str
   const withEnv = { PINGBACK_BENCH_OUT: 'out-with', PINGBACK_BENCH_WITH: '1', PINGBACK_BENCH_TIMES: times };
   let output = await build(spec.cmd, spec.dir, withEnv);
   const primed = (await stat(pageCache)).mtimeMs;
-  const prepare = () => (variant === 'first build' ? rm(pageCache, { force: true }) : Promise.resolve());
   const plugin: PluginTimes[] = [];
   const withRuns: { output: string; ms: number }[] = [];
   const withoutRuns: { output: string; ms: number }[] = [];
@@ -217,7 +216,9 @@ async function measure(spec: SiteSpec, count: number, rounds: number, times: str
       output = await timed(withRuns, withEnv);
       plugin.push(JSON.parse(await readFile(times, 'utf8')) as PluginTimes);
     },
-    (which) => (which === 'subject' ? prepare() : Promise.resolve()),
+    async (which) => {
+      if (which === 'subject' && variant === 'first build') await rm(pageCache, { force: true });
+    },
   );
   const html = await readFile(join(spec.dir, 'out-with', spec.post), 'utf8');
   if (!html.includes('<link rel="pingback" href="https://bench.example/xmlrpc">') || !existsSync(join(spec.dir, '.pingback/manifest.json'))) {

@@ -199,10 +199,13 @@ export default function pingback(eleventyConfig: EleventyConfig, options: Pingba
     passMs = 0;
     const started = Date.now();
     // Only a full build keeps the pass's results for the next one (it alone sees every page).
-    const [result, opened] = await Promise.all([read(), isFullBuild(event) ? PageCache.open(resolved, root) : PageCache.none()]);
+    const [[result, readMs], opened] = await Promise.all([
+      read().then((r) => [r, Date.now() - started] as const),
+      isFullBuild(event) ? PageCache.open(resolved, root) : PageCache.none(),
+    ]);
     cache = opened;
     if (result.warning) log(result.warning, 'warn');
-    log(summary.read(result, Date.now() - started));
+    log(summary.read(result, readMs));
     data = { site: resolved.site.href, byKey: groupByKey(result.items), count: result.items.length, from: result.from };
   });
   eleventyConfig.addGlobalData(extra.dataKey, () => data);

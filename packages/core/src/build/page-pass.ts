@@ -91,6 +91,11 @@ function linkTags(settings: PassSettings): { pingback: string; webmention: strin
   return tagsFor;
 }
 
+/** Why a page neither advertises nor pings: its robots meta or opt-out first, then its front matter. */
+function exclusionOf(scan: PageScan, page: PageInfo): Exclusion | null {
+  return scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : (page.exclusion ?? null);
+}
+
 /**
  * One built page through the build pass: scan it once, decide whether it is a post and whether it
  * advertises, add the link element where it belongs (once: a page that has one keeps it, so rebuilding
@@ -99,15 +104,12 @@ function linkTags(settings: PassSettings): { pingback: string; webmention: strin
  */
 export function processPage(html: string, page: PageInfo, settings: PassSettings, cache?: PageCache): PageResult {
   const fingerprint = cache?.fingerprint(html) ?? null;
-  let known = fingerprint === null ? undefined : cache!.lookup(page.url.href, fingerprint);
-  let scan = known?.scan ?? scanPage(html, settings.scan);
   const isPost = settings.isPost(page);
-  const excluded: Exclusion | null = scan.noindex ? 'noindex' : scan.optOut ? 'opt-out' : (page.exclusion ?? null);
-  // A page that was not a post last time (its front matter changed, not its text) kept no links: scan it.
-  if (known && isPost && excluded === null && known.targets === null) {
-    known = undefined;
-    scan = scanPage(html, settings.scan);
-  }
+  const remembered = fingerprint === null ? undefined : cache!.lookup(page.url.href, fingerprint);
+  // A page that was not a post taking part last time (its front matter changed, not its text) kept no links: scanned again.
+  const known = remembered && (remembered.targets !== null || !isPost || exclusionOf(remembered.scan, page) !== null) ? remembered : undefined;
+  const scan = known?.scan ?? scanPage(html, settings.scan);
+  const excluded = exclusionOf(scan, page);
   const advertised = excluded === null && (settings.advertise === 'all' || isPost);
   const siteAnnounce = settings.announce ?? { pingback: true, webmention: true };
   const pingbackOnly = advertised && siteAnnounce.webmention && (scan.webmentionOff || page.pingbackOnly === true);
