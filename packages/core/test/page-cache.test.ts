@@ -84,6 +84,15 @@ describe('the page cache: a rebuilt page that did not change is not scanned agai
     expect(again.full[0]).toMatchObject({ cached: true, targets: edited.full[0]!.targets, contentHash: edited.full[0]!.contentHash });
   });
 
+  it('tells apart texts of the same length and texts that differ only past ASCII', async () => {
+    const cache = await PageCache.open(resolveIntegrationOptions({}, context), root);
+    const texts = [post(1), post(2), post(1).replace('Post', 'Tsop'), `${post(1)} `, post(1, ' é'), post(1, ' è'), post(1, ' 😀'), ''];
+    const prints = texts.map((t) => cache.fingerprint(t));
+    expect(new Set(prints).size).toBe(texts.length);
+    expect(cache.fingerprint(post(1, ' é'))).toBe(prints[4]);
+    expect(PageCache.none().fingerprint(post(1))).toBeNull();
+  });
+
   it('does not take one page for another with the same text at another URL', async () => {
     await pass({ '/posts/1/': post(1) });
     const moved = await pass({ '/posts/one/': post(1) });
@@ -131,12 +140,15 @@ describe('the page cache: a rebuilt page that did not change is not scanned agai
 
   it('reads a file it cannot use as an empty cache, and replaces it', async () => {
     const { file } = await pass({ '/posts/1/': post(1) });
+    const good = JSON.parse(await readFile(file, 'utf8'));
     for (const broken of [
-      '{"format":1,',
+      `{"format":${good.format},`,
       '[]',
       'null',
-      '{"format":1,"key":"other","pages":{}}',
-      JSON.stringify({ format: 1, key: JSON.parse(await readFile(file, 'utf8')).key, pages: { 'https://blog.example/posts/1/': ['x', { scan: {} }] } }),
+      JSON.stringify({ ...good, key: 'other' }),
+      // A file an older version wrote: its fingerprints were another hash's.
+      JSON.stringify({ ...good, format: good.format - 1 }),
+      JSON.stringify({ ...good, pages: { 'https://blog.example/posts/1/': ['x', { scan: {} }] } }),
     ]) {
       await writeFile(file, broken);
       const result = await pass({ '/posts/1/': post(1) });
