@@ -58,13 +58,13 @@ export class PageCache {
   private readonly path: string | null;
   private readonly key: string;
   private readonly previous: ReadonlyMap<string, Entry>;
-  private readonly hash: Fingerprinter | null;
+  private readonly print: Fingerprinter | null;
 
-  private constructor(path: string | null, key: string, previous: ReadonlyMap<string, Entry>, hash: Fingerprinter | null) {
+  private constructor(path: string | null, key: string, previous: ReadonlyMap<string, Entry>, print: Fingerprinter | null) {
     this.path = path;
     this.key = key;
     this.previous = previous;
-    this.hash = hash;
+    this.print = print;
   }
 
   /** A cache that keeps nothing: every page is scanned. */
@@ -84,13 +84,15 @@ export class PageCache {
       options.skipHosts,
     ]);
     const path = resolve(root, options.cacheDir, PAGE_CACHE_FILE);
-    const [text, hash] = await Promise.all([readFile(path, 'utf8').catch(() => null), loadFingerprinter()]);
-    return new PageCache(path, key, text === null ? new Map() : entriesOf(text, key), hash);
+    // A runtime without WebAssembly (node --jitless) gets no cache: every page scanned, as before it existed.
+    const [text, print] = await Promise.all([readFile(path, 'utf8').catch(() => null), loadFingerprinter().catch(() => null)]);
+    if (print === null) return PageCache.none();
+    return new PageCache(path, key, text === null ? new Map() : entriesOf(text, key), print);
   }
 
   /** What identifies a page's text: a byte-identical page, and only one, has the same. */
   fingerprint(html: string): string | null {
-    return this.hash === null ? null : this.hash(html);
+    return this.print === null ? null : this.print(html);
   }
 
   /** The facts of the page at `url` in the last build, if its text had this fingerprint then. */
