@@ -72,9 +72,8 @@ const RUNTIME = fileURLToPath(new URL('../../packages/netlify/dist/runtime/', im
 async function undiciChunk(): Promise<string> {
   for (const name of await readdir(RUNTIME)) {
     const text = await readFile(join(RUNTIME, name), 'utf8');
-    const m = text.includes('core/dist/net/undici-loader.js')
-      ? /import\("\.\/([^"]+\.js)"\)/.exec(text.slice(text.indexOf('core/dist/net/undici-loader.js')))
-      : null;
+    const at = text.indexOf('core/src/net/undici-loader.ts');
+    const m = at >= 0 ? /import\("\.\/([^"]+\.js)"\)/.exec(text.slice(at)) : null;
     if (m) return m[1]!;
   }
   throw new Error('no undici chunk in the runtime bundle');

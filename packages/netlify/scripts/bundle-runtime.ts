@@ -4,14 +4,26 @@
 // with what a cold request needs, and what only some requests load as chunks beside it, imported on
 // demand. nft follows the chunks' relative imports, so they ship with the Function.
 // Run by this package's `build` and `prepack`, which the root scripts call (see CONTRIBUTING.md).
-import { mkdir, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeBundle } from '../../../scripts/write-bundle.ts';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const outdir = `${dist}runtime`;
-const core = await realpath(fileURLToPath(new URL('../node_modules/@pingback/core/dist/', import.meta.url)));
+// Core from its sources, its entries and the modules below taken alike: its own dist/ is a bundle of
+// entries and chunks, which the modules named below would otherwise load beside a second copy of what
+// they share (two `PingbackInputError` classes, and fault codes lost between them).
+const core = await realpath(fileURLToPath(new URL('../node_modules/@pingback/core/src/', import.meta.url)));
+/** `@pingback/core`'s entries (its `exports`), by the source each is built from. */
+const coreEntries: Record<string, string> = {
+  '@pingback/core': 'index.ts',
+  '@pingback/core/build': 'build/index.ts',
+  '@pingback/core/node': 'receive/node-http.ts',
+  '@pingback/core/receive': 'receive/index.ts',
+  '@pingback/core/render': 'render/index.ts',
+};
 
 /**
  * The entry, and as entries of their own what it imports on demand: a dynamic import of an entry's module
@@ -22,9 +34,9 @@ const core = await realpath(fileURLToPath(new URL('../node_modules/@pingback/cor
 const entryPoints = {
   function: `${dist}function.js`,
   'deploy-send': `${dist}deploy-send.js`,
-  'xmlrpc-parse': `${core}/xmlrpc/parse.js`,
-  'source-reading': `${core}/receive/source-reading.js`,
-  'admin-page': `${core}/admin/admin-page.js`,
+  'xmlrpc-parse': `${core}/xmlrpc/parse.ts`,
+  'source-reading': `${core}/receive/source-reading.ts`,
+  'admin-page': `${core}/admin/admin-page.ts`,
 };
 
 const result = await build({
@@ -50,9 +62,18 @@ const result = await build({
   // from core's own node_modules); a bundle has none, and a receiver decodes pages anyway: imported here.
   plugins: [
     {
+      name: 'core-sources',
+      setup(b) {
+        b.onResolve({ filter: /^@pingback\/core(\/[a-z]+)?$/ }, (args) => {
+          const source = coreEntries[args.path];
+          return source ? { path: `${core}/${source}` } : { errors: [{ text: `${args.path} is not an entry of @pingback/core` }] };
+        });
+      },
+    },
+    {
       name: 'entities-static',
       setup(b) {
-        b.onLoad({ filter: /[\\/]html[\\/]entities-load\.js$/ }, (args) => ({
+        b.onLoad({ filter: /[\\/]html[\\/]entities-load\.ts$/ }, (args) => ({
           contents: "import * as decoders from 'entities/decode'; export function loadEntities() { return decoders; }",
           resolveDir: dirname(args.path),
           loader: 'js',
@@ -69,22 +90,4 @@ const result = await build({
 });
 if (result.errors.length > 0) process.exit(1);
 
-/*
- * The same sources give the same files: only what changed is written (through a temporary name and a
- * rename, so no reader sees half a file), and only files the new build no longer has are removed. A
- * `pnpm pack` (whose prepack runs this) while tests import the runtime changes nothing under them.
- */
-const wanted = new Set<string>();
-for (const file of result.outputFiles ?? []) {
-  wanted.add(file.path);
-  const old = await readFile(file.path).catch(() => null);
-  if (old?.equals(file.contents)) continue;
-  await mkdir(dirname(file.path), { recursive: true });
-  const temporary = `${file.path}.${process.pid}.tmp`;
-  await writeFile(temporary, file.contents);
-  await rename(temporary, file.path);
-}
-for (const entry of await readdir(outdir, { recursive: true, withFileTypes: true })) {
-  const path = join(entry.parentPath, entry.name);
-  if (entry.isFile() && !wanted.has(path)) await rm(path, { force: true });
-}
+await writeBundle(result.outputFiles ?? [], outdir);
