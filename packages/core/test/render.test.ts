@@ -285,4 +285,15 @@ describe('reading back from an endpoint of an older deploy', () => {
       ['pingback', 'mention'],
     ]);
   });
+
+  it("a build's read keeps the good read without waiting for the file, and a failed read just after still finds it", async () => {
+    const cacheFile = join(dir, 'kept-in-background', 'cache.json');
+    const good = await readPingbacks({ kind: 'endpoint', url: `${server.url}/pingbacks.json` }, { cacheFile, onReadError: 'stale', keepInBackground: true });
+    expect(good.stale).toBe(false);
+    const failed = await readPingbacks({ kind: 'endpoint', url: 'http://127.0.0.1:1/pingbacks.json' }, { cacheFile, onReadError: 'stale', timeoutMs: 2000 });
+    expect(failed.stale).toBe(true);
+    expect(failed.warning).toContain('showing the last good read');
+    expect(failed.items.map((i) => i.source)).toEqual(good.items.map((i) => i.source));
+    expect(JSON.parse(await readFile(cacheFile, 'utf8')).items).toHaveLength(3);
+  });
 });

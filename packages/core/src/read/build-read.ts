@@ -58,7 +58,7 @@ export async function readForBuild(
   try {
     const source = await buildReadSource(options, root, env, openBlobs, openDatabase);
     try {
-      return await readPingbacks(source, { cacheFile, onReadError: options.onReadError });
+      return await readPingbacks(source, { cacheFile, onReadError: options.onReadError, keepInBackground: true });
     } finally {
       // A database's connections: the build goes on without them.
       if (source.kind === 'store') await source.store.close?.();

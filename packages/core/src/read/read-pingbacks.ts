@@ -31,6 +31,29 @@ export interface ReadOptions {
   cacheFile: string;
   onReadError: OnReadError;
   timeoutMs?: number;
+  /**
+   * Keep the good read without waiting for the file (a build: the write, 10–15 ms on a slow disk, then
+   * overlaps the rendering instead of holding it up). A stale read in the same process waits for it.
+   */
+  keepInBackground?: boolean;
+}
+
+/** Writes of the last good read still under way, by cache file: one file each, gone once written. */
+const keeping = new Map<string, Promise<void>>();
+
+/**
+ * Keeps a good read for a later failed one. Only a fallback: replaced, never flushed (see replaceFile),
+ * and a write that fails leaves the last one there. Writes to one file go in order.
+ */
+function keepRead(cacheFile: string, text: string): Promise<void> {
+  const write: Promise<void> = (keeping.get(cacheFile) ?? Promise.resolve())
+    .then(() => replaceFile(cacheFile, text))
+    .catch(() => undefined)
+    .finally(() => {
+      if (keeping.get(cacheFile) === write) keeping.delete(cacheFile);
+    });
+  keeping.set(cacheFile, write);
+  return write;
 }
 
 const PAGE_LIMIT = 1000;
@@ -115,13 +138,14 @@ export async function readPingbacks(source: ReadSource, options: ReadOptions): P
       requests = read.requests;
       if (read.missing) warning = `${label} is not there yet (404): no pingbacks to show until the site with its Function is deployed`;
     }
-    // Only a fallback for a read that fails later: replaced, never flushed (see replaceFile).
-    await replaceFile(options.cacheFile, JSON.stringify({ version: 1, readAt: new Date().toISOString(), from: label, items }));
+    const kept = keepRead(options.cacheFile, JSON.stringify({ version: 1, readAt: new Date().toISOString(), from: label, items }));
+    if (!options.keepInBackground) await kept;
     return { items, pending, from: label, stale: false, requests, ...(warning ? { warning } : {}) };
   } catch (error) {
     const why = `could not read pingbacks from ${label}: ${(error as Error).message}`;
     if (options.onReadError === 'fail') throw new Error(`[pingback] ${why}`, { cause: error });
     if (options.onReadError === 'stale') {
+      await keeping.get(options.cacheFile);
       try {
         const cached = JSON.parse(await readFile(options.cacheFile, 'utf8')) as { items?: unknown[]; readAt?: string };
         const items = (cached.items ?? []).filter(isPublicPingback).map(withKind);
