@@ -165,6 +165,8 @@ describe('the page cache: a rebuilt page that did not change is not scanned agai
       (f) => (f.targets = [1]),
       (f) => (f.scan.insertAt = -1),
       (f) => (f.scan.title = 3),
+      (f) => (f.scan.webmentionOff = 'no'),
+      (f) => (f.scan.feed = 1),
       (f) => (f.scan.pingback = { href: 1 }),
       (f) => (f.scan.links = ['https://x.example/']),
       (f) => (f.contentHash = {}),

@@ -140,7 +140,11 @@ function entriesOf(text: string, key: string): Map<string, Entry> {
   }
   const file = parsed as { format?: unknown; key?: unknown; pages?: unknown };
   if (file?.format !== FORMAT || file.key !== key || typeof file.pages !== 'object' || file.pages === null) return entries;
-  for (const [url, value] of Object.entries(file.pages as Record<string, unknown>)) {
+  const pages = file.pages as Record<string, unknown>;
+  // A build reads a thousand entries before its first page: plain loops, no array or closure per entry.
+  for (const url in pages) {
+    if (!Object.hasOwn(pages, url)) continue;
+    const value = pages[url];
     if (!Array.isArray(value) || typeof value[0] !== 'string') continue;
     if (isFacts(value[1])) entries.set(url, { fingerprint: value[0], facts: value[1] });
   }
@@ -148,6 +152,11 @@ function entriesOf(text: string, key: string): Map<string, Entry> {
 }
 
 const isText = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+function allStrings(list: unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
 
 /** Whether a value read back has the shape this module writes: an edited or damaged entry is left out, never used. */
 function isFacts(value: unknown): value is PageFacts {
@@ -159,8 +168,15 @@ function isFacts(value: unknown): value is PageFacts {
   return (
     Number.isInteger(scan.insertAt) &&
     scan.insertAt >= 0 &&
-    [scan.hasHeadEnd, scan.noindex, scan.optOut, scan.webmentionOff].every((b) => typeof b === 'boolean') &&
-    [scan.baseHref, scan.canonical, scan.contentSelector, scan.title, scan.feed].every(isText) &&
+    typeof scan.hasHeadEnd === 'boolean' &&
+    typeof scan.noindex === 'boolean' &&
+    typeof scan.optOut === 'boolean' &&
+    typeof scan.webmentionOff === 'boolean' &&
+    isText(scan.baseHref) &&
+    isText(scan.canonical) &&
+    isText(scan.contentSelector) &&
+    isText(scan.title) &&
+    isText(scan.feed) &&
     (pingback === null ||
       (typeof pingback === 'object' &&
         typeof pingback.href === 'string' &&
@@ -172,7 +188,7 @@ function isFacts(value: unknown): value is PageFacts {
     scan.links.length === 0 &&
     Array.isArray(scan.contentRanges) &&
     scan.contentRanges.length === 0 &&
-    (facts.targets === null || (Array.isArray(facts.targets) && facts.targets.every((t) => typeof t === 'string'))) &&
+    (facts.targets === null || (Array.isArray(facts.targets) && allStrings(facts.targets))) &&
     isText(facts.hash) &&
     isText(facts.contentHash)
   );
