@@ -7,18 +7,32 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** The lines both integrations log, one per stage, in the same words. */
 export const summary = {
   pass(pages: readonly PageResult[], ms: number): string {
-    const advertised = pages.filter((p) => p.advertised);
-    const had = advertised.filter((p) => p.hadLink).length;
-    const posts = pages.filter((p) => p.isPost);
-    const noindex = pages.filter((p) => p.isPost && p.excluded === 'noindex').length;
-    const optOut = pages.filter((p) => p.isPost && p.excluded === 'opt-out').length;
-    const links = posts.reduce((n, p) => n + p.targets.length, 0);
-    const cached = pages.filter((p) => p.cached).length;
+    // One loop: this runs once per build over every page, cold.
+    let advertised = 0;
+    let had = 0;
+    let posts = 0;
+    let noindex = 0;
+    let optOut = 0;
+    let links = 0;
+    let cached = 0;
+    for (const p of pages) {
+      if (p.advertised) {
+        advertised++;
+        if (p.hadLink) had++;
+      }
+      if (p.isPost) {
+        posts++;
+        links += p.targets.length;
+        if (p.excluded === 'noindex') noindex++;
+        else if (p.excluded === 'opt-out') optOut++;
+      }
+      if (p.cached) cached++;
+    }
     const excluded =
       noindex + optOut > 0
         ? ` (${[noindex ? `${noindex} noindex` : '', optOut ? `${optOut} opted out or drafts` : ''].filter(Boolean).join(', ')} left alone)`
         : '';
-    return `advertised on ${plural(advertised.length, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts.length, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms${cached ? ` (${plural(cached, 'page')} unchanged since the last build, not scanned again)` : ''}`;
+    return `advertised on ${plural(advertised, 'page')}${had ? ` (${had} already had the link)` : ''}, ${plural(posts, 'post')} scanned${excluded}, ${plural(links, 'link')} to other sites, in ${ms} ms${cached ? ` (${plural(cached, 'page')} unchanged since the last build, not scanned again)` : ''}`;
   },
   manifest(path: string, pages: number, posts: number, changed: boolean): string {
     return `manifest ${changed ? 'written to' : 'unchanged at'} ${path} (${plural(pages, 'pingable page')}, ${plural(posts, 'post')})`;
