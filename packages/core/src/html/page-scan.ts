@@ -85,8 +85,8 @@ function isOff(value: string | null): boolean {
   return v === 'off' || v === 'false' || v === 'no';
 }
 
-/** What a page's tags by name tell (its head, mostly), gathered as the scan meets them. */
-class PageFacts {
+/** What the tags read by name (the head's, mostly) tell of a page, gathered as the scan meets them. */
+class NamedTags {
   bodyStart = -1;
   htmlOpenEnd = -1;
   headOpenEnd = -1;
@@ -172,7 +172,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   const excludeBit = settings.exclude ? 1 << settings.content.length : 0;
   const stack = new ElementStack(planOf(settings));
   const found: { href: string; inside: number }[] = [];
-  const facts = new PageFacts();
+  const tags = new NamedTags();
   let headEnd = -1;
   const ranges = new ContentRanges(settings.content.length);
   let prevEnd = 0;
@@ -188,8 +188,8 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
       continue;
     }
     // The elements looked at by name have five letters or fewer, and none is one letter (a, p, b, i).
-    if (name.length <= 5 && name.length > 1) facts.take(name, scanner, html);
-    if (!facts.optOut && (scanner.lengths & DATA_PINGBACK) !== 0 && isOff(scanner.attr('data-pingback'))) facts.optOut = true;
+    if (name.length <= 5 && name.length > 1) tags.take(name, scanner, html);
+    if (!tags.optOut && (scanner.lengths & DATA_PINGBACK) !== 0 && isOff(scanner.attr('data-pingback'))) tags.optOut = true;
     const entry = stack.open(scanner);
     // Text before a tag belongs to the element it sits in; the tag to the element it opens (mostly the same).
     if (entry.inside === before) ranges.cover(before, prevEnd, scanner.end);
@@ -215,7 +215,7 @@ export function scanPage(html: string, settings: PageScanSettings = DEFAULT_SETT
   if (chosen >= 0) ranges.cover(stack.current.inside & (1 << chosen), prevEnd, scanner.start);
   ranges.settle();
 
-  const { bodyStart, headOpenEnd, htmlOpenEnd, pingback, webmention, noindex, baseHref, canonical, optOut, webmentionOff, title, feed } = facts;
+  const { bodyStart, headOpenEnd, htmlOpenEnd, pingback, webmention, noindex, baseHref, canonical, optOut, webmentionOff, title, feed } = tags;
   let insertAt: number;
   if (headEnd >= 0) insertAt = headEnd;
   else if (bodyStart >= 0) insertAt = bodyStart;

@@ -32,7 +32,7 @@ export interface ReadOptions {
   onReadError: OnReadError;
   timeoutMs?: number;
   /**
-   * Keep the good read without waiting for the file (a build: the write, 10–15 ms on a slow disk, then
+   * Keep the good read without waiting for the file (a build: the write, 10–17 ms on a slow disk, then
    * overlaps the rendering instead of holding it up). A stale read in the same process waits for it.
    */
   keepInBackground?: boolean;
